@@ -1,0 +1,27 @@
+"""Project-wide test set-up: faster password hashing and the browser-test switch."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from pytest_django.fixtures import Settings
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    # Argon2 is the production hasher (tested in directory/tests/test_models.py); MD5 keeps
+    # the suite quick where hashing is incidental.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    skip = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

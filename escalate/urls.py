@@ -1,0 +1,18 @@
+"""Every URL of the service. Each app's own urls module is included under its prefix."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from escalate.web import views as web_views
+
+admin.site.site_header = "Escalate administration"
+admin.site.site_title = "Escalate administration"
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("sign-in/", web_views.SignInView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("health/", web_views.health, name="health"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,40 @@
+"""The service navigation in the header: one list, each entry shown to those it is for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from escalate.directory.models import Person
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    shown_to: Callable[[Person], bool] = lambda person: True
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Home", "home"),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[dict[str, object]]:
+    person = request.user
+    if not isinstance(person, Person):
+        return []
+    items = []
+    for item in NAVIGATION:
+        if not item.shown_to(person):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

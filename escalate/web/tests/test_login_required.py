@@ -1,0 +1,89 @@
+"""Every page needs a signed-in person unless it says otherwise (LoginRequiredMiddleware)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from escalate.directory.tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+# Pages open to anonymous visitors, and why.
+PUBLIC = {
+    "login": "the sign-in page itself",
+    "health": "the load balancer's health check",
+}
+
+
+def _named_patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if "admin" in str(pattern.pattern):
+                continue  # Django's admin has its own login, tested in directory/tests/test_admin
+            found += _named_patterns(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append((pattern.name, prefix + str(pattern.pattern)))
+    return found
+
+
+def _example_path(route: str) -> str:
+    import re
+
+    path = re.sub(r"<int:[^>]+>", "1", route)
+    path = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", path)
+    path = re.sub(r"<[^>]+>", "x", path)
+    path = path.lstrip("^").rstrip("$").replace("\\Z", "")
+    return "/" + path
+
+
+@pytest.mark.parametrize(("name", "route"), _named_patterns(get_resolver()))
+def test_anonymous_visitors_are_sent_to_sign_in(name: str, route: str) -> None:
+    if name in PUBLIC:
+        pytest.skip(f"public: {PUBLIC[name]}")
+    response = Client().get(_example_path(route))
+    assert response.status_code == 302, f"{name} ({route}) answered {response.status_code}"
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_home_shows_the_persons_name_agency_and_partnership() -> None:
+    person = PersonFactory(full_name="Avery Example")
+    client = Client()
+    client.force_login(person)
+    page = client.get("/").content.decode()
+    assert "Avery Example" in page
+    assert person.agency.name in page
+    assert person.partnership.name in page
+    assert "If a child or adult is in immediate danger call 999" in page
+
+
+def test_sign_in_with_email_and_password_reaches_home() -> None:
+    person = PersonFactory(email="sign.in@testshire.example.org")
+    client = Client()
+    response = client.post(
+        "/sign-in/",
+        {"username": "sign.in@testshire.example.org", "password": "a-long-test-passphrase-2026"},
+    )
+    assert response.status_code == 302
+    assert client.get("/").context["user"] == person
+
+
+def test_wrong_password_shows_an_error_summary_and_keeps_the_email() -> None:
+    PersonFactory(email="typo@testshire.example.org")
+    response = Client().post(
+        "/sign-in/", {"username": "typo@testshire.example.org", "password": "not-the-password"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Enter a correct email address and password" in page
+    assert 'value="typo@testshire.example.org"' in page
+
+
+def test_empty_sign_in_names_both_fields() -> None:
+    page = Client().post("/sign-in/", {"username": "", "password": ""}).content.decode()
+    assert "Enter your email address" in page
+    assert "Enter your password" in page
+    assert 'href="#id_username"' in page

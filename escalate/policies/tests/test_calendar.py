@@ -297,3 +297,19 @@ EXPECTED = {
 @pytest.mark.parametrize("year", [2026, 2027])
 def test_bank_holidays_match_the_hand_written_list(nation: str, year: int) -> None:
     assert sorted(day.isoformat() for day in bank_holidays(nation, year)) == EXPECTED[nation][year]
+
+
+@given(
+    started=st.datetimes(
+        min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(LONDON)
+    ),
+    n=st.integers(min_value=1, max_value=30),
+    nation=nations,
+)
+def test_a_working_day_deadline_ends_a_working_day_after_the_start(
+    started: datetime, n: int, nation: str
+) -> None:
+    due = deadline(started, nation=nation, working_days=n)
+    assert due > started
+    assert is_working_day(due.date(), nation)
+    assert (due.hour, due.minute, due.second) == (23, 59, 59)

@@ -267,3 +267,26 @@ def test_a_panel_of_fewer_than_two_agencies_is_refused(tmp_path: Path) -> None:
     data = havering_data()
     data["panel"]["min_agencies"] = 1
     assert error_for(tmp_path, dump(data)).path == "panel.min_agencies"
+
+
+def test_hour_and_same_working_day_timescales_are_accepted(tmp_path: Path) -> None:
+    data = havering_data()
+    data["stages"][0]["timescale"] = {"hours": 48}
+    data["stages"][1]["timescale"] = {"working_days": 0}
+    spec = parse_policy_file(write(tmp_path, dump(data)))
+    assert spec.stages[0].timescale.hours == 48
+    assert spec.stages[1].timescale.working_days == 0
+
+
+def test_a_zero_hour_timescale_is_refused(tmp_path: Path) -> None:
+    data = havering_data()
+    data["stages"][0]["timescale"] = {"hours": 0}
+    error = error_for(tmp_path, dump(data))
+    assert error.path == "stages[0].timescale.hours"
+    assert "expected greater than 0" in str(error)
+
+
+def test_a_wrong_schema_version_is_refused(tmp_path: Path) -> None:
+    data = havering_data()
+    data["schema_version"] = 2
+    assert error_for(tmp_path, dump(data)).path == "schema_version"

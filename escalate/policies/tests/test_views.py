@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from html import unescape
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -174,3 +176,20 @@ def test_policy_text_becomes_escaped_paragraphs() -> None:
     assert html == (
         '<p class="govuk-body">One line continued &lt;b&gt;.</p>\n<p class="govuk-body">Second.</p>'
     )
+
+
+def test_hour_and_same_day_timescales_read_as_words(tmp_path: Path) -> None:
+    source = (Path(settings.POLICY_DIR) / "havering.yaml").read_text()
+    edited = tmp_path / "hours.yaml"
+    edited.write_text(
+        source.replace(
+            "      working_days: 5\n      note: One", "      hours: 48\n      note: One"
+        ).replace("working_days: 5", "working_days: 0", 1)
+    )
+    partnership = PartnershipFactory()
+    spec = make_policy_version(partnership, str(edited)).spec
+    assert spec.stages[0].timescale.hours == 48
+    page = text_of(
+        signed_in(PersonFactory(agency__partnership=partnership)).get(reverse("policies:policy"))
+    )
+    assert "48 hours" in page and "the same working day" in page

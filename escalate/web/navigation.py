@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Policy", "policies:policy"),
 ]
 
 

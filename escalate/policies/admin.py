@@ -16,7 +16,6 @@ from escalate.policies.models import PolicyVersion
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(PartnershipScopedAdmin):
     list_display = ["name", "number", "partnership", "source_name", "loaded_at", "loaded_by"]
-    list_filter = ["partnership"]
     fields = (
         "partnership",
         "number",

@@ -199,8 +199,8 @@ def parse_policy_text(text: str, *, source_name: str) -> PolicySpec:
         raise PolicyFileError(source_name, message, path=path or "(top level)", line=line) from None
 
 
-def parse_policy_file(path: str | Path) -> PolicySpec:
-    """Read and validate the policy file at `path`; raises `PolicyFileError` naming the file."""
+def read_policy_file(path: str | Path) -> tuple[str, PolicySpec]:
+    """The text of the policy file at `path` and its validated spec (the file is read once)."""
     file = Path(path)
     try:
         raw = file.read_bytes()
@@ -212,7 +212,12 @@ def parse_policy_file(path: str | Path) -> PolicySpec:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyFileError(str(path), "is not UTF-8 text; expected a UTF-8 YAML file") from None
-    return parse_policy_text(text, source_name=file.name)
+    return text, parse_policy_text(text, source_name=file.name)
+
+
+def parse_policy_file(path: str | Path) -> PolicySpec:
+    """Read and validate the policy file at `path`; raises `PolicyFileError` naming the file."""
+    return read_policy_file(path)[1]
 
 
 def canonical_document(spec: PolicySpec) -> dict[str, Any]:
@@ -235,4 +240,5 @@ __all__ = [
     "checksum_of",
     "parse_policy_file",
     "parse_policy_text",
+    "read_policy_file",
 ]

@@ -11,7 +11,7 @@ from escalate.policies.loader import (
     PolicyFileError,
     canonical_document,
     checksum_of,
-    parse_policy_file,
+    read_policy_file,
 )
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec
@@ -67,8 +67,7 @@ def load_policy(
     that does not fit the partnership; nothing is written then.
     """
     file = Path(path)
-    spec = parse_policy_file(file)
-    source_text = file.read_text(encoding="utf-8")
+    source_text, spec = read_policy_file(file)
     return load_policy_spec(
         partnership=partnership,
         spec=spec,

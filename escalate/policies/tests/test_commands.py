@@ -92,3 +92,17 @@ def test_load_policy_refuses_an_unknown_loader() -> None:
     PartnershipFactory(slug="small")
     with pytest.raises(CommandError, match="No person with e-mail"):
         run("load_policy", HAVERING, "--partnership", "small", "--loaded-by", "x@example.org")
+
+
+@pytest.mark.django_db
+def test_load_policy_reports_a_missing_file_in_one_line(tmp_path: Path) -> None:
+    PartnershipFactory(slug="small")
+    with pytest.raises(CommandError, match=r"nowhere\.yaml: cannot be read: No such file"):
+        run("load_policy", str(tmp_path / "nowhere.yaml"), "--partnership", "small")
+
+
+def test_check_policy_reports_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        run("check_policy", str(bad))

@@ -65,7 +65,20 @@ def test_every_shipped_policy_tells_the_people_the_process_needs(name: str) -> N
     def rules(event: Event) -> list[set[Recipient]]:
         return [set(rule.notify) for rule in spec.notifications if rule.on == event]
 
-    for event in (Event.RAISED, Event.STAGE_ENTERED, Event.RESOLVED, Event.OVERDUE):
+    changes = (
+        Event.RAISED,
+        Event.STAGE_ENTERED,
+        Event.RATIONALE_GIVEN,
+        Event.DISCUSSION_RECORDED,
+        Event.PAUSED,
+        Event.RESUMED,
+        Event.RESOLVED,
+        Event.PANEL_CONVENED,
+        Event.PANEL_DECIDED,
+        Event.ACTION_ASSIGNED,
+        Event.OVERDUE,
+    )
+    for event in changes:
         assert any(Recipient.RAISER in notify for notify in rules(event)), event
     assert any(Recipient.RESPONDENT in notify for notify in rules(Event.RATIONALE_REQUESTED))
     assert rules(Event.REMINDER)
@@ -290,3 +303,11 @@ def test_a_wrong_schema_version_is_refused(tmp_path: Path) -> None:
     data = havering_data()
     data["schema_version"] = 2
     assert error_for(tmp_path, dump(data)).path == "schema_version"
+
+
+def test_the_scottish_variant_differs_from_the_guide_only_in_nation_and_name() -> None:
+    england = parse_policy_file(Path(settings.POLICY_DIR) / "practitioner-guide.yaml")
+    scotland = parse_policy_file(Path(settings.POLICY_DIR) / "practitioner-guide-scotland.yaml")
+    assert scotland.nation == "scotland" and england.nation == "england"
+    same = {"nation", "name", "short_name"}
+    assert england.model_dump(exclude=same) == scotland.model_dump(exclude=same)

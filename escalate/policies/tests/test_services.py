@@ -151,3 +151,11 @@ def test_seed_demo_loads_the_demo_policies_once() -> None:
     eastmoor_policy = current_policy(eastmoor)
     assert riverside_policy is not None and riverside_policy.source_name == "havering.yaml"
     assert eastmoor_policy is not None and eastmoor_policy.spec.nation == "scotland"
+
+
+def test_a_stored_version_can_never_be_changed() -> None:
+    partnership = partnership_with_agencies()
+    version, _ = load_policy(partnership=partnership, path=HAVERING)
+    version.name = "Edited in place"
+    with pytest.raises(ValueError, match="never changed"):
+        version.save()

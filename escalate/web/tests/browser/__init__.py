@@ -17,7 +17,8 @@ How to add a journey
    journeys.
 4. Call `assert_accessible` on every page the journey reaches, at both sizes (`any_page`).
    Pages that need only a signed-in person can instead be added as one line to
-   `PAGES` in test_pages_accessible.py.
+   `PAGES` in test_pages_accessible.py. Every `{% govuk_field %}` component is checked, empty and
+   with errors, in test_form_components_accessible.py; a new component belongs there too.
 
 A failed test leaves a screenshot of the page in test-artifacts/browser/ (ignored by git).
 Uncaught JavaScript errors and static files that fail to load fail the test.

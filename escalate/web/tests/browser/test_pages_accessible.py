@@ -1,0 +1,49 @@
+"""Every simple page passes axe-core's WCAG 2.2 A/AA rules at desktop and phone size.
+
+A page that needs only a URL and (optionally) a signed-in demo person is one line in PAGES;
+pages that need records made first belong in a journey that calls `assert_accessible` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from escalate.directory.demo import DemoDirectory
+from escalate.web.tests.browser.support import assert_accessible, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class SimplePage:
+    name: str  # the test id, and the screenshot name (with "-phone" at phone size)
+    path: str
+    signed_in_as: str | None = None  # a demo person's key, e.g. "amira.khan"
+    screenshot: bool = False
+
+
+PAGES = [
+    SimplePage("sign-in", "/sign-in/", screenshot=True),
+    SimplePage("home", "/", signed_in_as="amira.khan", screenshot=True),
+]
+
+
+@pytest.mark.parametrize("simple_page", PAGES, ids=[p.name for p in PAGES])
+def test_page_has_no_accessibility_violations(
+    any_page: Page, demo: DemoDirectory, viewport_name: str, simple_page: SimplePage
+) -> None:
+    page = any_page
+    if simple_page.signed_in_as:
+        sign_in(page, demo.people[simple_page.signed_in_as])
+    response = page.goto(simple_page.path)
+    assert response is not None and response.ok, f"{simple_page.path} answered {response}"
+    expect(page.locator("h1")).to_have_count(1)
+
+    assert_accessible(page, simple_page.name)
+
+    if simple_page.screenshot:
+        suffix = "" if viewport_name == "desktop" else f"-{viewport_name}"
+        save_screenshot(page, f"{simple_page.name}{suffix}")

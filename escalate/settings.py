@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "escalate.web.context_processors.service",
+                "escalate.notifications.context_processors.notifications",
             ],
         },
     },

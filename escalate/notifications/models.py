@@ -78,3 +78,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient_key}: {self.subject}"
+
+
+class CalendarToken(models.Model):
+    """A private, revocable address for one person's deadline calendar (iCalendar feed).
+
+    Calendar apps cannot sign in, so the token in the address is the credential: it is long and
+    random, it shows only dates and escalation references, and a revoked token stops working at
+    once.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Calendar address for {self.person}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

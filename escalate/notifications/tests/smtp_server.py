@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -20,8 +21,11 @@ def free_port() -> int:
 @dataclass
 class _Collect:
     messages: list[Message] = field(default_factory=list)
+    delay: float = 0.0  # seconds to take over each message, to make concurrent senders overlap
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.original_content or envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -31,15 +35,23 @@ class _Collect:
 class LocalSMTPServer:
     """Listens on 127.0.0.1:<port>; the port stays the same across stop() and start()."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay: float = 0.0) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
-        self._handler = _Collect()
+        self._handler = _Collect(delay=delay)
         self._controller: Controller | None = None
 
     @property
     def messages(self) -> list[Message]:
         return self._handler.messages
+
+    @property
+    def delay(self) -> float:
+        return self._handler.delay
+
+    @delay.setter
+    def delay(self, seconds: float) -> None:
+        self._handler.delay = seconds
 
     @property
     def running(self) -> bool:

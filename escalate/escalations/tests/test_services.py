@@ -13,8 +13,8 @@ from escalate.escalations.models import (
     ChronologyEntry,
     EntryKind,
     Escalation,
-    Participant,
     Part,
+    Participant,
     StageRecord,
     Status,
 )

@@ -26,6 +26,7 @@ from escalate.policies.schema import Event, PolicySpec
 
 # The furthest ahead a reminder can be due: 10 working days (the schema's maximum) plus holidays.
 LOOKAHEAD = timedelta(days=31)
+NOT_AT_STAGE_PART = "action_owner"
 
 
 @dataclass
@@ -267,7 +268,8 @@ def _people_at_current_stage(escalations: list[Escalation]) -> dict[int, list[Pe
         escalation_id__in=current, person__is_active=True
     ).select_related("person")
     for row in rows:
-        if row.stage_key != current[row.escalation_id]:
+        # Action owners hear about their actions, not about the stage.
+        if row.stage_key != current[row.escalation_id] or row.part == NOT_AT_STAGE_PART:
             continue
         if (row.escalation_id, row.person_id) in seen:
             continue

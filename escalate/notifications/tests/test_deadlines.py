@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -187,3 +187,20 @@ def test_working_days_before_skips_weekends_and_bank_holidays() -> None:
     assert working_days_before(date(2026, 11, 30), 1, "england") == date(2026, 11, 27)
     assert working_days_before(date(2026, 12, 29), 1, "england") == date(2026, 12, 24)
     assert working_days_before(date(2026, 12, 2), 0, "england") == date(2026, 12, 2)
+
+
+def test_a_raised_escalation_falls_overdue_for_the_people_at_its_stage() -> None:
+    from escalate.escalations.services import raise_escalation
+    from escalate.escalations.tests.factories import make_world
+
+    world = make_world()
+    escalation = raise_escalation(by=world.teacher, details=world.details())
+    record = escalation.stages.get()
+    assert record.due_at is not None
+    report = sweep_deadlines(now=record.due_at + timedelta(minutes=1))
+    assert report.stage_overdue == 1
+    assert report.escalate_prompts == 1
+    overdue = f"overdue:stage:{record.pk}"
+    assert keys_for(world.teacher) >= {overdue, f"may_escalate:stage:{record.pk}"}
+    assert overdue in keys_for(world.social_worker)
+    assert overdue not in keys_for(world.outsider)

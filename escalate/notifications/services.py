@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.models import Partnership, Person
-from escalate.notifications.models import CalendarToken, Channel, Notification
+from escalate.notifications.models import CalendarToken, Channel, Notification, Status
 from escalate.notifications.tasks import schedule_delivery
 
 if TYPE_CHECKING:
@@ -162,3 +162,14 @@ def revoke_calendar_tokens(*, person: Person) -> int:
     return CalendarToken.objects.filter(person=person, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+@transaction.atomic
+def send_again(*, ids: Iterable[int]) -> int:
+    """Put failed notifications back in the queue with a fresh set of attempts."""
+    count = Notification.objects.filter(pk__in=list(ids), status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        schedule_delivery()
+    return count

@@ -215,3 +215,20 @@ def test_the_delivery_task_sends_what_is_due(smtp_server: LocalSMTPServer) -> No
     result = deliver_notifications.call()
     assert result["sent"] == 2
     assert len(smtp_server.messages) == 1
+
+
+def test_a_failed_notification_can_be_sent_again(smtp_server: LocalSMTPServer, settings) -> None:
+    from escalate.notifications.services import send_again
+
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 1
+    smtp_server.stop()
+    escalation_raised_with_notice()
+    deliver_due_notifications()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    assert email.status == Status.FAILED
+    smtp_server.start()
+    assert send_again(ids=[email.pk]) == 1
+    assert deliver_due_notifications().sent == 1
+    email.refresh_from_db()
+    assert email.status == Status.SENT
+    assert len(smtp_server.messages) == 1

@@ -14,10 +14,12 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from escalate.directory.models import Person
-from escalate.escalations.models import Action, StageRecord, Status
+from escalate.escalations.models import Action, Part, StageRecord, Status
 from escalate.policies.calendar import LONDON
 
 END_OF_DAY = time(23, 59, 59)
+# Everyone taking part in a stage; action owners see their actions instead.
+STAGE_PARTS = [part for part in Part.values if part != Part.ACTION_OWNER]
 
 
 def deadline_calendar(person: Person, *, now: datetime | None = None) -> bytes:
@@ -38,6 +40,7 @@ def deadline_calendar(person: Person, *, now: datetime | None = None) -> bytes:
             escalation__status=Status.OPEN,
             escalation__participants__person=person,
             escalation__participants__stage_key=F("stage_key"),
+            escalation__participants__part__in=STAGE_PARTS,
             escalation__current_stage_key=F("stage_key"),
         )
         .select_related("escalation__policy_version")

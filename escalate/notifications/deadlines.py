@@ -19,14 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations.models import Action, Escalation, Participant, StageRecord, Status
+from escalate.escalations.models import (
+    Action,
+    Escalation,
+    Part,
+    Participant,
+    StageRecord,
+    Status,
+)
 from escalate.notifications.services import NotificationSpec, enqueue_notifications
 from escalate.policies.calendar import LONDON, is_working_day
 from escalate.policies.schema import Event, PolicySpec
 
 # The furthest ahead a reminder can be due: 10 working days (the schema's maximum) plus holidays.
 LOOKAHEAD = timedelta(days=31)
-NOT_AT_STAGE_PART = "action_owner"
+NOT_AT_STAGE_PART = Part.ACTION_OWNER
 
 
 @dataclass

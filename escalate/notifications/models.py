@@ -79,6 +79,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient_key}: {self.subject}"
 
+    @property
+    def recipient_label(self) -> str:
+        """Who was told, for the timeline: the person's name or the mailbox address."""
+        if self.recipient is not None:
+            return self.recipient.full_name or self.recipient.email
+        return self.recipient_email
+
 
 class CalendarToken(models.Model):
     """A private, revocable address for one person's deadline calendar (iCalendar feed).

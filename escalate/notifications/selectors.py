@@ -33,8 +33,10 @@ def notifications_for_escalation(escalation: Escalation) -> QuerySet[Notificatio
     """Who was told what about an escalation, when, by which channel, and whether delivered.
 
     For the escalation's timeline (the caller has already checked the person may see it).
-    Each row has recipient (or recipient_email for a mailbox), channel, event, subject,
-    created_at, status (pending / sent / failed), sent_at, attempts and last_error.
+    Each row has recipient_label (the person's name or the mailbox), get_channel_display,
+    event, subject, created_at, status / get_status_display (Waiting to send, Delivered, Could
+    not be delivered), sent_at, attempts and last_error. In-app rows count as delivered once
+    the worker has passed them; read_at says whether the person has read it.
     """
     return (
         Notification.objects.filter(escalation=escalation)

@@ -253,3 +253,31 @@ def test_paused_and_finished_stages_are_not_in_the_calendar() -> None:
     action.save()
     response = signed_in(person).get(reverse("notifications:calendar_download"))
     assert events_in(response.content) == {}
+
+
+def test_an_action_owner_sees_the_action_not_the_stage() -> None:
+    person = PersonFactory()
+    escalation = EscalationFactory(partnership=person.partnership)
+    record = StageRecordFactory(escalation=escalation)
+    ParticipantFactory(escalation=escalation, person=person, part="action_owner")
+    action = ActionFactory(escalation=escalation, owner=person)
+    response = signed_in(person).get(reverse("notifications:calendar_download"))
+    assert set(events_in(response.content)) == {f"action-{action.pk}@escalate"}
+    assert f"stage-{record.pk}@escalate" not in events_in(response.content)
+
+
+def test_timeline_labels_people_by_name_and_mailboxes_by_address() -> None:
+    escalation = EscalationFactory()
+    notify(escalation.respondent_person, "raised:9", escalation=escalation)
+    enqueue_notification(
+        partnership=escalation.partnership,
+        escalation=escalation,
+        event="raised",
+        event_key="raised:9",
+        subject="s",
+        body="b",
+        email="team@testshire.example.org",
+    )
+    labels = [row.recipient_label for row in notifications_for_escalation(escalation)]
+    assert labels[0] == escalation.respondent_person.full_name
+    assert labels[-1] == "team@testshire.example.org"

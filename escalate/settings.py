@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "escalate.web.context_processors.service",
+                "escalate.notifications.context_processors.notifications",
             ],
         },
     },
@@ -187,3 +188,23 @@ LOGGING = {
 
 # Where the shipped policy files live; load_policy and the demo read them from here.
 POLICY_DIR = BASE_DIR / "policies"
+
+# Notifications (escalate/notifications): e-mail through Django's backend above, or GOV.UK Notify
+# when NOTIFY_API_KEY is set; failed sends are retried with exponential backoff, then given up.
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFICATIONS_EMAIL_PROVIDER = env_str(
+    "NOTIFICATIONS_EMAIL_PROVIDER", "notify" if NOTIFY_API_KEY else "django"
+)
+if NOTIFICATIONS_EMAIL_PROVIDER not in {"django", "notify"}:
+    raise ConfigurationError(
+        "NOTIFICATIONS_EMAIL_PROVIDER must be django or notify, "
+        f"not {NOTIFICATIONS_EMAIL_PROVIDER!r}"
+    )
+if NOTIFICATIONS_EMAIL_PROVIDER == "notify" and not (NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID):
+    raise ConfigurationError("GOV.UK Notify needs both NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID")
+NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = int(env_str("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
+NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
+SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))

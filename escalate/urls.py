@@ -16,4 +16,5 @@ urlpatterns = [
     path("health/", web_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
+    path("notifications/", include("escalate.notifications.urls")),
 ]

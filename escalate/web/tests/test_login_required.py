@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "login": "the sign-in page itself",
     "health": "the load balancer's health check",
+    "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
 }
 
 

@@ -1,0 +1,133 @@
+"""The worker's job: send what is due in the outbox, exactly once, and record what happened.
+
+Each row is sent inside its own short transaction that holds a lock on it
+(SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's IMMEDIATE transactions serialise
+writers). The row is re-read inside that transaction and only sent while still pending and due,
+so two workers never send the same row: the second either skips the locked row or finds it sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from escalate.notifications.channels import DeliveryFailed, OutgoingEmail, sender_for
+from escalate.notifications.models import Channel, Notification, Status
+from escalate.notifications.retry import RetryPolicy, retry_policy
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_LENGTH = 2000
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0  # taken by another worker or no longer due
+
+
+def deliver_due_notifications(
+    *, now: datetime | None = None, limit: int | None = None
+) -> DeliveryReport:
+    """Send up to `limit` pending notifications that are due at `now` (default: the clock).
+
+    A failure is recorded on the row (attempts, last_error) and retried later with exponential
+    backoff; after NOTIFICATIONS_MAX_ATTEMPTS, or at once for a failure that cannot get better,
+    the row is marked failed. Returns what happened, for the task's result and the logs.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.NOTIFICATIONS_BATCH_SIZE
+    policy = retry_policy()
+    due_ids = list(
+        Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    report = DeliveryReport()
+    for pk in due_ids:
+        outcome = _deliver_one(pk, now=now, policy=policy)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    if due_ids:
+        logger.info("Notifications delivered: %s", report)
+    return report
+
+
+def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, status=Status.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if row is None:
+            return "skipped"
+        row.attempts += 1
+        try:
+            sender_for(row.channel).send(outgoing_email(row))
+        except DeliveryFailed as error:
+            outcome = _record_failure(row, str(error), permanent=error.permanent, policy=policy)
+        except Exception as error:  # a bug must not stop the batch; the row is retried
+            logger.exception("Unexpected error sending notification %s", row.pk)
+            outcome = _record_failure(row, repr(error), permanent=False, policy=policy)
+        else:
+            row.status = Status.SENT
+            row.sent_at = timezone.now()
+            row.last_error = ""
+            outcome = "sent"
+        row.save(update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"])
+        return outcome
+
+
+def _record_failure(row: Notification, error: str, *, permanent: bool, policy: RetryPolicy) -> str:
+    row.last_error = error[:MAX_ERROR_LENGTH]
+    if permanent or policy.gives_up(row.attempts):
+        row.status = Status.FAILED
+        logger.warning("Notification %s failed for good: %s", row.pk, error)
+        return "failed"
+    row.next_attempt_at = policy.next_attempt_at(timezone.now(), row.attempts)
+    return "retrying"
+
+
+def outgoing_email(row: Notification) -> OutgoingEmail:
+    """The e-mail for an outbox row: no child identifiers beyond the reference, and a link.
+
+    Subjects and bodies are written by the services that raise events; as a second line of
+    defence, if either mentions the escalation's child or adult (name, date of birth, case
+    references) the e-mail says only that there is an update, and where to read it.
+    """
+    subject, body, link = row.subject, row.body, ""
+    escalation = row.escalation
+    if escalation is not None:
+        link = f"{settings.SITE_URL}{escalation.get_absolute_url()}"
+        if mentions_subject_identifiers(f"{subject}\n{body}", escalation):
+            subject = f"Escalation {escalation.reference}: there is an update"
+            body = f"There is an update on escalation {escalation.reference}."
+        if link not in body:
+            body = f"{body}\n\nSign in to Escalate to read it: {link}"
+    elif row.channel != Channel.IN_APP:
+        body = f"{body}\n\nSign in to Escalate: {settings.SITE_URL}/"
+    return OutgoingEmail(
+        to=row.recipient_email, subject=subject, body=body, reference=f"notification:{row.pk}"
+    )
+
+
+def mentions_subject_identifiers(text: str, escalation: object) -> bool:
+    lowered = text.lower()
+    candidates: list[str] = []
+    name = str(getattr(escalation, "subject_name", "") or "").strip()
+    if name:
+        candidates.append(name)
+        candidates += [part for part in name.split() if len(part) >= 3]
+    born = getattr(escalation, "subject_date_of_birth", None)
+    if born is not None:
+        candidates += [born.isoformat(), born.strftime("%d/%m/%Y"), f"{born:%-d %B %Y}"]
+    references = str(getattr(escalation, "case_references", "") or "")
+    candidates += [part for part in references.replace(";", ",").split(",") if part.strip()]
+    return any(candidate.strip().lower() in lowered for candidate in candidates)

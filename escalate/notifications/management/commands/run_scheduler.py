@@ -1,0 +1,64 @@
+"""The scheduler: every SCHEDULER_INTERVAL_SECONDS, enqueue the deadline sweep and delivery.
+
+Workers (`manage.py db_worker`) run what it enqueues. Run exactly one scheduler per deployment;
+running two is safe (the sweep and delivery are idempotent) but wasteful.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_periodic_work() -> None:
+    """Enqueue one sweep (which also delivers) and one delivery, unless already waiting."""
+    for task in (sweep_deadlines_task, deliver_notifications):
+        if _already_waiting(task.module_path):
+            continue
+        task.enqueue()
+
+
+def _already_waiting(task_path: str) -> bool:
+    # With the database backend, do not pile up copies while the workers are stopped.
+    if not str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().filter(task_path=task_path).exists()
+
+
+class Command(BaseCommand):
+    help = "Enqueue the deadline sweep and notification delivery every few seconds."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--interval",
+            type=int,
+            default=None,
+            help="Seconds between runs (default: SCHEDULER_INTERVAL_SECONDS).",
+        )
+        parser.add_argument("--once", action="store_true", help="Enqueue once and exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval = options["interval"] or settings.SCHEDULER_INTERVAL_SECONDS
+        stop = threading.Event()
+        if not options["once"]:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+            self.stdout.write(f"Scheduler running every {interval} seconds (Ctrl-C to stop)")
+        while True:
+            try:
+                enqueue_periodic_work()
+            except Exception:  # a database blip must not stop the scheduler
+                logger.exception("Scheduler could not enqueue its tasks; trying again later")
+            if options["once"] or stop.wait(interval):
+                break

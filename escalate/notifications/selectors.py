@@ -1,0 +1,61 @@
+"""Reads about notifications, each scoped to the person asking (or to one escalation)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from escalate.directory.models import Person
+from escalate.notifications.models import CalendarToken, Channel, Notification
+
+if TYPE_CHECKING:
+    from escalate.escalations.models import Escalation
+
+
+def inbox_for(person: Person) -> QuerySet[Notification]:
+    """The person's in-app notifications, newest first, with their escalation."""
+    return (
+        Notification.objects.filter(recipient=person, channel=Channel.IN_APP)
+        .select_related("escalation")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_count(person: Person) -> int:
+    """How many in-app notifications the person has not read (one query)."""
+    return Notification.objects.filter(
+        recipient=person, channel=Channel.IN_APP, read_at__isnull=True
+    ).count()
+
+
+def notifications_for_escalation(escalation: Escalation) -> QuerySet[Notification]:
+    """Who was told what about an escalation, when, by which channel, and whether delivered.
+
+    For the escalation's timeline (the caller has already checked the person may see it).
+    Each row has recipient_label (the person's name or the mailbox), get_channel_display,
+    event, subject, created_at, status / get_status_display (Waiting to send, Delivered, Could
+    not be delivered), sent_at, attempts and last_error. In-app rows count as delivered once
+    the worker has passed them; read_at says whether the person has read it.
+    """
+    return (
+        Notification.objects.filter(escalation=escalation)
+        .select_related("recipient")
+        .order_by("created_at", "pk")
+    )
+
+
+def active_calendar_token(person: Person) -> CalendarToken | None:
+    return CalendarToken.objects.filter(person=person, revoked_at__isnull=True).first()
+
+
+def calendar_token_owner(token: str) -> Person | None:
+    """The person whose active calendar address this is, or None (unknown or revoked)."""
+    row = (
+        CalendarToken.objects.filter(token=token, revoked_at__isnull=True)
+        .select_related("person")
+        .first()
+    )
+    if row is None or not row.person.is_active:
+        return None
+    return row.person

@@ -1,0 +1,175 @@
+"""Writing notifications into the outbox. Sending is the worker's job (delivery.py, tasks.py)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalate.directory.models import Partnership, Person
+from escalate.notifications.models import CalendarToken, Channel, Notification, Status
+from escalate.notifications.tasks import schedule_delivery
+
+if TYPE_CHECKING:
+    from escalate.escalations.models import Escalation
+
+DEFAULT_CHANNELS = (Channel.EMAIL, Channel.IN_APP)
+
+
+def enqueue_notification(
+    *,
+    partnership: Partnership,
+    escalation: Escalation | None,
+    event: str,
+    event_key: str,
+    subject: str,
+    body: str,
+    recipient: Person | None = None,
+    email: str = "",
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+) -> int:
+    """Put one notification per channel in the outbox, in the caller's transaction.
+
+    A repeat of the same (event_key, recipient, channel) is ignored, so callers may be retried
+    safely. Returns how many rows were new. In-app notifications need a person; a bare e-mail
+    address (a business-team mailbox) only gets e-mail.
+    """
+    if recipient is None and not email:
+        raise ValueError("a notification needs a recipient person or an e-mail address")
+    recipient_key = f"person:{recipient.pk}" if recipient is not None else f"email:{email.lower()}"
+    address = recipient.email if recipient is not None else email
+    rows = [
+        Notification(
+            partnership=partnership,
+            escalation=escalation,
+            event=event,
+            event_key=event_key,
+            recipient=recipient,
+            recipient_email=address,
+            recipient_key=recipient_key,
+            channel=channel,
+            subject=subject,
+            body=body,
+        )
+        for channel in channels
+        if channel != Channel.IN_APP or recipient is not None
+    ]
+    keys = {(row.event_key, row.recipient_key, row.channel) for row in rows}
+    existing = set(
+        Notification.objects.filter(event_key=event_key, recipient_key=recipient_key).values_list(
+            "event_key", "recipient_key", "channel"
+        )
+    )
+    new_rows = [
+        row for row in rows if (row.event_key, row.recipient_key, row.channel) not in existing
+    ]
+    # ignore_conflicts covers the race the pre-check cannot see (two writers at once).
+    Notification.objects.bulk_create(new_rows, ignore_conflicts=True)
+    if new_rows:
+        schedule_delivery()
+    return len(keys - existing)
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """One notification to one recipient, for `enqueue_notifications` (same fields as above)."""
+
+    partnership: Partnership
+    escalation: Escalation | None
+    event: str
+    event_key: str
+    subject: str
+    body: str
+    recipient: Person | None = None
+    email: str = ""
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+
+
+def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
+    """Put many notifications in the outbox with two queries, in the caller's transaction.
+
+    For the deadline sweep: like enqueue_notification, a repeat of an (event_key, recipient,
+    channel) already in the outbox is ignored, also when another sweep writes it at the same
+    moment (the unique constraint decides). Returns how many rows were new when checked.
+    """
+    rows: dict[tuple[str, str, str], Notification] = {}
+    for spec in specs:
+        if spec.recipient is None and not spec.email:
+            raise ValueError("a notification needs a recipient person or an e-mail address")
+        recipient_key = (
+            f"person:{spec.recipient.pk}"
+            if spec.recipient is not None
+            else f"email:{spec.email.lower()}"
+        )
+        address = spec.recipient.email if spec.recipient is not None else spec.email
+        for channel in spec.channels:
+            if channel == Channel.IN_APP and spec.recipient is None:
+                continue
+            rows.setdefault(
+                (spec.event_key, recipient_key, channel),
+                Notification(
+                    partnership=spec.partnership,
+                    escalation=spec.escalation,
+                    event=spec.event,
+                    event_key=spec.event_key,
+                    recipient=spec.recipient,
+                    recipient_email=address,
+                    recipient_key=recipient_key,
+                    channel=channel,
+                    subject=spec.subject,
+                    body=spec.body,
+                ),
+            )
+    if not rows:
+        return 0
+    existing = set(
+        Notification.objects.filter(event_key__in={key[0] for key in rows}).values_list(
+            "event_key", "recipient_key", "channel"
+        )
+    )
+    new_rows = [row for key, row in rows.items() if key not in existing]
+    Notification.objects.bulk_create(new_rows, ignore_conflicts=True)
+    if new_rows:
+        schedule_delivery()
+    return len(new_rows)
+
+
+@transaction.atomic
+def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None) -> int:
+    """Mark the person's in-app notifications read (all unread ones when `ids` is None)."""
+    rows = Notification.objects.filter(
+        recipient=person, channel=Channel.IN_APP, read_at__isnull=True
+    )
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def create_calendar_token(*, person: Person) -> CalendarToken:
+    """A new private calendar address for `person`; any earlier one is revoked."""
+    revoke_calendar_tokens(person=person)
+    return CalendarToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+
+
+@transaction.atomic
+def revoke_calendar_tokens(*, person: Person) -> int:
+    """Stop every calendar address of `person` working. Returns how many were active."""
+    return CalendarToken.objects.filter(person=person, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def send_again(*, ids: Iterable[int]) -> int:
+    """Put failed notifications back in the queue with a fresh set of attempts."""
+    count = Notification.objects.filter(pk__in=list(ids), status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        schedule_delivery()
+    return count

@@ -1,0 +1,31 @@
+"""The scheduler enqueues the sweep and delivery, without piling up copies."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from escalate.notifications.tasks import sweep_deadlines_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_once_enqueues_the_sweep_and_delivery() -> None:
+    call_command("run_scheduler", "--once")
+    assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "escalate.notifications.tasks.deliver_notifications",
+        "escalate.notifications.tasks.sweep_deadlines_task",
+    ]
+
+
+def test_waiting_tasks_are_not_enqueued_again() -> None:
+    call_command("run_scheduler", "--once")
+    call_command("run_scheduler", "--once")
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_the_sweep_task_sweeps_and_delivers() -> None:
+    result = sweep_deadlines_task.call()
+    assert result["notifications_written"] == 0
+    assert result["delivery_sent"] == 0

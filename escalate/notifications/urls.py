@@ -1,0 +1,16 @@
+"""The notifications pages, under /notifications/ (included from escalate/urls.py)."""
+
+from django.urls import path
+
+from escalate.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:notification_id>/read/", views.mark_read, name="mark_read"),
+    path("read/", views.mark_all_read, name="mark_all_read"),
+    path("calendar/", views.calendar_settings, name="calendar"),
+    path("calendar/deadlines.ics", views.calendar_download, name="calendar_download"),
+    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+]

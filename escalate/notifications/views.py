@@ -1,0 +1,119 @@
+"""Thin views: the in-app notifications page, mark read, and the deadline calendar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from escalate.directory.models import Person
+from escalate.notifications.calendar import deadline_calendar
+from escalate.notifications.models import CalendarToken
+from escalate.notifications.selectors import (
+    active_calendar_token,
+    calendar_token_owner,
+    inbox_for,
+    unread_count,
+)
+from escalate.notifications.services import (
+    create_calendar_token,
+    mark_notifications_read,
+    revoke_calendar_tokens,
+)
+
+PAGE_SIZE = 50
+
+
+def _person(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    page = Paginator(inbox_for(person), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "unread": unread_count(person)},
+    )
+
+
+@require_POST
+def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    person = _person(request)
+    # Someone else's, not in-app or unknown: "not here". Already read: nothing to do.
+    marked = mark_notifications_read(person=person, ids=[notification_id])
+    if not marked and not inbox_for(person).filter(pk=notification_id).exists():
+        raise Http404("No such notification")
+    return redirect("notifications:inbox")
+
+
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = mark_notifications_read(person=_person(request))
+    if count:
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read")
+    return redirect("notifications:inbox")
+
+
+def _feed_url(request: HttpRequest, token: CalendarToken | None) -> str:
+    if token is None:
+        return ""
+    return request.build_absolute_uri(
+        reverse("notifications:calendar_feed", kwargs={"token": token.token})
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            revoke_calendar_tokens(person=person)
+            messages.success(request, "Your calendar address has been turned off")
+        else:
+            create_calendar_token(person=person)
+            messages.success(request, "Your new calendar address is ready")
+        return redirect("notifications:calendar")
+    token = active_calendar_token(person)
+    feed_url = _feed_url(request, token)
+    return render(
+        request,
+        "notifications/calendar.html",
+        {
+            "token": token,
+            "feed_url": feed_url,
+            "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
+                "http://", "webcal://", 1
+            ),
+        },
+    )
+
+
+def _ics_response(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def calendar_download(request: HttpRequest) -> HttpResponse:
+    return _ics_response(deadline_calendar(_person(request)), filename="escalate-deadlines.ics")
+
+
+@login_not_required  # calendar apps cannot sign in: the private token is the credential
+@never_cache
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    person = calendar_token_owner(token)
+    if person is None:
+        raise Http404("No such calendar")
+    return _ics_response(deadline_calendar(person), filename="escalate-deadlines.ics")

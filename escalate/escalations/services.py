@@ -34,6 +34,7 @@ from escalate.escalations.models import (
 )
 from escalate.escalations.references import next_reference
 from escalate.escalations.workflow import ActionRefused
+from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
 from escalate.policies.calendar import LONDON
 from escalate.policies.schema import Event, PolicySpec
@@ -52,6 +53,7 @@ __all__ = [
     "discard_raise_draft",
     "escalate_to_next_stage",
     "give_rationale",
+    "notify_policy_event",
     "pause_escalation",
     "raise_escalation",
     "record_discussion",
@@ -427,6 +429,40 @@ def _send(
             "recipients": [{"key": t.key, "label": t.label, "part": t.part} for t in targets],
         },
     )
+
+
+@transaction.atomic
+def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
+    """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
+    escalation's current stage; for callers outside a user action, such as the deadline sweep.
+
+    `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
+    sends nothing new. Returns how many people or mailboxes the rules named.
+    """
+    spec = escalation.policy_version.spec
+    notification = workflow.notifications_for(
+        spec, event, escalation.current_stage_key, flags_of(escalation)
+    )
+    if notification is None:
+        return 0
+    stage = spec.stage(notification.stage_key)
+    targets: dict[str, recipients.Target] = {}
+    for recipient in notification.recipients:
+        for target in recipients.resolve(escalation, stage, recipient):
+            targets.setdefault(target.key, target)
+    event_key = f"{cause_key}:{event}"
+    if Notification.objects.filter(event_key=event_key).exists():
+        return len(targets)
+    _send(
+        escalation,
+        spec,
+        event,
+        notification.stage_key,
+        list(targets.values()),
+        cause_key=cause_key,
+        now=timezone.now(),
+    )
+    return len(targets)
 
 
 def _act(

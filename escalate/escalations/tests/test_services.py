@@ -458,3 +458,16 @@ def test_a_draft_keeps_what_was_typed_and_is_discarded_on_raise(world: World) ->
     assert again.pk == draft.pk and again.data == {"subject_name": "Alex B"}
     services.discard_raise_draft(by=world.teacher)
     assert not world.teacher.raise_drafts.exists()
+
+
+def test_a_policy_event_from_outside_a_user_action_is_sent_once() -> None:
+    world = make_world(notifications=[{"on": "overdue", "notify": ["raiser", "business_team"]}])
+    escalation = raise_one(world)
+    key = f"overdue:{escalation.reference}:stage_1"
+    assert services.notify_policy_event(escalation=escalation, event="overdue", cause_key=key) == 2
+    assert services.notify_policy_event(escalation=escalation, event="overdue", cause_key=key) == 2
+    sent = Notification.objects.filter(escalation=escalation, event="overdue")
+    assert sent.filter(recipient=world.teacher, channel="email").count() == 1
+    assert sent.filter(recipient__isnull=True).count() == 1
+    assert escalation.chronology.filter(kind=EntryKind.NOTIFICATION).count() == 1
+    assert services.notify_policy_event(escalation=escalation, event="reminder", cause_key=key) == 0

@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import django_otp
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -146,13 +147,24 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes calls this when an account is locked: say why, and when to try again."""
     cool_off = get_cool_off(request) or timedelta(minutes=15)
-    try_again_at = timezone.localtime(timezone.now() + cool_off)
+    username = get_client_username(request, credentials)
+    last_failure = (
+        AccessAttempt.objects.filter(
+            username=username, ip_address=getattr(request, "axes_ip_address", None)
+        )
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    ) or timezone.now()
+    try_again_at = timezone.localtime(last_failure + cool_off)
     return render(
         request,
         "web/account/locked_out.html",
         {
             "minutes": int(cool_off.total_seconds() // 60),
-            "try_again_at": try_again_at,
+            # GOV.UK style: "3:15pm on 1 June 2026"
+            "try_again_at": f"{try_again_at:%-I:%M%p}".lower()
+            + f" on {try_again_at.day} {try_again_at:%B %Y}",
         },
         status=429,
     )

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.http import Http404, HttpResponse
@@ -42,7 +43,7 @@ urlpatterns = [
 ]
 
 
-def _responses() -> dict[str, object]:
+def _responses() -> dict[str, Any]:
     auditor = PersonFactory(roles=[Role.AUDITOR])
     practitioner = PersonFactory()
     signed_in, other, anonymous = Client(), Client(), Client()

@@ -45,3 +45,29 @@ def qr_code_svg(device: TOTPDevice) -> str:
 
 def issuer() -> str:
     return str(getattr(settings, "OTP_TOTP_ISSUER", "Escalate"))
+
+
+# The demo only (seed_demo): every demo person shares this authenticator key so someone trying
+# the demo adds one entry to their app, or runs `manage.py demo_code`. Real accounts never get a
+# preset key; they set up their own app at first sign-in.
+DEMO_TOTP_SECRET = "ESCALATEDEMOTOTPKEYFORTRYINGIT22"
+
+
+def demo_key_hex() -> str:
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def give_demo_device(person: Person) -> TOTPDevice:
+    """A confirmed device with the shared demo key (kept if the person already has one)."""
+    device = TOTPDevice.objects.filter(user=person, name="Demo authenticator").first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=person, name="Demo authenticator", key=demo_key_hex(), confirmed=True
+        )
+    return device
+
+
+def demo_code() -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"

@@ -162,3 +162,20 @@ def test_a_next_address_off_the_site_is_ignored() -> None:
         "/account/two-factor/", {"code": _code(device), "next": "https://evil.example.org/"}
     )
     assert response["Location"] == "/"
+
+
+def test_demo_people_sign_in_with_the_printed_demo_key(capsys) -> None:
+    from django.core.management import call_command
+
+    from escalate.directory.demo import DEMO_PASSWORD
+    from escalate.web.mfa import DEMO_TOTP_SECRET, demo_code
+
+    call_command("seed_demo")
+    assert DEMO_TOTP_SECRET in capsys.readouterr().out
+    client = Client()
+    client.post(
+        "/sign-in/", {"username": "amira.khan@riverside.example.org", "password": DEMO_PASSWORD}
+    )
+    assert client.get("/")["Location"].startswith("/account/two-factor/")
+    assert client.post("/account/two-factor/", {"code": demo_code()})["Location"] == "/"
+    assert client.get("/").status_code == 200

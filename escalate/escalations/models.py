@@ -1,0 +1,331 @@
+"""Escalations: one professional disagreement taken through a partnership's stages.
+
+The rules live in workflow.py (plain Python); writes go through services.py, reads through
+selectors.py. These models hold the state and the append-only record of what happened.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from escalate.directory.models import Agency, Partnership
+from escalate.policies.models import PolicyVersion
+
+
+class SubjectKind(models.TextChoices):
+    CHILD = "child", "Child"
+    ADULT = "adult", "Adult"
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    PAUSED = "paused", "Paused"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+CLOSED_STATUSES = (Status.RESOLVED, Status.WITHDRAWN)
+
+
+class StageOutcome(models.TextChoices):
+    ESCALATED = "escalated", "Escalated to the next stage"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Part(models.TextChoices):
+    RAISER = "raiser", "Raised the escalation"
+    RESPONDENT = "respondent", "Respondent"
+    RAISER_MANAGER = "raiser_manager", "Manager for the raiser's agency"
+    RESPONDENT_MANAGER = "respondent_manager", "Manager for the respondent's agency"
+    IRO = "iro", "Independent Reviewing Officer"
+    CP_CHAIR = "cp_chair", "Child protection conference chair"
+    PARTNERSHIP_CHAIR = "partnership_chair", "Partnership chair"
+    PANEL_MEMBER = "panel_member", "Resolution Panel member"
+    BUSINESS_TEAM = "business_team", "Partnership business team"
+    DSL = "dsl", "Designated safeguarding lead"
+    ACTION_OWNER = "action_owner", "Owns an agreed action"
+
+
+MANAGER_PARTS = (Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+
+
+class EntryKind(models.TextChoices):
+    RAISED = "raised", "Raised"
+    DISCUSSION = "discussion", "Discussion"
+    RATIONALE_REQUESTED = "rationale_requested", "Rationale requested"
+    RATIONALE = "rationale", "Rationale given"
+    ESCALATED = "escalated", "Escalated"
+    PAUSED = "paused", "Paused"
+    RESUMED = "resumed", "Resumed"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    PANEL_CONVENED = "panel_convened", "Resolution Panel convened"
+    REPRESENTATION = "representation", "Representation to the panel"
+    PANEL_DECISION = "panel_decision", "Panel decision"
+    ACTION_ADDED = "action_added", "Action agreed"
+    ACTION_DONE = "action_done", "Action done"
+    VIEW = "view", "View added"
+    CORRECTION = "correction", "Correction"
+    NOTIFICATION = "notification", "Notification"
+    URGENT_GUIDANCE = "urgent_guidance", "Emergency guidance shown"
+
+
+class Escalation(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="escalations"
+    )
+    reference = models.CharField(max_length=30)
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="escalations"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_raised"
+    )
+    raiser_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="escalations_raised"
+    )
+    respondent_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="escalations_received"
+    )
+    respondent_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations_received",
+    )
+    respondent_name = models.CharField(max_length=150, blank=True)
+    respondent_email = models.EmailField(blank=True)
+
+    subject_kind = models.CharField(
+        max_length=10, choices=SubjectKind.choices, default=SubjectKind.CHILD
+    )
+    subject_name = models.CharField(max_length=150)
+    subject_date_of_birth = models.DateField(null=True, blank=True)
+    case_references = models.CharField(max_length=300, blank=True)
+    cp_plan = models.BooleanField(default=False)
+    looked_after = models.BooleanField(default=False)
+    cp_conference = models.BooleanField(default=False)
+    immediate_harm = models.BooleanField(default=False)
+    categories = models.JSONField(default=list, blank=True)
+    disputed = models.TextField()
+    risk = models.TextField()
+    outcome_wanted = models.TextField()
+    already_tried = models.TextField(blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    current_stage_key = models.CharField(max_length=40)
+    stage_due_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    started_at_later_stage_reason = models.TextField(blank=True)
+
+    # The outcome (reports read learning and themes from here).
+    decision = models.TextField(blank=True)
+    decided_by_text = models.CharField(max_length=300, blank=True)
+    learning = models.TextField(blank=True)
+    learning_themes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "reference"], name="escalation_reference_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["partnership", "status"], name="escalation_status_idx"),
+            models.Index(fields=["status", "stage_due_at"], name="escalation_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return f"/escalations/{self.reference}/"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def respondent_display(self) -> str:
+        if self.respondent_person is not None:
+            return self.respondent_person.full_name
+        return self.respondent_name
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number used by a partnership in a year (locked while incremented)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership_id}/{self.year}: {self.last_number}"
+
+
+class StageRecord(models.Model):
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="stages")
+    stage_key = models.CharField(max_length=40)
+    index = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Total time spent paused in this stage (already added to due_at)."
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=StageOutcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["escalation", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "index"], name="stage_record_index_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.escalation} stage {self.stage_key}"
+
+
+class Participant(models.Model):
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="participants"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations"
+    )
+    part = models.CharField(max_length=30, choices=Part.choices)
+    stage_key = models.CharField(max_length=40, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "person", "part"], name="participant_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "part"], name="participant_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_part_display()}) on {self.escalation}"
+
+
+class ChronologyEntry(models.Model):
+    """One event on an escalation's timeline. Never changed: a correction is a new entry."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="chronology")
+    kind = models.CharField(max_length=30, choices=EntryKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    stage_key = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name_plural = "chronology entries"
+        indexes = [models.Index(fields=["escalation", "recorded_at"], name="chronology_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.escalation}: {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A chronology entry is never changed; record a correction instead.")
+        super().save(*args, **kwargs)
+
+
+class Action(models.Model):
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalation_actions"
+    )
+    due_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    done_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["owner", "done_at", "due_on"], name="action_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.done_at is None and self.due_on < today
+
+
+class Panel(models.Model):
+    escalation = models.OneToOneField(Escalation, on_delete=models.PROTECT, related_name="panel")
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    convened_at = models.DateTimeField(default=timezone.now)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="panels")
+    agencies = models.ManyToManyField(Agency, related_name="panels")
+    decision = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Resolution Panel for {self.escalation}"
+
+
+class RaiseDraft(models.Model):
+    """Everything typed so far on the raise pages, so nothing is lost."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="raise_drafts"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"Draft by {self.person}"

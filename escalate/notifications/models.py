@@ -1,0 +1,80 @@
+"""The outbox: every notification is a row written in the transaction of the event that caused it.
+
+A background worker sends pending rows and records delivery. The unique constraint on
+(event_key, recipient_key, channel) makes "at most one notification per event, recipient and
+channel" a database fact rather than a hope.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from escalate.directory.models import Partnership
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    NOTIFY = "notify", "GOV.UK Notify"
+    IN_APP = "in_app", "In Escalate"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    SENT = "sent", "Delivered"
+    FAILED = "failed", "Could not be delivered"
+
+
+class Notification(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="notifications"
+    )
+    escalation = models.ForeignKey(
+        "escalations.Escalation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    event = models.CharField(max_length=40, help_text="A policies.schema.Event value.")
+    event_key = models.CharField(
+        max_length=200, help_text="Names the one event that caused this, e.g. chronology:123."
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    recipient_email = models.EmailField(blank=True)
+    recipient_key = models.CharField(
+        max_length=254, help_text="person:<id> or email:<address>; part of the uniqueness rule."
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient_key", "channel"],
+                name="notification_once_per_event_recipient_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to {self.recipient_key}: {self.subject}"

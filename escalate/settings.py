@@ -198,6 +198,7 @@ INSTALLED_APPS += [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "escalate.evidence",
 ]
 # OTP state is read right after the person is; the checks run after LoginRequiredMiddleware.
 MIDDLEWARE.insert(
@@ -256,3 +257,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
+EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -11,6 +11,7 @@ class WebConfig(AppConfig):
 
         from django.contrib.auth.signals import user_logged_in
 
+        from escalate.web import checks  # noqa: F401  (registers the deploy checks)
         from escalate.web.middleware import mark_signed_in
 
         def start_session_clock(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

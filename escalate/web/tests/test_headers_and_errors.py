@@ -155,6 +155,27 @@ def test_deploy_checks_pass_with_production_settings() -> None:
     assert "System check identified no issues" in result.stdout
 
 
+def test_deploy_checks_fail_if_two_factor_is_switched_off() -> None:
+    env = {
+        **os.environ,
+        "ESCALATE_ENV": "production",
+        "SECRET_KEY": "ci-only-" + "k3y" * 20,
+        "ALLOWED_HOSTS": "escalate.example.org",
+        "ESCALATE_REQUIRE_MFA": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "escalate.W001" in result.stderr + result.stdout
+
+
 @pytest.mark.urls(__name__)
 def test_404_pages_reveal_nothing_about_what_was_asked_for() -> None:
     client = Client()

@@ -10,7 +10,7 @@ from django.core.checks import Tags, Warning, register
 
 @register(Tags.security, deploy=True)
 def two_factor_is_required(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    if settings.ESCALATE_REQUIRE_MFA and settings.AXES_ENABLED:
+    if settings.ESCALATE_REQUIRE_MFA and getattr(settings, "AXES_ENABLED", True):
         return []
     return [
         Warning(

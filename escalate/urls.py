@@ -17,4 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),
+    path("account/", include("escalate.web.urls_account")),
+    path("audit/", include("escalate.audit.urls")),
+    path("escalations/<str:reference>/evidence/", include("escalate.evidence.urls")),
 ]

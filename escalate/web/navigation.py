@@ -21,6 +21,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home"),
     NavItem("Policy", "policies:policy"),
+    NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
 ]
 
 

@@ -1,0 +1,61 @@
+"""Evidence on an escalation: list and upload, and download through a permission check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from escalate.directory.models import Person
+from escalate.escalations.selectors import access_escalation
+from escalate.evidence.forms import EvidenceForm
+from escalate.evidence.selectors import access_attachment
+from escalate.evidence.services import attach_evidence, record_download
+from escalate.evidence.storage import evidence_storage
+
+
+def _person(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+@require_http_methods(["GET", "POST"])
+def evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    person = _person(request)
+    escalation = access_escalation(person, reference)
+    form = EvidenceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            attachment = attach_evidence(
+                escalation=escalation, by=person, upload=form.cleaned_data["file"], request=request
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, f"{attachment.name} has been added.")
+            return redirect("evidence:list", reference=escalation.reference)
+    return render(
+        request,
+        "evidence/evidence.html",
+        {
+            "escalation": escalation,
+            "attachments": escalation.attachments.select_related("uploaded_by"),
+            "form": form,
+        },
+    )
+
+
+@require_GET
+def download(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
+    person = _person(request)
+    attachment = access_attachment(person, reference, attachment_id)
+    record_download(attachment=attachment, by=person, request=request)
+    response = FileResponse(
+        evidence_storage().open(attachment.stored_name, "rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    return response

@@ -78,7 +78,9 @@ def policy_document(
             {"on": "resolved", "notify": ["raiser", "respondent", "business_team"]},
         ],
         "urgent": {
-            "may_start_at": may_start_at if may_start_at is not None else ["stage_2"],
+            "may_start_at": may_start_at
+            if may_start_at is not None
+            else (["stage_2"] if stage_count > 1 else []),
             "reason_required": True,
             "guidance": "If a child is in immediate danger call 999.",
         },

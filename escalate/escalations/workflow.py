@@ -1,0 +1,872 @@
+"""The escalation rules, in plain Python: no database, no Django models.
+
+`start(...)` begins an escalation; `apply(spec, state, action, actor)` takes the policy, the
+current state, an action and who is acting, and returns a `Transition`: the new state and the
+events the action caused (chronology entries, notifications to send, deadlines to set, stages
+entered or left). services.py applies a transition in one database transaction. A rule that
+forbids the action raises `ActionRefused` with a sentence fit to show the person acting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from escalate.policies import calendar
+from escalate.policies.schema import Event, PolicySpec, Recipient, Record, Stage
+
+OPEN = "open"
+PAUSED = "paused"
+RESOLVED = "resolved"
+WITHDRAWN = "withdrawn"
+STATUSES = frozenset({OPEN, PAUSED, RESOLVED, WITHDRAWN})
+CLOSED = frozenset({RESOLVED, WITHDRAWN})
+
+# Participant parts (mirrors models.Part) grouped by the side they act for.
+RAISER_SIDE = frozenset({"raiser", "raiser_manager"})
+RESPONDENT_SIDE = frozenset({"respondent", "respondent_manager"})
+STAGE_SIDES = RAISER_SIDE | RESPONDENT_SIDE
+
+
+class ActionRefused(Exception):
+    """The policy or the escalation's state forbids the action; `message` is shown as is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationState:
+    status: str
+    stage_key: str
+    stage_index: int
+    version: int
+    stage_started_at: datetime
+    due_at: datetime | None
+    flags: frozenset[str] = frozenset()  # policies.schema.Condition values that hold
+    records: frozenset[str] = frozenset()  # policies.schema.Record values made at this stage
+    rationale_requested: bool = False
+    paused_at: datetime | None = None
+    panel_convened: bool = False
+    panel_decided: bool = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: their parts on this escalation and their partnership roles."""
+
+    parts: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def on_raiser_side(self) -> bool:
+        return bool(self.parts & RAISER_SIDE)
+
+    @property
+    def on_respondent_side(self) -> bool:
+        return bool(self.parts & RESPONDENT_SIDE)
+
+    @property
+    def in_stage(self) -> bool:
+        return bool(self.parts & STAGE_SIDES)
+
+    @property
+    def is_partnership_chair(self) -> bool:
+        return "partnership_chair" in self.roles or "partnership_chair" in self.parts
+
+    @property
+    def is_panel_member(self) -> bool:
+        return "panel_member" in self.parts
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDiscussion:
+    at: datetime
+    held_on: date
+    with_whom: str
+    method: str
+    summary: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class RequestRationale:
+    at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class GiveRationale:
+    at: datetime
+    rationale: str
+
+
+@dataclass(frozen=True)
+class EscalateToNextStage:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    at: datetime
+    decision: str
+    decided_by: str
+    learning: str = ""
+    action_count: int = 0
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConvenePanel:
+    at: datetime
+    member_count: int
+    agency_ids: frozenset[int]
+    disputing_agency_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class RecordRepresentation:
+    at: datetime
+    summary: str
+
+
+@dataclass(frozen=True)
+class RecordPanelDecision:
+    at: datetime
+    decision: str
+    learning: str = ""
+    action_count: int = 0
+
+
+@dataclass(frozen=True)
+class AddAction:
+    at: datetime
+    description: str
+    due_on: date
+    owner_in_partnership: bool = True
+
+
+@dataclass(frozen=True)
+class CompleteAction:
+    at: datetime
+    already_done: bool = False
+    by_owner_or_creator: bool = True
+
+
+@dataclass(frozen=True)
+class AddView:
+    at: datetime
+    view: str
+
+
+@dataclass(frozen=True)
+class CorrectEntry:
+    at: datetime
+    correction: str
+    by_author: bool = True
+
+
+WorkflowAction = (
+    RecordDiscussion
+    | RequestRationale
+    | GiveRationale
+    | EscalateToNextStage
+    | Pause
+    | Resume
+    | Resolve
+    | Withdraw
+    | ConvenePanel
+    | RecordRepresentation
+    | RecordPanelDecision
+    | AddAction
+    | CompleteAction
+    | AddView
+    | CorrectEntry
+)
+
+# Actions that do not change the escalation's stage state, so they do not bump the version
+# (someone adding an action must not make another person's escalate button stale).
+_KEEPS_VERSION = (AddAction, CompleteAction, AddView, CorrectEntry)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyEvent:
+    kind: str  # models.EntryKind value
+    stage_key: str
+    occurred_at: datetime
+    text: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    event: str  # policies.schema.Event value
+    stage_key: str
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineSet:
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StageEntered:
+    stage_key: str
+    index: int
+    started_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class StageEnded:
+    stage_key: str
+    outcome: str  # models.StageOutcome value
+    ended_at: datetime
+
+
+WorkflowEvent = ChronologyEvent | NotificationEvent | DeadlineSet | StageEntered | StageEnded
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: EscalationState
+    events: tuple[WorkflowEvent, ...]
+
+    def of_type(self, kind: type[E]) -> list[E]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def stage_deadline(spec: PolicySpec, stage: Stage, started_at: datetime) -> datetime:
+    """When `stage`, entered at `started_at`, falls due under the policy's timescale."""
+    return calendar.deadline(
+        started_at,
+        nation=spec.nation.value,
+        working_days=stage.timescale.working_days,
+        hours=stage.timescale.hours,
+    )
+
+
+def resumed_deadline(
+    spec: PolicySpec, stage: Stage, due_at: datetime, paused_at: datetime, resumed_at: datetime
+) -> datetime:
+    """The due date after a pause: moved on by the time the clock was stopped.
+
+    Hours timescales move by the clock time paused; working-day timescales by the working
+    days that passed while paused (paused and resumed the same day loses nothing).
+    """
+    if stage.timescale.hours is not None:
+        return due_at + max(resumed_at - paused_at, timedelta(0))
+    nation = spec.nation.value
+    lost = calendar.working_days_between(
+        paused_at.astimezone(calendar.LONDON).date(),
+        resumed_at.astimezone(calendar.LONDON).date(),
+        nation,
+    )
+    if lost <= 0:
+        return due_at
+    due_day = due_at.astimezone(calendar.LONDON).date()
+    return calendar.end_of_day(calendar.add_working_days(due_day, lost, nation))
+
+
+def notifications_for(
+    spec: PolicySpec, event: str, stage_key: str, flags: frozenset[str]
+) -> NotificationEvent | None:
+    """The recipients the policy's notification rules name for `event` at `stage_key`."""
+    recipients: list[Recipient] = []
+    for rule in spec.notifications:
+        if rule.on.value != event:
+            continue
+        if rule.stages and stage_key not in rule.stages:
+            continue
+        if rule.when_any and not any(condition.value in flags for condition in rule.when_any):
+            continue
+        recipients.extend(r for r in rule.notify if r not in recipients)
+    if not recipients:
+        return None
+    return NotificationEvent(event=event, stage_key=stage_key, recipients=tuple(recipients))
+
+
+def _require_text(value: str, message: str, field_name: str) -> None:
+    if not value or not value.strip():
+        raise ActionRefused(message, field=field_name)
+
+
+def _require_not_closed(state: EscalationState) -> None:
+    if state.is_closed:
+        raise ActionRefused(
+            f"This escalation is {state.status}, so nothing more can be done on it."
+        )
+
+
+def _missing_records(spec: PolicySpec, state: EscalationState) -> list[str]:
+    """Records the current stage must have before it is left (outcome is the leaving itself)."""
+    stage = spec.stage(state.stage_key)
+    needed = [r for r in stage.must_record if r in (Record.DISCUSSION, Record.RATIONALE)]
+    return [r.value for r in needed if r.value not in state.records]
+
+
+_RECORD_WORDS = {"discussion": "a discussion", "rationale": "the respondent's rationale"}
+
+
+def _refuse_if_records_missing(spec: PolicySpec, state: EscalationState, doing: str) -> None:
+    missing = _missing_records(spec, state)
+    if missing:
+        words = " and ".join(_RECORD_WORDS[m] for m in missing)
+        stage = spec.stage(state.stage_key)
+        raise ActionRefused(f"Before you {doing}, record {words} at {stage.name}.")
+
+
+def _notify(
+    events: list[WorkflowEvent],
+    spec: PolicySpec,
+    event: Event,
+    stage_key: str,
+    flags: frozenset[str],
+) -> None:
+    notification = notifications_for(spec, event.value, stage_key, flags)
+    if notification is not None:
+        events.append(notification)
+
+
+# --- start -------------------------------------------------------------------------------
+
+
+def start(
+    spec: PolicySpec,
+    *,
+    at: datetime,
+    flags: frozenset[str],
+    start_stage_key: str | None = None,
+    later_stage_reason: str = "",
+) -> Transition:
+    """Raise an escalation: at the first stage, or (immediate harm) where the policy allows."""
+    first = spec.stages[0]
+    stage = first
+    if start_stage_key and start_stage_key != first.key:
+        if "immediate_harm" not in flags:
+            raise ActionRefused(
+                "An escalation starts at the first stage unless a child or adult is at "
+                "immediate risk of harm.",
+                field="start_stage",
+            )
+        if start_stage_key not in spec.urgent.may_start_at:
+            raise ActionRefused(
+                "This partnership's policy does not allow an escalation to start at that stage.",
+                field="start_stage",
+            )
+        if spec.urgent.reason_required and not later_stage_reason.strip():
+            raise ActionRefused(
+                "Say why this escalation must start at a later stage.",
+                field="later_stage_reason",
+            )
+        stage = spec.stage(start_stage_key)
+    index = spec.stage_index(stage.key)
+    due = stage_deadline(spec, stage, at)
+    state = EscalationState(
+        status=OPEN,
+        stage_key=stage.key,
+        stage_index=index,
+        version=1,
+        stage_started_at=at,
+        due_at=due,
+        flags=flags,
+    )
+    events: list[WorkflowEvent] = []
+    if "immediate_harm" in flags:
+        events.append(
+            ChronologyEvent(
+                kind="urgent_guidance",
+                stage_key=stage.key,
+                occurred_at=at,
+                text=spec.urgent.guidance,
+            )
+        )
+    data: dict[str, Any] = {"stage": stage.key}
+    if stage.key != first.key:
+        data["started_at_later_stage_reason"] = later_stage_reason
+    events += [
+        ChronologyEvent(kind="raised", stage_key=stage.key, occurred_at=at, data=data),
+        StageEntered(stage_key=stage.key, index=index, started_at=at, due_at=due),
+        DeadlineSet(due_at=due),
+    ]
+    _notify(events, spec, Event.RAISED, stage.key, flags)
+    _notify(events, spec, Event.STAGE_ENTERED, stage.key, flags)
+    return Transition(state=state, events=tuple(events))
+
+
+# --- apply -------------------------------------------------------------------------------
+
+
+def apply(
+    spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor
+) -> Transition:
+    """The new state and events after `actor` does `action`, or ActionRefused."""
+    handler = _HANDLERS[type(action)]
+    new_state, events = handler(spec, state, action, actor)
+    if not isinstance(action, _KEEPS_VERSION):
+        new_state = replace(new_state, version=state.version + 1)
+    return Transition(state=new_state, events=tuple(events))
+
+
+def allowed(spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor) -> bool:
+    """True when `apply` would accept the action (used to decide which buttons to show)."""
+    try:
+        apply(spec, state, action, actor)
+    except ActionRefused:
+        return False
+    return True
+
+
+Handled = tuple[EscalationState, list[WorkflowEvent]]
+
+
+def _record_discussion(
+    spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
+) -> Handled:
+    assert isinstance(action, RecordDiscussion)
+    _require_not_closed(state)
+    if not actor.in_stage:
+        raise ActionRefused("Only the people involved at this stage can record a discussion.")
+    if action.held_on > action.at.astimezone(calendar.LONDON).date():
+        raise ActionRefused("The date of the discussion must be today or in the past.", "held_on")
+    _require_text(action.with_whom, "Enter who the discussion was with.", "with_whom")
+    _require_text(action.method, "Enter how the discussion was held.", "method")
+    _require_text(action.summary, "Enter what was said.", "summary")
+    _require_text(action.outcome, "Enter the outcome of the discussion.", "outcome")
+    event = ChronologyEvent(
+        kind="discussion",
+        stage_key=state.stage_key,
+        occurred_at=calendar.end_of_day(action.held_on)
+        if action.held_on < action.at.astimezone(calendar.LONDON).date()
+        else action.at,
+        text=action.summary,
+        data={
+            "held_on": action.held_on.isoformat(),
+            "with_whom": action.with_whom,
+            "method": action.method,
+            "outcome": action.outcome,
+        },
+    )
+    events: list[WorkflowEvent] = [event]
+    _notify(events, spec, Event.DISCUSSION_RECORDED, state.stage_key, state.flags)
+    return replace(state, records=state.records | {Record.DISCUSSION.value}), events
+
+
+def _request_rationale(
+    spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
+) -> Handled:
+    assert isinstance(action, RequestRationale)
+    _require_not_closed(state)
+    if not actor.on_raiser_side:
+        raise ActionRefused("Only the raiser's side can ask the respondent for their rationale.")
+    _require_text(action.message, "Enter what you are asking the respondent to explain.", "message")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="rationale_requested",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.message,
+        )
+    ]
+    _notify(events, spec, Event.RATIONALE_REQUESTED, state.stage_key, state.flags)
+    return replace(state, rationale_requested=True), events
+
+
+def _give_rationale(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, GiveRationale)
+    _require_not_closed(state)
+    if not actor.on_respondent_side:
+        raise ActionRefused("Only the respondent's side can give the rationale.")
+    _require_text(action.rationale, "Enter the rationale for the decision.", "rationale")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="rationale",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.rationale,
+        )
+    ]
+    _notify(events, spec, Event.RATIONALE_GIVEN, state.stage_key, state.flags)
+    return (
+        replace(state, records=state.records | {Record.RATIONALE.value}, rationale_requested=False),
+        events,
+    )
+
+
+def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, EscalateToNextStage)
+    _require_not_closed(state)
+    if state.status == PAUSED:
+        raise ActionRefused("Resume this escalation before escalating it.")
+    if not actor.in_stage:
+        raise ActionRefused("Only the people involved at this stage can escalate it.")
+    following = spec.next_stage(state.stage_key)
+    if following is None:
+        raise ActionRefused(
+            "This is the last stage of the policy: resolve the escalation or withdraw it."
+        )
+    _require_text(action.reason, "Enter why this needs to go to the next stage.", "reason")
+    _refuse_if_records_missing(spec, state, "escalate")
+    due = stage_deadline(spec, following, action.at)
+    index = state.stage_index + 1
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="escalated",
+            stage_key=following.key,
+            occurred_at=action.at,
+            text=action.reason,
+            data={"from": state.stage_key, "to": following.key},
+        ),
+        StageEnded(stage_key=state.stage_key, outcome="escalated", ended_at=action.at),
+        StageEntered(stage_key=following.key, index=index, started_at=action.at, due_at=due),
+        DeadlineSet(due_at=due),
+    ]
+    _notify(events, spec, Event.STAGE_ENTERED, following.key, state.flags)
+    new_state = replace(
+        state,
+        stage_key=following.key,
+        stage_index=index,
+        stage_started_at=action.at,
+        due_at=due,
+        records=frozenset(),
+        rationale_requested=False,
+    )
+    return new_state, events
+
+
+def _pause(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, Pause)
+    _require_not_closed(state)
+    if state.status == PAUSED:
+        raise ActionRefused("This escalation is already paused.")
+    if not actor.in_stage:
+        raise ActionRefused("Only the people involved at this stage can pause it.")
+    _require_text(action.reason, "Enter why the escalation is being paused.", "reason")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="paused", stage_key=state.stage_key, occurred_at=action.at, text=action.reason
+        )
+    ]
+    _notify(events, spec, Event.PAUSED, state.stage_key, state.flags)
+    return replace(state, status=PAUSED, paused_at=action.at), events
+
+
+def _resume(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, Resume)
+    _require_not_closed(state)
+    if state.status != PAUSED or state.paused_at is None:
+        raise ActionRefused("This escalation is not paused.")
+    if not actor.in_stage:
+        raise ActionRefused("Only the people involved at this stage can resume it.")
+    _require_text(action.reason, "Enter why the escalation is being resumed.", "reason")
+    at = max(action.at, state.paused_at)
+    due = state.due_at
+    if due is not None:
+        due = resumed_deadline(spec, spec.stage(state.stage_key), due, state.paused_at, at)
+    paused_seconds = int((at - state.paused_at).total_seconds())
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="resumed",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.reason,
+            data={"paused_seconds": paused_seconds},
+        ),
+        DeadlineSet(due_at=due),
+    ]
+    _notify(events, spec, Event.RESUMED, state.stage_key, state.flags)
+    return replace(state, status=OPEN, paused_at=None, due_at=due), events
+
+
+def _close(
+    state: EscalationState, at: datetime, status: str, events: list[WorkflowEvent]
+) -> EscalationState:
+    events.append(StageEnded(stage_key=state.stage_key, outcome=status, ended_at=at))
+    events.append(DeadlineSet(due_at=None))
+    return replace(state, status=status, paused_at=None, due_at=None)
+
+
+def _resolve(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, Resolve)
+    _require_not_closed(state)
+    if not actor.in_stage:
+        raise ActionRefused("Only the people involved at this stage can resolve it.")
+    if state.panel_convened and not state.panel_decided:
+        raise ActionRefused("A Resolution Panel is considering this: record the panel's decision.")
+    _require_text(action.decision, "Enter the decision that resolved the disagreement.", "decision")
+    _require_text(action.decided_by, "Enter who made the decision.", "decided_by")
+    _refuse_if_records_missing(spec, state, "resolve this")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="resolved",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.decision,
+            data={
+                "decided_by": action.decided_by,
+                "learning": action.learning,
+                "actions": action.action_count,
+            },
+        )
+    ]
+    new_state = _close(
+        replace(state, records=state.records | {Record.OUTCOME.value}), action.at, RESOLVED, events
+    )
+    _notify(events, spec, Event.RESOLVED, state.stage_key, state.flags)
+    return new_state, events
+
+
+def _withdraw(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, Withdraw)
+    _require_not_closed(state)
+    if not actor.on_raiser_side:
+        raise ActionRefused("Only the raiser or their manager can withdraw this escalation.")
+    _require_text(action.reason, "Enter why the escalation is being withdrawn.", "reason")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="withdrawn", stage_key=state.stage_key, occurred_at=action.at, text=action.reason
+        )
+    ]
+    new_state = _close(state, action.at, WITHDRAWN, events)
+    _notify(events, spec, Event.WITHDRAWN, state.stage_key, state.flags)
+    return new_state, events
+
+
+def _panel_stage(spec: PolicySpec, state: EscalationState) -> bool:
+    stage = spec.stage(state.stage_key)
+    return stage.allows_panel or (spec.panel is not None and spec.panel.stage == stage.key)
+
+
+def _convene_panel(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, ConvenePanel)
+    _require_not_closed(state)
+    if not _panel_stage(spec, state):
+        raise ActionRefused("A Resolution Panel can only be convened at the policy's panel stage.")
+    if state.panel_convened:
+        raise ActionRefused("A Resolution Panel has already been convened for this escalation.")
+    if not actor.is_partnership_chair:
+        raise ActionRefused("Only the partnership chair can convene a Resolution Panel.")
+    if state.status == PAUSED:
+        raise ActionRefused("Resume this escalation before convening a panel.")
+    if action.member_count < 1:
+        raise ActionRefused("Choose the panel members.", field="members")
+    if spec.panel is not None:
+        if len(action.agency_ids) < spec.panel.min_agencies:
+            raise ActionRefused(
+                f"The panel must include people from at least {spec.panel.min_agencies} agencies.",
+                field="members",
+            )
+        if spec.panel.must_include_disputing_agencies and not (
+            action.disputing_agency_ids <= action.agency_ids
+        ):
+            raise ActionRefused(
+                "The panel must include someone from each agency in the disagreement.",
+                field="members",
+            )
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="panel_convened",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            data={"members": action.member_count, "agencies": sorted(action.agency_ids)},
+        )
+    ]
+    _notify(events, spec, Event.PANEL_CONVENED, state.stage_key, state.flags)
+    return replace(state, panel_convened=True), events
+
+
+def _record_representation(
+    spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
+) -> Handled:
+    assert isinstance(action, RecordRepresentation)
+    _require_not_closed(state)
+    if not state.panel_convened:
+        raise ActionRefused("Representations are made to a Resolution Panel; none is convened.")
+    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
+        raise ActionRefused("Only the people involved or the panel can record a representation.")
+    _require_text(action.summary, "Enter the representation the agency made.", "summary")
+    return state, [
+        ChronologyEvent(
+            kind="representation",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.summary,
+        )
+    ]
+
+
+def _record_panel_decision(
+    spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
+) -> Handled:
+    assert isinstance(action, RecordPanelDecision)
+    _require_not_closed(state)
+    if not state.panel_convened:
+        raise ActionRefused("No Resolution Panel has been convened for this escalation.")
+    if not (actor.is_partnership_chair or actor.is_panel_member):
+        raise ActionRefused("Only the partnership chair or a panel member can record the decision.")
+    _require_text(action.decision, "Enter the panel's decision.", "decision")
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="panel_decision",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.decision,
+            data={"learning": action.learning, "actions": action.action_count},
+        )
+    ]
+    decided = replace(
+        state,
+        panel_decided=True,
+        records=state.records | {Record.PANEL_DECISION.value, Record.OUTCOME.value},
+    )
+    new_state = _close(decided, action.at, RESOLVED, events)
+    _notify(events, spec, Event.PANEL_DECIDED, state.stage_key, state.flags)
+    _notify(events, spec, Event.RESOLVED, state.stage_key, state.flags)
+    return new_state, events
+
+
+def _add_action(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, AddAction)
+    _require_not_closed(state)
+    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
+        raise ActionRefused("Only the people involved at this stage can agree an action.")
+    _check_action_fields(action.description, action.due_on, action.owner_in_partnership, action.at)
+    events: list[WorkflowEvent] = [
+        ChronologyEvent(
+            kind="action_added",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.description,
+            data={"due_on": action.due_on.isoformat()},
+        )
+    ]
+    _notify(events, spec, Event.ACTION_ASSIGNED, state.stage_key, state.flags)
+    return state, events
+
+
+def _check_action_fields(
+    description: str, due_on: date, owner_in_partnership: bool, at: datetime
+) -> None:
+    _require_text(description, "Enter what needs to be done.", "description")
+    if not owner_in_partnership:
+        raise ActionRefused("The action's owner must work in this partnership.", "owner")
+    if due_on < at.astimezone(calendar.LONDON).date():
+        raise ActionRefused("The due date must be today or in the future.", "due_on")
+
+
+def check_action(description: str, due_on: date, owner_in_partnership: bool, at: datetime) -> None:
+    """The checks an agreed action passes, also when agreed as part of a resolution."""
+    _check_action_fields(description, due_on, owner_in_partnership, at)
+
+
+def _complete_action(
+    spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
+) -> Handled:
+    assert isinstance(action, CompleteAction)
+    if action.already_done:
+        raise ActionRefused("This action has already been marked as done.")
+    if not action.by_owner_or_creator:
+        raise ActionRefused("Only the action's owner, or whoever agreed it, can mark it done.")
+    return state, [
+        ChronologyEvent(kind="action_done", stage_key=state.stage_key, occurred_at=action.at)
+    ]
+
+
+def _add_view(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, AddView)
+    _require_not_closed(state)
+    if not ({"iro", "cp_chair"} & (actor.roles | actor.parts)):
+        raise ActionRefused("Only an Independent Reviewing Officer or CP chair can add a view.")
+    _require_text(action.view, "Enter your view.", "view")
+    return state, [
+        ChronologyEvent(
+            kind="view", stage_key=state.stage_key, occurred_at=action.at, text=action.view
+        )
+    ]
+
+
+def _correct_entry(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
+    assert isinstance(action, CorrectEntry)
+    if not action.by_author:
+        raise ActionRefused("Only the person who made an entry can correct it.")
+    _require_text(action.correction, "Enter the correction.", "correction")
+    return state, [
+        ChronologyEvent(
+            kind="correction",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.correction,
+        )
+    ]
+
+
+_HANDLERS: dict[type, Any] = {
+    RecordDiscussion: _record_discussion,
+    RequestRationale: _request_rationale,
+    GiveRationale: _give_rationale,
+    EscalateToNextStage: _escalate,
+    Pause: _pause,
+    Resume: _resume,
+    Resolve: _resolve,
+    Withdraw: _withdraw,
+    ConvenePanel: _convene_panel,
+    RecordRepresentation: _record_representation,
+    RecordPanelDecision: _record_panel_decision,
+    AddAction: _add_action,
+    CompleteAction: _complete_action,
+    AddView: _add_view,
+    CorrectEntry: _correct_entry,
+}
+
+
+def check_invariants(spec: PolicySpec, state: EscalationState) -> None:
+    """Raise AssertionError when `state` is not one the rules can produce."""
+    assert state.status in STATUSES, state.status
+    assert 0 <= state.stage_index < len(spec.stages)
+    assert spec.stages[state.stage_index].key == state.stage_key
+    assert (state.paused_at is not None) == (state.status == PAUSED)
+    assert (state.due_at is None) == state.is_closed
+    assert state.version >= 1
+    if state.panel_convened:
+        assert _panel_stage(spec, state)
+    if state.panel_decided:
+        assert state.panel_convened and state.status == RESOLVED

@@ -49,6 +49,7 @@ class Part(models.TextChoices):
     PANEL_MEMBER = "panel_member", "Resolution Panel member"
     BUSINESS_TEAM = "business_team", "Partnership business team"
     DSL = "dsl", "Designated safeguarding lead"
+    ACTION_OWNER = "action_owner", "Owns an agreed action"
 
 
 MANAGER_PARTS = (Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)

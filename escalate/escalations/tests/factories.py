@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from escalate.directory.models import Partnership
+from escalate.directory.models import Agency, AgencyType, Partnership, Person, Role
 from escalate.directory.tests.factories import AgencyFactory, PartnershipFactory, PersonFactory
 from escalate.escalations.models import (
     Action,
@@ -209,3 +210,118 @@ class RaiseDraftFactory(DjangoModelFactory[RaiseDraft]):
 
     person = factory.SubFactory(PersonFactory)
     data = factory.LazyFunction(dict)
+
+
+@dataclass
+class World:
+    """A partnership with a loaded policy, two agencies with full management lines, role holders."""
+
+    partnership: Partnership
+    policy: PolicyVersion
+    school: Agency
+    csc: Agency
+    health: Agency
+    teacher: Person  # level 1, school
+    dsl: Person  # level 2, school (line manager, DSL)
+    head: Person  # level 3, school
+    school_director: Person  # level 4, school
+    social_worker: Person  # level 1, csc
+    team_manager: Person  # level 2, csc
+    service_manager: Person  # level 3, csc
+    csc_director: Person  # level 4, csc
+    nurse: Person  # level 3, health, panel member
+    iro: Person
+    cp_chair: Person
+    chair: Person
+    business_manager: Person
+    outsider: Person  # same partnership, no part in anything
+
+    def details(self, **overrides: Any) -> Any:
+        from escalate.escalations.services import RaiseDetails
+
+        values: dict[str, Any] = {
+            "respondent_agency": self.csc,
+            "respondent_person": self.social_worker,
+            "subject_name": "Alex Example",
+            "disputed": "The decision to close the case.",
+            "risk": "Neglect may continue.",
+            "outcome_wanted": "A strategy discussion.",
+            "categories": ["threshold"],
+        }
+        values.update(overrides)
+        return RaiseDetails(**values)
+
+
+def _line(agency: Agency, titles: list[str], roles: dict[int, list[str]]) -> list[Person]:
+    people: list[Person] = []
+    manager: Person | None = None
+    for level in (4, 3, 2, 1):
+        person = PersonFactory(
+            agency=agency,
+            level=level,
+            line_manager=manager,
+            job_title=titles[level - 1],
+            roles=roles.get(level, []),
+        )
+        people.insert(0, person)
+        manager = person
+    return people
+
+
+def make_world(document: dict[str, Any] | None = None, **policy: Any) -> World:
+    """Everything a lifecycle test needs; `document` replaces the generated policy."""
+    partnership = PartnershipFactory()
+    version = PolicyVersionFactory(
+        partnership=partnership, number=1, document=document or policy_document(**policy)
+    )
+    school = AgencyFactory(partnership=partnership, name=f"School {partnership.pk}")
+    csc = AgencyFactory(
+        partnership=partnership,
+        name=f"Children's Social Care {partnership.pk}",
+        agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+    )
+    health = AgencyFactory(
+        partnership=partnership, name=f"Health {partnership.pk}", agency_type=AgencyType.HEALTH
+    )
+    unit = AgencyFactory(
+        partnership=partnership, name=f"Business unit {partnership.pk}", agency_type="partnership"
+    )
+    teacher, dsl, head, school_director = _line(
+        school,
+        ["Teacher", "DSL", "Head teacher", "Director of education"],
+        {
+            1: [Role.PRACTITIONER],
+            2: [Role.LINE_MANAGER, Role.DESIGNATED_SAFEGUARDING_LEAD],
+            3: [Role.SENIOR_MANAGER, Role.PANEL_MEMBER],
+        },
+    )
+    social_worker, team_manager, service_manager, csc_director = _line(
+        csc,
+        ["Social worker", "Team manager", "Service manager", "Director of children's services"],
+        {
+            1: [Role.PRACTITIONER],
+            2: [Role.LINE_MANAGER],
+            3: [Role.SENIOR_MANAGER, Role.PANEL_MEMBER],
+        },
+    )
+    return World(
+        partnership=partnership,
+        policy=version,
+        school=school,
+        csc=csc,
+        health=health,
+        teacher=teacher,
+        dsl=dsl,
+        head=head,
+        school_director=school_director,
+        social_worker=social_worker,
+        team_manager=team_manager,
+        service_manager=service_manager,
+        csc_director=csc_director,
+        nurse=PersonFactory(agency=health, level=3, roles=[Role.PANEL_MEMBER]),
+        iro=PersonFactory(agency=csc, level=2, roles=[Role.IRO]),
+        cp_chair=PersonFactory(agency=csc, level=2, roles=[Role.CP_CHAIR]),
+        chair=PersonFactory(agency=unit, level=4, roles=[Role.PARTNERSHIP_CHAIR]),
+        business_manager=PersonFactory(agency=unit, level=3, roles=[Role.BUSINESS_MANAGER]),
+        outsider=PersonFactory(agency=health, level=1),
+    )

@@ -1,0 +1,169 @@
+"""Turning a policy's notification rules into people and e-mail addresses.
+
+The policy names recipients by what they are to the escalation (the raiser, the stage's
+managers, the IRO...). This module finds them: the management chain in the directory first,
+then the agency's escalation contact at the stage's level, then the partnership's role holders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
+from escalate.escalations.models import Escalation, Part
+from escalate.policies.schema import Recipient, Stage
+
+
+@dataclass(frozen=True)
+class Target:
+    """One person (or mailbox) to tell, and what they are to the escalation."""
+
+    person: Person | None
+    email: str
+    label: str
+    part: str = ""  # models.Part value when the person becomes a participant
+
+    @property
+    def key(self) -> str:
+        return f"person:{self.person.pk}" if self.person is not None else f"email:{self.email}"
+
+
+def person_at_level(person: Person | None, agency: Agency, level: int) -> Target | None:
+    """Who acts for `person`'s side at `level`: them, someone up their line, or the contact."""
+    if person is not None:
+        if person.level >= level:
+            return Target(person, person.email, person.full_name)
+        for manager in person.management_chain():
+            if manager.level >= level:
+                return Target(manager, manager.email, manager.full_name)
+    contact = (
+        EscalationContact.objects.filter(agency=agency, level__gte=level)
+        .select_related("person")
+        .order_by("level", "service", "pk")
+        .first()
+    )
+    if contact is None:
+        # Nobody at that level: the most senior person up the line still needs to know.
+        chain = person.management_chain() if person is not None else []
+        top = chain[-1] if chain else None
+        return Target(top, top.email, top.full_name) if top is not None else None
+    if contact.person is not None and contact.person.is_active:
+        return Target(contact.person, contact.person.email, contact.person.full_name)
+    return Target(None, contact.email.lower(), f"{contact.name}, {agency.name}")
+
+
+def stage_people(escalation: Escalation, stage: Stage) -> list[Target]:
+    """Both sides' people at `stage`'s levels, with the part each plays."""
+    targets: list[Target] = []
+    raiser_side = person_at_level(
+        escalation.raised_by, escalation.raiser_agency, stage.raiser_level
+    )
+    if raiser_side is not None:
+        is_raiser = raiser_side.person is not None and raiser_side.person == escalation.raised_by
+        targets.append(_with_part(raiser_side, Part.RAISER if is_raiser else Part.RAISER_MANAGER))
+    respondent = escalation.respondent_person
+    if respondent is None and stage.respondent_level <= Level.PRACTITIONER:
+        if escalation.respondent_email:
+            targets.append(
+                Target(
+                    None,
+                    escalation.respondent_email.lower(),
+                    escalation.respondent_name,
+                    Part.RESPONDENT,
+                )
+            )
+        return targets
+    respondent_side = person_at_level(
+        respondent, escalation.respondent_agency, stage.respondent_level
+    )
+    if respondent_side is not None:
+        is_respondent = respondent_side.person is not None and respondent_side.person == respondent
+        targets.append(
+            _with_part(
+                respondent_side, Part.RESPONDENT if is_respondent else Part.RESPONDENT_MANAGER
+            )
+        )
+    return targets
+
+
+def _with_part(target: Target, part: str) -> Target:
+    return Target(target.person, target.email, target.label, part)
+
+
+def _role_holders(escalation: Escalation, role: str, part: str, label: str) -> list[Target]:
+    people = Person.objects.filter(
+        partnership=escalation.partnership, is_active=True, role_assignments__role=role
+    ).distinct()
+    return [Target(p, p.email, f"{p.full_name} ({label})", part) for p in people]
+
+
+def resolve(escalation: Escalation, stage: Stage, recipient: Recipient) -> list[Target]:
+    """The people or mailboxes a policy `recipient` means for `escalation` at `stage`."""
+    if recipient is Recipient.RAISER:
+        raiser = escalation.raised_by
+        return [Target(raiser, raiser.email, raiser.full_name, Part.RAISER)]
+    if recipient is Recipient.RESPONDENT:
+        if escalation.respondent_person is not None:
+            person = escalation.respondent_person
+            return [Target(person, person.email, person.full_name, Part.RESPONDENT)]
+        if escalation.respondent_email:
+            return [
+                Target(
+                    None,
+                    escalation.respondent_email.lower(),
+                    escalation.respondent_name,
+                    Part.RESPONDENT,
+                )
+            ]
+        return []
+    if recipient is Recipient.STAGE_PARTICIPANTS:
+        return stage_people(escalation, stage)
+    if recipient is Recipient.COUNTERPART_MANAGERS:
+        managers = []
+        for side, agency, level, part in (
+            (
+                escalation.raised_by,
+                escalation.raiser_agency,
+                stage.raiser_level,
+                Part.RAISER_MANAGER,
+            ),
+            (
+                escalation.respondent_person,
+                escalation.respondent_agency,
+                stage.respondent_level,
+                Part.RESPONDENT_MANAGER,
+            ),
+        ):
+            target = person_at_level(side, agency, max(level, Level.LINE_MANAGER))
+            if target is not None and not (target.person is not None and target.person == side):
+                managers.append(_with_part(target, part))
+        return managers
+    if recipient is Recipient.BUSINESS_TEAM:
+        mailbox = escalation.partnership.business_team_email
+        return [Target(None, mailbox.lower(), "Partnership business team")] if mailbox else []
+    if recipient is Recipient.IRO:
+        return _role_holders(escalation, Role.IRO, Part.IRO, "IRO")
+    if recipient is Recipient.CP_CHAIR:
+        return _role_holders(escalation, Role.CP_CHAIR, Part.CP_CHAIR, "CP chair")
+    if recipient is Recipient.PARTNERSHIP_CHAIR:
+        return _role_holders(
+            escalation, Role.PARTNERSHIP_CHAIR, Part.PARTNERSHIP_CHAIR, "partnership chair"
+        )
+    if recipient is Recipient.PANEL_MEMBERS:
+        panel = getattr(escalation, "panel", None)
+        if panel is None:
+            return []
+        return [
+            Target(p, p.email, f"{p.full_name} (panel)", Part.PANEL_MEMBER)
+            for p in panel.members.all()
+        ]
+    if recipient is Recipient.DSL:
+        # The designated safeguarding leads of the two agencies in the disagreement.
+        people = Person.objects.filter(
+            partnership=escalation.partnership,
+            is_active=True,
+            agency__in=[escalation.raiser_agency_id, escalation.respondent_agency_id],
+            role_assignments__role=Role.DESIGNATED_SAFEGUARDING_LEAD,
+        ).distinct()
+        return [Target(p, p.email, f"{p.full_name} (DSL)", Part.DSL) for p in people]
+    raise ValueError(f"unknown recipient {recipient!r}")

@@ -1,0 +1,312 @@
+"""Every read of escalations, scoped to the person asking.
+
+Who may see an escalation: anyone with a Participant row on it (the raiser, the named respondent,
+the managers of either side at the current or a passed stage, panel members, the IRO / CP chair
+and others once they were told, action owners) and the partnership roles its policy grants
+(policy.access_roles). Everyone else gets Http404, exactly as for a reference that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from escalate.directory.models import Person
+from escalate.escalations import workflow
+from escalate.escalations.models import (
+    CLOSED_STATUSES,
+    MANAGER_PARTS,
+    Action,
+    ChronologyEntry,
+    EntryKind,
+    Escalation,
+    Panel,
+    Part,
+    Participant,
+    StageRecord,
+)
+from escalate.escalations.services import actor_of, state_of
+from escalate.policies import calendar
+from escalate.policies.models import PolicyVersion
+from escalate.policies.schema import PolicySpec, Stage
+
+_RELATED = (
+    "partnership",
+    "policy_version",
+    "raised_by",
+    "raiser_agency",
+    "respondent_agency",
+    "respondent_person",
+)
+
+
+def _policy_versions_granting(person: Person) -> list[int]:
+    """Ids of the partnership's policy versions whose access_roles include one of person's."""
+    roles = person.role_set
+    if not roles or person.partnership_id is None:
+        return []
+    granted = []
+    for version in PolicyVersion.objects.filter(partnership_id=person.partnership_id):
+        if any(role.value in roles for role in version.spec.access_roles):
+            granted.append(version.pk)
+    return granted
+
+
+def escalations_visible_to(person: Person) -> QuerySet[Escalation]:
+    """Every escalation `person` may see, newest first."""
+    if not person.is_authenticated or person.partnership_id is None or not person.is_active:
+        return Escalation.objects.none()
+    participates = Exists(Participant.objects.filter(escalation=OuterRef("pk"), person=person))
+    rule = Q(participates)
+    granted = _policy_versions_granting(person)
+    if granted:
+        rule |= Q(policy_version_id__in=granted)
+    return (
+        Escalation.objects.filter(partnership_id=person.partnership_id)
+        .filter(rule)
+        .select_related(*_RELATED)
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def access_escalation(person: Person, reference: str) -> Escalation:
+    """The escalation with `reference` if `person` may see it; Http404 otherwise."""
+    try:
+        return escalations_visible_to(person).get(reference=reference)
+    except Escalation.DoesNotExist:
+        raise Http404("No escalation found") from None
+
+
+def access_action(person: Person, action_id: int) -> Action:
+    """An action on an escalation `person` may see; Http404 otherwise."""
+    try:
+        return (
+            Action.objects.select_related("escalation", "owner", "created_by", "done_by")
+            .filter(escalation__in=escalations_visible_to(person).values("pk"))
+            .get(pk=action_id)
+        )
+    except Action.DoesNotExist:
+        raise Http404("No action found") from None
+
+
+def raised_by(person: Person) -> QuerySet[Escalation]:
+    """Escalations `person` raised."""
+    return escalations_visible_to(person).filter(raised_by=person)
+
+
+def waiting_for(person: Person) -> QuerySet[Escalation]:
+    """Open escalations where `person` acts at the current stage, other than ones they raised."""
+    acting = Participant.objects.filter(
+        escalation=OuterRef("pk"),
+        person=person,
+        stage_key=OuterRef("current_stage_key"),
+        part__in=[
+            Part.RESPONDENT,
+            Part.RESPONDENT_MANAGER,
+            Part.RAISER_MANAGER,
+            Part.PANEL_MEMBER,
+        ],
+    )
+    return (
+        escalations_visible_to(person)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exclude(raised_by=person)
+        .filter(Exists(acting))
+        .order_by("stage_due_at", "pk")
+    )
+
+
+def agency_escalations(person: Person) -> QuerySet[Escalation]:
+    """Visible escalations raised by or about `person`'s agency."""
+    if person.agency_id is None:
+        return Escalation.objects.none()
+    return escalations_visible_to(person).filter(
+        Q(raiser_agency_id=person.agency_id) | Q(respondent_agency_id=person.agency_id)
+    )
+
+
+def team_escalations(person: Person) -> QuerySet[Escalation]:
+    """Visible escalations raised by or about the people `person` line-manages."""
+    return escalations_visible_to(person).filter(
+        Q(raised_by__line_manager=person) | Q(respondent_person__line_manager=person)
+    )
+
+
+def manager_queue(person: Person) -> QuerySet[Escalation]:
+    """Open escalations where `person` is a manager participant at the current stage."""
+    managing = Participant.objects.filter(
+        escalation=OuterRef("pk"),
+        person=person,
+        part__in=MANAGER_PARTS,
+        stage_key=OuterRef("current_stage_key"),
+    )
+    return (
+        escalations_visible_to(person)
+        .exclude(status__in=CLOSED_STATUSES)
+        .filter(Exists(managing))
+        .order_by("stage_due_at", "pk")
+    )
+
+
+def actions_for(person: Person) -> QuerySet[Action]:
+    """Actions `person` owns: overdue first, then open ones by due date, then done ones."""
+    today = timezone.localdate()
+    if person.partnership_id is None:
+        return Action.objects.none()
+    return (
+        Action.objects.filter(owner=person, escalation__partnership_id=person.partnership_id)
+        .select_related("escalation", "created_by")
+        .annotate(
+            sort_group=Case(
+                When(done_at__isnull=False, then=Value(2)),
+                When(due_on__lt=today, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("sort_group", "due_on", "pk")
+    )
+
+
+# --- the escalation page -----------------------------------------------------------------
+
+# Names of the buttons the web layer may show (the services they lead to).
+ACTION_NAMES = (
+    "record_discussion",
+    "request_rationale",
+    "give_rationale",
+    "escalate_to_next_stage",
+    "pause_escalation",
+    "resume_escalation",
+    "resolve_escalation",
+    "withdraw_escalation",
+    "convene_panel",
+    "record_representation",
+    "record_panel_decision",
+    "add_action",
+    "add_view",
+)
+
+
+@dataclass(frozen=True)
+class EscalationPage:
+    escalation: Escalation
+    spec: PolicySpec
+    stage: Stage
+    stage_number: int  # 1-based
+    stage_count: int
+    next_stage: Stage | None
+    due_at: datetime | None
+    working_days_left: int | None  # negative when overdue; None when closed or hours-based
+    is_overdue: bool
+    next_steps: str
+    allowed_actions: frozenset[str]
+    participants: list[Participant]
+    actions: list[Action]
+    timeline: list[ChronologyEntry]
+    stages: list[StageRecord]
+    panel: Panel | None
+    version: int
+
+    def can(self, action_name: str) -> bool:
+        return action_name in self.allowed_actions
+
+
+def allowed_actions(escalation: Escalation, person: Person) -> frozenset[str]:
+    """The services `person` may call on `escalation` now (checked again when called)."""
+    spec = escalation.policy_version.spec
+    state = state_of(escalation)
+    actor = actor_of(escalation, person)
+    now = timezone.now()
+    today = timezone.localdate()
+    probes: dict[str, workflow.WorkflowAction] = {
+        "record_discussion": workflow.RecordDiscussion(
+            at=now, held_on=today, with_whom="x", method="x", summary="x", outcome="x"
+        ),
+        "request_rationale": workflow.RequestRationale(at=now, message="x"),
+        "give_rationale": workflow.GiveRationale(at=now, rationale="x"),
+        "escalate_to_next_stage": workflow.EscalateToNextStage(at=now, reason="x"),
+        "pause_escalation": workflow.Pause(at=now, reason="x"),
+        "resume_escalation": workflow.Resume(at=now, reason="x"),
+        "resolve_escalation": workflow.Resolve(at=now, decision="x", decided_by="x"),
+        "withdraw_escalation": workflow.Withdraw(at=now, reason="x"),
+        "record_representation": workflow.RecordRepresentation(at=now, summary="x"),
+        "record_panel_decision": workflow.RecordPanelDecision(at=now, decision="x"),
+        "add_action": workflow.AddAction(at=now, description="x", due_on=today),
+        "add_view": workflow.AddView(at=now, view="x"),
+    }
+    allowed = {
+        name for name, probe in probes.items() if workflow.allowed(spec, state, probe, actor)
+    }
+    # Convening only needs the stage, the chair and no panel yet; the members are chosen next.
+    if (
+        not state.is_closed
+        and state.status != workflow.PAUSED
+        and not state.panel_convened
+        and actor.is_partnership_chair
+        and (
+            spec.stage(state.stage_key).allows_panel
+            or (spec.panel is not None and spec.panel.stage == state.stage_key)
+        )
+    ):
+        allowed.add("convene_panel")
+    return frozenset(allowed)
+
+
+def working_days_left(
+    due_at: datetime | None, nation: str, today: date | None = None
+) -> int | None:
+    if due_at is None:
+        return None
+    today = today or timezone.localdate()
+    return calendar.working_days_between(today, due_at.astimezone(calendar.LONDON).date(), nation)
+
+
+def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
+    """Everything the escalation page shows to `person` (who must be able to see it)."""
+    spec = escalation.policy_version.spec
+    stage = spec.stage(escalation.current_stage_key)
+    index = spec.stage_index(stage.key)
+    closed = escalation.status in CLOSED_STATUSES
+    due = None if closed else escalation.stage_due_at
+    timeline = list(
+        escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
+    )
+    return EscalationPage(
+        escalation=escalation,
+        spec=spec,
+        stage=stage,
+        stage_number=index + 1,
+        stage_count=len(spec.stages),
+        next_stage=spec.next_stage(stage.key),
+        due_at=due,
+        working_days_left=working_days_left(due, spec.nation.value),
+        is_overdue=due is not None and due < timezone.now(),
+        next_steps=stage.guidance,
+        allowed_actions=allowed_actions(escalation, person),
+        participants=list(
+            escalation.participants.select_related("person", "person__agency").order_by(
+                "added_at", "pk"
+            )
+        ),
+        actions=list(
+            escalation.actions.select_related("owner", "created_by", "done_by").order_by(
+                "done_at", "due_on", "pk"
+            )
+        ),
+        timeline=timeline,
+        stages=list(escalation.stages.order_by("index")),
+        panel=Panel.objects.filter(escalation=escalation)
+        .prefetch_related("members", "agencies")
+        .first(),
+        version=escalation.version,
+    )
+
+
+def timeline_without_notifications(page: EscalationPage) -> list[ChronologyEntry]:
+    """The timeline with the "who was told" entries left out."""
+    return [entry for entry in page.timeline if entry.kind != EntryKind.NOTIFICATION]

@@ -100,14 +100,14 @@ class ProfessionalForm(forms.Form):
         ]
         choices.append((SOMEONE_ELSE, "Someone not listed"))
         self.fields["respondent_choice"].choices = choices  # type: ignore[attr-defined]
-        self.fields["respondent_choice"].widget.attrs["inputmode"] = ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("respondent_choice") == SOMEONE_ELSE and not (
-            data.get("respondent_name") or "").strip():
-            if "respondent_name" not in self.errors:
-                self.add_error("respondent_name", "Enter the name of the professional")
+        if (
+            data.get("respondent_choice") == SOMEONE_ELSE
+            and not (data.get("respondent_name") or "").strip()
+        ) and "respondent_name" not in self.errors:
+            self.add_error("respondent_name", "Enter the name of the professional")
         return data
 
     def respondent(self) -> Person | None:

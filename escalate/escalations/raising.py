@@ -1,4 +1,4 @@
-"""The raise journey: GOV.UK question pages, one thing per page, saved to a draft as they are answered.
+"""The raise journey: GOV.UK question pages, one thing per page, each saved to a draft.
 
 Each page reads its starting values from the person's RaiseDraft and writes what was accepted
 back to it, so nothing typed is lost between pages or sessions. The check-your-answers page
@@ -21,7 +21,9 @@ from django.views.decorators.http import require_http_methods
 
 from escalate.directory.models import Agency, Person
 from escalate.escalations import forms as raise_forms
+from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
+from escalate.escalations.workflow import ActionRefused
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec
 
@@ -29,14 +31,16 @@ FLAG_LABELS = dict(raise_forms.FlagsForm.base_fields["flags"].choices)  # type: 
 
 
 def current_policy(person: Person) -> PolicyVersion | None:
-    """The partnership's newest policy version: new escalations start under it."""
+    """The policy version a new escalation by `person` would start under."""
     if not person.partnership_id:
         return None
-    return (
-        PolicyVersion.objects.filter(partnership_id=person.partnership_id)
-        .order_by("-number")
-        .first()
-    )
+    return services.current_policy(person.partnership_id)
+
+
+def _person(request: HttpRequest) -> Person:
+    person = request.user
+    assert isinstance(person, Person)
+    return person
 
 
 def open_draft(person: Person) -> RaiseDraft | None:
@@ -94,7 +98,10 @@ def _plain(form_class: type[forms.Form]) -> Callable[[Context, Any, dict[str, An
 
 STEPS: list[Step] = [
     Step(
-        "immediate-danger", "Immediate danger", ("immediate_harm",), _plain(raise_forms.ImmediateDangerForm)
+        "immediate-danger",
+        "Immediate danger",
+        ("immediate_harm",),
+        _plain(raise_forms.ImmediateDangerForm),
     ),
     Step(
         "agency",
@@ -237,7 +244,9 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     if step.slug == "professional" and "respondent_agency" not in context.data:
         return redirect("escalations:raise_step", "agency")
     changing = request.GET.get("change") == "1"
-    form = step.form(context, request.POST if request.method == "POST" else None, _initial(step, draft.data))
+    form = step.form(
+        context, request.POST if request.method == "POST" else None, _initial(step, draft.data)
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(draft.data)
         previous_agency = data.get("respondent_agency")
@@ -327,7 +336,9 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         professional = chosen.full_name if chosen else ""
     else:
         professional = " ".join(
-            part for part in (data.get("respondent_name", ""), data.get("respondent_email", "")) if part
+            part
+            for part in (data.get("respondent_name", ""), data.get("respondent_email", ""))
+            if part
         )
     dob = data.get("subject_date_of_birth")
     categories = {category.key: category.name for category in policy.categories}
@@ -335,12 +346,29 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         ("Immediate danger", "Yes" if context.urgent else "No", "immediate-danger"),
         ("Agency you disagree with", agency, "agency"),
         ("Professional", professional, "professional"),
-        ("Child or adult", {"child": "Child", "adult": "Adult"}.get(data.get("subject_kind", ""), ""), "child-or-adult"),
+        (
+            "Child or adult",
+            {"child": "Child", "adult": "Adult"}.get(data.get("subject_kind", ""), ""),
+            "child-or-adult",
+        ),
         ("Name", data.get("subject_name", ""), "child-or-adult"),
-        ("Date of birth", date.fromisoformat(dob).strftime("%-d %B %Y") if dob else "Not known", "child-or-adult"),
+        (
+            "Date of birth",
+            date.fromisoformat(dob).strftime("%-d %B %Y") if dob else "Not known",
+            "child-or-adult",
+        ),
         ("Case references", data.get("case_references") or "None given", "child-or-adult"),
-        ("Plans and conferences", "; ".join(str(FLAG_LABELS.get(flag, flag)) for flag in data.get("flags") or []) or "None", "flags"),
-        ("What it is about", "; ".join(categories.get(key, key) for key in data.get("categories") or []), "categories"),
+        (
+            "Plans and conferences",
+            "; ".join(str(FLAG_LABELS.get(flag, flag)) for flag in data.get("flags") or [])
+            or "None",
+            "flags",
+        ),
+        (
+            "What it is about",
+            "; ".join(categories.get(key, key) for key in data.get("categories") or []),
+            "categories",
+        ),
         ("Decision, action or inaction disputed", data.get("disputed", ""), "disputed"),
         ("Risk to the child or adult", data.get("risk", ""), "risk"),
         ("Outcome wanted", data.get("outcome_wanted", ""), "outcome"),
@@ -351,24 +379,27 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         rows.append(("Stage to start at", policy.stage(stage_key).name, "start-stage"))
         if data.get("start_reason"):
             rows.append(("Why start there", data["start_reason"], "start-stage"))
-    return [{"key": key, "value": value, "change_url": change(slug), "slug": slug} for key, value, slug in rows]
+    return [
+        {"key": key, "value": value, "change_url": change(slug), "slug": slug}
+        for key, value, slug in rows
+    ]
 
 
-def _details(context: Context) -> Any:
+def _details(context: Context) -> services.RaiseDetails:
     """The draft as the services' RaiseDetails."""
-    from escalate.escalations.services import RaiseDetails
-
     data = context.data
     choice = data.get("respondent_choice")
     respondent = None
     if choice and choice != raise_forms.SOMEONE_ELSE:
-        respondent = _people_of(data.get("respondent_agency"), context.person).filter(pk=choice).first()
+        respondent = (
+            _people_of(data.get("respondent_agency"), context.person).filter(pk=choice).first()
+        )
     agency = _agencies(context.person).filter(pk=data.get("respondent_agency")).first()
     dob = data.get("subject_date_of_birth")
     flags = set(data.get("flags") or [])
     first = context.policy.stages[0].key
     start = data.get("start_stage") if context.may_start_later else None
-    return RaiseDetails(
+    return services.RaiseDetails(
         respondent_agency=agency,
         respondent_person=respondent,
         respondent_name="" if respondent else data.get("respondent_name") or "",
@@ -387,17 +418,14 @@ def _details(context: Context) -> Any:
         risk=data.get("risk", ""),
         outcome_wanted=data.get("outcome_wanted", ""),
         already_tried=data.get("already_tried", ""),
-        start_stage_key=start if start and start != first else None,
-        start_reason=(data.get("start_reason") or "") if start and start != first else "",
+        start_stage_key=start if start and start != first else "",
+        later_stage_reason=(data.get("start_reason") or "") if start and start != first else "",
     )
 
 
 @require_http_methods(["GET", "POST"])
 def raise_check(request: HttpRequest) -> HttpResponse:
     """Check your answers, then raise."""
-    from escalate.escalations.services import raise_escalation
-    from escalate.escalations.workflow import ActionRefused
-
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
@@ -408,7 +436,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         try:
-            escalation = raise_escalation(by=context.person, details=_details(context))
+            escalation = services.raise_escalation(by=context.person, details=_details(context))
         except ActionRefused as refused:
             errors.append({"href": "", "message": str(refused.message)})
         else:
@@ -431,7 +459,5 @@ def _back_url_check(context: Context) -> str:
 
 @require_http_methods(["GET"])
 def raise_done(request: HttpRequest, reference: str) -> HttpResponse:
-    from escalate.escalations.selectors import access_escalation
-
-    escalation = access_escalation(request.user, reference)
+    escalation = selectors.access_escalation(_person(request), reference)
     return render(request, "escalations/raise/done.html", {"escalation": escalation})

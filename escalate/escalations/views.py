@@ -29,6 +29,8 @@ from escalate.escalations.workflow import ActionRefused
 from escalate.web.templatetags.govuk import govuk_error_summary
 
 LIST_LIMIT = 50
+# What the list rows show; added here so a list never costs a query per row.
+LIST_RELATED = ("policy_version", "raiser_agency", "respondent_agency")
 
 
 def _person(request: HttpRequest) -> Person:
@@ -55,7 +57,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "person": person,
             "draft": open_draft(person),
             "lists": [
-                {"title": title, "rows": list(rows[:LIST_LIMIT]), "key": key}
+                {
+                    "title": title,
+                    "rows": list(rows.select_related(*LIST_RELATED)[:LIST_LIMIT]),
+                    "key": key,
+                }
                 for title, rows, key in lists
             ],
         },
@@ -69,7 +75,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/queue.html",
-        {"rows": list(selectors.manager_queue(person)[: LIST_LIMIT * 4])},
+        {
+            "rows": list(
+                selectors.manager_queue(person).select_related(*LIST_RELATED)[: LIST_LIMIT * 4]
+            )
+        },
     )
 
 
@@ -80,7 +90,11 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/actions.html",
-        {"actions": list(selectors.actions_for(person)[: LIST_LIMIT * 4])},
+        {
+            "actions": list(
+                selectors.actions_for(person).select_related("escalation")[: LIST_LIMIT * 4]
+            )
+        },
     )
 
 
@@ -144,7 +158,8 @@ def _partnership_agencies(escalation: Escalation) -> QuerySet[Agency]:
 class StageAction:
     """One stage action page: its form, the service it calls and what it says."""
 
-    key: str
+    key: str  # the service's name, as in selectors.ACTION_NAMES
+    slug: str
     title: str
     button: str
     done: str
@@ -155,7 +170,9 @@ class StageAction:
 
 
 def _plain(form_class: type[forms.Form]) -> Callable[[Escalation, Any], forms.Form]:
-    return lambda escalation, data: form_class(data, initial={"expected_version": escalation.version})
+    return lambda escalation, data: form_class(
+        data, initial={"expected_version": escalation.version}
+    )
 
 
 def _specs(rows: list[stage_forms.ActionRowForm]) -> list[services.ActionSpec]:
@@ -175,10 +192,11 @@ def _v(form: forms.Form) -> int:
 
 
 STAGE_ACTIONS: dict[str, StageAction] = {
-    action.key.replace("_", "-"): action
+    action.slug: action
     for action in [
         StageAction(
             key="record_discussion",
+            slug="record-discussion",
             title="Record a discussion",
             button="Save the discussion",
             done="The discussion has been recorded.",
@@ -196,6 +214,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="request_rationale",
+            slug="request-rationale",
             title="Ask for the rationale in writing",
             button="Send the request",
             done="The professional has been asked for their rationale.",
@@ -206,6 +225,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="give_rationale",
+            slug="give-rationale",
             title="Give your rationale",
             button="Send your rationale",
             done="Your rationale has been recorded.",
@@ -215,7 +235,8 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             ),
         ),
         StageAction(
-            key="escalate",
+            key="escalate_to_next_stage",
+            slug="escalate",
             title="Escalate to the next stage",
             button="Escalate",
             done="The escalation has moved to the next stage.",
@@ -226,7 +247,8 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             ),
         ),
         StageAction(
-            key="pause",
+            key="pause_escalation",
+            slug="pause",
             title="Pause the escalation",
             button="Pause",
             done="The escalation has been paused; its deadline stops until it is resumed.",
@@ -237,7 +259,8 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             ),
         ),
         StageAction(
-            key="resume",
+            key="resume_escalation",
+            slug="resume",
             title="Resume the escalation",
             button="Resume",
             done="The escalation has been resumed.",
@@ -247,7 +270,8 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             ),
         ),
         StageAction(
-            key="resolve",
+            key="resolve_escalation",
+            slug="resolve",
             title="Resolve the escalation",
             button="Resolve",
             done="The escalation has been resolved.",
@@ -265,7 +289,8 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             ),
         ),
         StageAction(
-            key="withdraw",
+            key="withdraw_escalation",
+            slug="withdraw",
             title="Withdraw the escalation",
             button="Withdraw",
             done="The escalation has been withdrawn.",
@@ -276,6 +301,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="convene_panel",
+            slug="convene-panel",
             title="Convene a Resolution Panel",
             button="Convene the panel",
             done="The Resolution Panel has been convened.",
@@ -291,6 +317,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="record_representation",
+            slug="representation",
             title="Record a representation to the panel",
             button="Save the representation",
             done="The representation has been recorded.",
@@ -307,6 +334,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="record_panel_decision",
+            slug="panel-decision",
             title="Record the panel's decision",
             button="Save the decision",
             done="The panel's decision has been recorded.",
@@ -324,6 +352,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="add_action",
+            slug="add-action",
             title="Add an action",
             button="Add the action",
             done="The action has been added.",
@@ -338,6 +367,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
         ),
         StageAction(
             key="add_view",
+            slug="add-view",
             title="Add your view",
             button="Add your view",
             done="Your view has been added to the timeline.",
@@ -461,7 +491,9 @@ def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpRe
     form = stage_forms.CorrectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.correct_entry(entry=entry, by=person, correction=form.cleaned_data["correction"])
+            services.correct_entry(
+                entry=entry, by=person, correction=form.cleaned_data["correction"]
+            )
         except ActionRefused as refused:
             _show_refusal(form, refused)
         else:

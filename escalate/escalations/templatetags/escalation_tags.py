@@ -19,13 +19,19 @@ STATUS_TAG_CLASS = {
 }
 
 
+# Policy versions never change once saved, so a parsed spec can be kept for the process's life.
+_STAGE_NAMES: dict[int, dict[str, str]] = {}
+
+
 @register.filter
 def stage_name(escalation: Escalation) -> str:
     """The current stage's name from the policy version the escalation began under."""
-    try:
-        return escalation.policy_version.spec.stage(escalation.current_stage_key).name
-    except KeyError:
-        return escalation.current_stage_key
+    names = _STAGE_NAMES.get(escalation.policy_version_id)
+    if names is None:
+        spec = escalation.policy_version.spec
+        names = {stage.key: stage.name for stage in spec.stages}
+        _STAGE_NAMES[escalation.policy_version_id] = names
+    return names.get(escalation.current_stage_key, escalation.current_stage_key)
 
 
 @register.filter

@@ -18,7 +18,9 @@ from escalate.escalations.views import STAGE_ACTIONS
 pytestmark = pytest.mark.django_db
 
 
-def every_escalation_url(escalation: Escalation, action: Action, entry: ChronologyEntry) -> list[str]:
+def every_escalation_url(
+    escalation: Escalation, action: Action, entry: ChronologyEntry
+) -> list[str]:
     reference = escalation.reference
     return [
         reverse("escalations:detail", args=[reference]),

@@ -1,4 +1,4 @@
-"""Home lists, the manager's queue, "My actions" and the escalation page: query counts are pinned."""
+"""Home lists, the queue, "My actions" and the escalation page, with query counts pinned."""
 
 from __future__ import annotations
 

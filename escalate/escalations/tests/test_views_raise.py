@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -22,7 +21,9 @@ def step(slug: str) -> str:
 
 @pytest.fixture
 def raiser() -> Person:
-    partnership = PartnershipFactory(front_door_name="Testshire Front Door", front_door_phone="0300 111 2222")
+    partnership = PartnershipFactory(
+        front_door_name="Testshire Front Door", front_door_phone="0300 111 2222"
+    )
     current_policy(partnership, may_start_at=["stage_2"])
     return PersonFactory(agency=AgencyFactory(partnership=partnership, name="Testshire School"))  # type: ignore[no-any-return]
 
@@ -122,7 +123,8 @@ def test_immediate_harm_shows_the_emergency_guidance_first_and_may_start_later(
     assert "Enter why the escalation needs to start at this stage" in refused.content.decode()
     assert "govuk-error-summary" in refused.content.decode()
     client_for.post(
-        step("start-stage"), {"start_stage": "stage_2", "start_reason": "The child is not safe tonight."}
+        step("start-stage"),
+        {"start_stage": "stage_2", "start_reason": "The child is not safe tonight."},
     )
     check = client_for.get(reverse("escalations:raise_check")).content.decode()
     assert "Stage 2" in check and "The child is not safe tonight." in check
@@ -172,13 +174,18 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
     assert "There is a problem" in page
     assert "Select whether this is about a child or an adult" in page
     assert "Date of birth must be today or in the past" in page
-    assert 'value="Alex Typed"' in page and 'value="LCS 999"' in page and f'value="{next_year}"' in page
+    assert (
+        'value="Alex Typed"' in page
+        and 'value="LCS 999"' in page
+        and f'value="{next_year}"' in page
+    )
     empty = client_for.post(step("disputed"), {"disputed": "   "})
     assert "Enter the decision, action or inaction you disagree with" in empty.content.decode()
     someone = client_for.post(step("agency"), {"respondent_agency": respondent.agency.pk})  # type: ignore[union-attr]
     assert someone.status_code == 302
     missing_name = client_for.post(
-        step("professional"), {"respondent_choice": "someone-else", "respondent_email": "x@example.org"}
+        step("professional"),
+        {"respondent_choice": "someone-else", "respondent_email": "x@example.org"},
     )
     assert "Enter the name of the professional" in missing_name.content.decode()
     assert 'value="x@example.org"' in missing_name.content.decode()
@@ -218,5 +225,3 @@ def test_a_partnership_without_a_policy_is_told_so_not_an_error(client_for: Clie
 
 def test_an_unknown_question_is_not_found(client_for: Client) -> None:
     assert client_for.get(step("no-such-question")).status_code == 404
-
-

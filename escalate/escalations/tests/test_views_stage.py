@@ -1,4 +1,4 @@
-"""Stage action pages: each posts to one service; refusals appear in the error summary, text kept."""
+"""Stage action pages: each posts to one service; a refusal shows in the error summary."""
 
 from __future__ import annotations
 
@@ -100,7 +100,9 @@ def test_the_respondent_gives_a_rationale() -> None:
         {"expected_version": escalation.version, "rationale": "Threshold not met."},
     )
     assert response.status_code == 302
-    assert ChronologyEntry.objects.filter(kind=EntryKind.RATIONALE, text__contains="Threshold").exists()
+    assert ChronologyEntry.objects.filter(
+        kind=EntryKind.RATIONALE, text__contains="Threshold"
+    ).exists()
 
 
 def test_acting_on_a_closed_escalation_is_refused_with_the_text_kept() -> None:
@@ -180,7 +182,9 @@ def test_resolving_records_the_decision_and_several_actions() -> None:
     escalation = raise_one(people)
     client = signed_in(people.raiser)
     yesterday = timezone.localdate() - timedelta(days=1)
-    client.post(action_url(escalation, "record-discussion"), discussion(yesterday, escalation.version))
+    client.post(
+        action_url(escalation, "record-discussion"), discussion(yesterday, escalation.version)
+    )
     escalation.refresh_from_db()
     due = timezone.localdate() + timedelta(days=10)
     data: dict[str, object] = {

@@ -48,15 +48,15 @@ def open_draft(person: Person) -> RaiseDraft | None:
 
 
 def _agencies(person: Person) -> QuerySet[Agency]:
-    return Agency.objects.filter(partnership_id=person.partnership_id, is_active=True).order_by(
-        "name"
-    )
+    return Agency.objects.filter(
+        partnership_id=person.partnership_id or 0, is_active=True
+    ).order_by("name")
 
 
 def _people_of(agency_id: Any, person: Person) -> QuerySet[Person]:
     return (
         Person.objects.filter(
-            agency_id=agency_id, partnership_id=person.partnership_id, is_active=True
+            agency_id=agency_id, partnership_id=person.partnership_id or 0, is_active=True
         )
         .exclude(pk=person.pk)
         .order_by("full_name")
@@ -226,7 +226,7 @@ def raise_continue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def raise_discard(request: HttpRequest) -> HttpResponse:
-    RaiseDraft.objects.filter(person=request.user).delete()
+    RaiseDraft.objects.filter(person=_person(request)).delete()
     return redirect("escalations:raise_start")
 
 
@@ -394,7 +394,9 @@ def _details(context: Context) -> services.RaiseDetails:
         respondent = (
             _people_of(data.get("respondent_agency"), context.person).filter(pk=choice).first()
         )
-    agency = _agencies(context.person).filter(pk=data.get("respondent_agency")).first()
+    agency = _agencies(context.person).filter(pk=data.get("respondent_agency") or 0).first()
+    if agency is None:
+        raise ActionRefused("Choose the agency you disagree with", field="respondent_agency")
     dob = data.get("subject_date_of_birth")
     flags = set(data.get("flags") or [])
     first = context.policy.stages[0].key

@@ -25,13 +25,13 @@ def raiser() -> Person:
         front_door_name="Testshire Front Door", front_door_phone="0300 111 2222"
     )
     current_policy(partnership, may_start_at=["stage_2"])
-    return PersonFactory(agency=AgencyFactory(partnership=partnership, name="Testshire School"))  # type: ignore[no-any-return]
+    return PersonFactory(agency=AgencyFactory(partnership=partnership, name="Testshire School"))  # type: ignore[return-value]
 
 
 @pytest.fixture
 def respondent(raiser: Person) -> Person:
     agency = AgencyFactory(partnership=raiser.partnership, name="Testshire Children's Services")
-    return PersonFactory(agency=agency, full_name="Sam Social-Worker")  # type: ignore[no-any-return]
+    return PersonFactory(agency=agency, full_name="Sam Social-Worker")  # type: ignore[return-value]
 
 
 @pytest.fixture

@@ -61,8 +61,8 @@ def raise_one(people: Cast, **changes: Any) -> Escalation:
         "risk": "Neglect continues.",
         "outcome_wanted": "A strategy discussion.",
         "already_tried": "A phone call.",
-        "start_stage_key": None,
-        "start_reason": "",
+        "start_stage_key": "",
+        "later_stage_reason": "",
     }
     details.update(changes)
     return services.raise_escalation(by=people.raiser, details=services.RaiseDetails(**details))

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -147,6 +147,17 @@ def _partnership_people(escalation: Escalation) -> QuerySet[Person]:
         Person.objects.filter(partnership_id=escalation.partnership_id, is_active=True)
         .select_related("agency")
         .order_by("full_name")
+    )
+
+
+def _possible_panel_members(escalation: Escalation) -> QuerySet[Person]:
+    """Managers and the partnership's panel members: a panel is never made of practitioners."""
+    return (
+        _partnership_people(escalation)
+        .filter(
+            Q(level__gte=2) | Q(role_assignments__role__in=["panel_member", "partnership_chair"])
+        )
+        .distinct()
     )
 
 
@@ -306,7 +317,7 @@ STAGE_ACTIONS: dict[str, StageAction] = {
             button="Convene the panel",
             done="The Resolution Panel has been convened.",
             form=lambda e, data: stage_forms.ConvenePanelForm(
-                data, initial={"expected_version": e.version}, people=_partnership_people(e)
+                data, initial={"expected_version": e.version}, people=_possible_panel_members(e)
             ),
             perform=lambda e, by, f, rows: services.convene_panel(
                 escalation=e,
@@ -442,6 +453,9 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "form": form,
             "rows": rows,
             "error_summary": _error_summary(form, *rows),
+            "panel_rule": escalation.policy_version.spec.panel
+            if spec.key == "convene_panel"
+            else None,
         },
     )
 

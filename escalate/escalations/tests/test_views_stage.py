@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from escalate.directory.models import Level
 from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations.models import Action, ChronologyEntry, EntryKind, Escalation, Status
 from escalate.escalations.tests.views_support import cast, raise_one, signed_in
@@ -265,3 +266,121 @@ def test_a_timeline_entry_is_corrected_by_a_new_entry() -> None:
     page = client.get(reverse("escalations:detail", args=[escalation.reference])).content.decode()
     assert "The date was the 3rd." in page
     assert f'href="#entry-{original.pk}"' in page and f'href="#entry-{correction.pk}"' in page
+
+
+def test_an_escalation_goes_to_the_panel_stage_where_the_chair_convenes_a_panel() -> None:
+    people = cast(stage_count=2, access_roles=["business_manager", "partnership_chair"])
+    escalation = raise_one(people)
+    raiser = signed_in(people.raiser)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    raiser.post(
+        action_url(escalation, "record-discussion"), discussion(yesterday, escalation.version)
+    )
+    escalation.refresh_from_db()
+    response = raiser.post(
+        action_url(escalation, "escalate"),
+        {"expected_version": escalation.version, "reason": "No agreement at stage 1."},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    escalation.refresh_from_db()
+    assert escalation.current_stage_key == "stage_2"
+
+    chair = PersonFactory(
+        agency=people.raiser.agency, level=Level.STRATEGIC, roles=["partnership_chair"]
+    )
+    client = signed_in(chair)
+    page = client.get(reverse("escalations:detail", args=[escalation.reference])).content.decode()
+    assert action_url(escalation, "convene-panel") in page
+    form = client.get(action_url(escalation, "convene-panel")).content.decode()
+    assert "at least 2 agencies" in form
+    # Only one agency's people: the policy's agency rule is shown against the members field.
+    one_agency = client.post(
+        action_url(escalation, "convene-panel"),
+        {"expected_version": escalation.version, "members": [people.raiser_manager.pk]},
+    )
+    html = one_agency.content.decode()
+    assert "The panel must include people from at least 2 agencies." in html
+    assert 'href="#id_members"' in html
+    convened = client.post(
+        action_url(escalation, "convene-panel"),
+        {
+            "expected_version": escalation.version,
+            "members": [people.raiser_manager.pk, people.respondent_manager.pk],
+        },
+    )
+    assert convened.status_code == 302, convened.content.decode()[:3000]
+    escalation.refresh_from_db()
+    assert escalation.respondent_agency is not None
+    represented = client.post(
+        action_url(escalation, "representation"),
+        {
+            "expected_version": escalation.version,
+            "agency": escalation.respondent_agency.pk,
+            "summary": "Our threshold decision stands.",
+        },
+    )
+    assert represented.status_code == 302, represented.content.decode()[:3000]
+    escalation.refresh_from_db()
+    decided = client.post(
+        action_url(escalation, "panel-decision"),
+        {
+            "expected_version": escalation.version,
+            "decision": "Reopen the case.",
+            "learning": "Explain thresholds in writing.",
+            "learning_themes": "thresholds",
+            "action_rows": "3",
+        },
+    )
+    assert decided.status_code == 302, decided.content.decode()[:3000]
+    escalation.refresh_from_db()
+    assert escalation.status == Status.RESOLVED
+    timeline = client.get(reverse("escalations:detail", args=[escalation.reference]))
+    html = timeline.content.decode()
+    for text in ("Resolution Panel convened", "Our threshold decision stands.", "Reopen the case."):
+        assert text in html
+
+
+def test_pause_and_resume_need_a_reason() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    client = signed_in(people.raiser)
+    empty = client.post(action_url(escalation, "pause"), {"expected_version": escalation.version})
+    assert "Enter the reason" in empty.content.decode()
+    paused = client.post(
+        action_url(escalation, "pause"),
+        {"expected_version": escalation.version, "reason": "Waiting for a strategy meeting."},
+    )
+    assert paused.status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.status == Status.PAUSED
+    page = client.get(reverse("escalations:detail", args=[escalation.reference])).content.decode()
+    assert action_url(escalation, "resume") in page
+    assert action_url(escalation, "pause") not in page
+    client.post(
+        action_url(escalation, "resume"),
+        {"expected_version": escalation.version, "reason": "Meeting held."},
+    )
+    escalation.refresh_from_db()
+    assert escalation.status == Status.OPEN
+
+
+def test_an_overdue_stage_is_shown_in_red_on_the_escalation_page() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    Escalation.objects.filter(pk=escalation.pk).update(
+        stage_due_at=timezone.now() - timedelta(days=3)
+    )
+    page = signed_in(people.raiser).get(reverse("escalations:detail", args=[escalation.reference]))
+    assert "govuk-tag--red" in page.content.decode()
+    assert ">Overdue<" in page.content.decode()
+
+
+def test_the_raiser_asks_for_the_rationale_in_writing() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    response = signed_in(people.raiser).post(
+        action_url(escalation, "request-rationale"),
+        {"expected_version": escalation.version, "message": "Please explain the closure."},
+    )
+    assert response.status_code == 302
+    assert ChronologyEntry.objects.filter(kind=EntryKind.RATIONALE_REQUESTED).exists()

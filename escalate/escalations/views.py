@@ -7,8 +7,10 @@ everything the person typed kept.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -26,6 +28,7 @@ from escalate.escalations import selectors, services
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.raising import open_draft
 from escalate.escalations.workflow import ActionRefused
+from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
 
 LIST_LIMIT = 50
@@ -120,17 +123,51 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "page": page,
             "allowed": allowed,
             "action_links": links,
-            "timeline": _timeline_with_corrections(page.timeline),
+            "timeline": _timeline_with_corrections(page.timeline, page.spec),
         },
     )
 
 
-def _timeline_with_corrections(entries: Any) -> list[ChronologyEntry]:
-    """Each entry with the corrections made to it, matched in memory (no query per entry)."""
+METHOD_LABELS = dict(stage_forms.DiscussionForm.base_fields["method"].choices)  # type: ignore[attr-defined]
+# The facts an entry's data holds that a reader needs, in the order shown.
+DETAIL_LABELS = (
+    ("with_whom", "Who took part"),
+    ("method", "How"),
+    ("outcome", "Outcome"),
+    ("agency", "Agency"),
+    ("decided_by", "Decided by"),
+    ("learning", "Learning"),
+    ("started_at_later_stage_reason", "Why it started at this stage"),
+    ("due_on", "Due"),
+)
+
+
+def _details_of(entry: ChronologyEntry, spec: PolicySpec) -> list[tuple[str, str]]:
+    data = entry.data if isinstance(entry.data, dict) else {}
+    details = []
+    if entry.kind == "escalated" and data.get("to"):
+        with contextlib.suppress(KeyError):
+            details.append(("Moved to", spec.stage(str(data["to"])).name))
+    for key, label in DETAIL_LABELS:
+        value = data.get(key)
+        if value in (None, "", []):
+            continue
+        if key == "method":
+            value = METHOD_LABELS.get(value, value)
+        if key == "due_on":
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(str(value)).strftime("%-d %B %Y")
+        details.append((label, str(value)))
+    return details
+
+
+def _timeline_with_corrections(entries: Any, spec: PolicySpec) -> list[ChronologyEntry]:
+    """Each entry with its details and the corrections made to it, matched in memory."""
     timeline = list(entries)
     by_id = {entry.pk: entry for entry in timeline}
     for entry in timeline:
         entry.corrected_by = []  # type: ignore[attr-defined]
+        entry.details = _details_of(entry, spec)  # type: ignore[attr-defined]
     for entry in timeline:
         target = by_id.get(entry.corrects_id) if entry.corrects_id else None
         entry.corrected_entry = target  # type: ignore[attr-defined]

@@ -63,6 +63,7 @@ def test_a_discussion_is_recorded_and_appears_on_the_timeline() -> None:
     assert ChronologyEntry.objects.filter(escalation=escalation, kind=EntryKind.DISCUSSION).exists()
     page = client.get(reverse("escalations:detail", args=[escalation.reference])).content.decode()
     assert "We went through the referral together." in page
+    assert "Phone call" in page and "Agreed to review the decision." in page
 
 
 def test_a_discussion_dated_in_the_future_is_refused_and_the_text_kept() -> None:

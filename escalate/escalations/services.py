@@ -34,8 +34,8 @@ from escalate.escalations.references import next_reference
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.services import enqueue_notification
 from escalate.policies.calendar import LONDON
-from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import Event, PolicySpec
+from escalate.policies.selectors import current_policy
 
 __all__ = [
     "ActionRefused",
@@ -105,11 +105,6 @@ class RaiseDetails:
 
 
 # --- reading the state the workflow needs --------------------------------------------------
-
-
-def current_policy(partnership_id: int) -> PolicyVersion | None:
-    """The partnership's newest loaded policy version, which new escalations start under."""
-    return PolicyVersion.objects.filter(partnership_id=partnership_id).order_by("-number").first()
 
 
 def flags_of(escalation: Escalation) -> frozenset[str]:
@@ -458,7 +453,7 @@ def raise_escalation(*, by: Person, details: RaiseDetails) -> Escalation:
     """
     if by.partnership_id is None or by.agency_id is None:
         raise ActionRefused("You need to belong to an agency in a partnership to raise one.")
-    policy = current_policy(by.partnership_id)
+    policy = current_policy(by.partnership)
     if policy is None:
         raise ActionRefused("Your partnership has no escalation policy loaded yet.")
     spec = policy.spec

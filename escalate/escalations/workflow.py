@@ -10,7 +10,7 @@ forbids the action raises `ActionRefused` with a sentence fit to show the person
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from escalate.policies import calendar
@@ -277,12 +277,7 @@ class Transition:
 
 def stage_deadline(spec: PolicySpec, stage: Stage, started_at: datetime) -> datetime:
     """When `stage`, entered at `started_at`, falls due under the policy's timescale."""
-    return calendar.deadline(
-        started_at,
-        nation=spec.nation.value,
-        working_days=stage.timescale.working_days,
-        hours=stage.timescale.hours,
-    )
+    return calendar.stage_deadline(started_at, stage.timescale, nation=spec.nation.value)
 
 
 def resumed_deadline(
@@ -293,18 +288,13 @@ def resumed_deadline(
     Hours timescales move by the clock time paused; working-day timescales by the working
     days that passed while paused (paused and resumed the same day loses nothing).
     """
-    if stage.timescale.hours is not None:
-        return due_at + max(resumed_at - paused_at, timedelta(0))
-    nation = spec.nation.value
-    lost = calendar.working_days_between(
-        paused_at.astimezone(calendar.LONDON).date(),
-        resumed_at.astimezone(calendar.LONDON).date(),
-        nation,
+    return calendar.extend_for_pause(
+        due_at,
+        paused_at=paused_at,
+        resumed_at=resumed_at,
+        nation=spec.nation.value,
+        in_hours=stage.timescale.hours is not None,
     )
-    if lost <= 0:
-        return due_at
-    due_day = due_at.astimezone(calendar.LONDON).date()
-    return calendar.end_of_day(calendar.add_working_days(due_day, lost, nation))
 
 
 def notifications_for(

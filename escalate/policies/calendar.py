@@ -5,15 +5,26 @@ Nth working day after the day of the event; the day of the event does not count,
 it happened.* Working days are Monday to Friday, less the bank holidays of the partnership's
 nation. Zero working days means "the same working day" (or the next one, if the event happened
 on a day that is not a working day). A deadline falls at the end of its day (23:59:59 local).
+
+Hour-based timescales ("within 48 hours") are clock hours from the moment of the event, weekends
+and bank holidays included: they are used where a child cannot wait for the next working day.
+
+Pauses stop the clock. A working-day deadline is moved on by the working days lost to the pause:
+those after the day it was paused, up to and including the day it resumed (the same rule as
+above: the day of the pause still counts, the day of resuming does not count towards the stage).
+An hour-based deadline is moved on by the pause's clock duration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from escalate.policies.schema import Timescale
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -99,3 +110,68 @@ def deadline(
     assert working_days is not None
     local_day = started.astimezone(LONDON).date()
     return end_of_day(add_working_days(local_day, working_days, nation))
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day of `moment` in the UK (naive datetimes are taken as UK local time)."""
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(LONDON).date()
+
+
+def stage_deadline(started: datetime, timescale: Timescale, *, nation: str) -> datetime:
+    """When a stage started at `started` falls due under its policy `timescale`."""
+    return deadline(
+        started, nation=nation, working_days=timescale.working_days, hours=timescale.hours
+    )
+
+
+def paused_working_days(paused_at: datetime, resumed_at: datetime, nation: str) -> int:
+    """Working days a pause took off the clock: after the day it was paused, up to and
+    including the day it resumed (zero if it paused and resumed on the same day)."""
+    if resumed_at < paused_at:
+        raise ValueError("a pause cannot end before it starts")
+    return working_days_between(local_date(paused_at), local_date(resumed_at), nation)
+
+
+def extend_for_pause(
+    due: datetime,
+    *,
+    paused_at: datetime,
+    resumed_at: datetime,
+    nation: str,
+    in_hours: bool = False,
+) -> datetime:
+    """The due moment after a pause from `paused_at` to `resumed_at` stopped the clock.
+
+    Working-day timescales move on by `paused_working_days`; hour-based ones (`in_hours`) by the
+    pause's clock duration. A stage paused and resumed on the same day keeps its deadline.
+    """
+    if resumed_at < paused_at:
+        raise ValueError("a pause cannot end before it starts")
+    if in_hours:
+        return due + (resumed_at - paused_at)
+    lost = paused_working_days(paused_at, resumed_at, nation)
+    if lost == 0:
+        return due
+    return end_of_day(add_working_days(local_date(due), lost, nation))
+
+
+def extend_for_pauses(
+    due: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]],
+    *,
+    nation: str,
+    now: datetime,
+    in_hours: bool = False,
+) -> datetime:
+    """`due` moved on by every pause, in order; a pause not yet over counts up to `now`."""
+    for paused_at, resumed_at in sorted(pauses, key=lambda pause: pause[0]):
+        due = extend_for_pause(
+            due,
+            paused_at=paused_at,
+            resumed_at=resumed_at if resumed_at is not None else max(now, paused_at),
+            nation=nation,
+            in_hours=in_hours,
+        )
+    return due

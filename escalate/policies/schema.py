@@ -15,6 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40)]
 
 
+class PolicyReferenceError(ValueError):
+    """A rule names something the policy does not define; `path` says where (e.g. `panel.stage`)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -193,31 +201,39 @@ class PolicySpec(Strict):
     @model_validator(mode="after")
     def references_are_known(self) -> PolicySpec:
         keys = [stage.key for stage in self.stages]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1})
-        if duplicates:
-            raise ValueError(f"stage keys must be unique; repeated: {', '.join(duplicates)}")
-        category_keys = [category.key for category in self.categories]
-        repeated = sorted({key for key in category_keys if category_keys.count(key) > 1})
-        if repeated:
-            raise ValueError(f"category keys must be unique; repeated: {', '.join(repeated)}")
-        known = set(keys)
-        for index, rule in enumerate(self.notifications):
-            unknown = [key for key in rule.stages if key not in known]
-            if unknown:
-                raise ValueError(
-                    f"notifications[{index}].stages names unknown stage {unknown[0]!r}; "
-                    f"expected one of {', '.join(keys)}"
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                raise PolicyReferenceError(
+                    f"stages[{index}].key",
+                    f"stage keys must be unique; repeated: {key} "
+                    f"(also stages[{keys.index(key)}].key); expected a key no other stage has",
                 )
-        for key in self.urgent.may_start_at:
+        category_keys = [category.key for category in self.categories]
+        for index, key in enumerate(category_keys):
+            if key in category_keys[:index]:
+                raise PolicyReferenceError(
+                    f"categories[{index}].key",
+                    f"category keys must be unique; repeated: {key}; "
+                    "expected a key no other category has",
+                )
+        known = set(keys)
+        expected = f"expected one of {', '.join(keys)}"
+        for index, rule in enumerate(self.notifications):
+            for position, key in enumerate(rule.stages):
+                if key not in known:
+                    raise PolicyReferenceError(
+                        f"notifications[{index}].stages[{position}]",
+                        f"notifications[{index}].stages names unknown stage {key!r}; {expected}",
+                    )
+        for position, key in enumerate(self.urgent.may_start_at):
             if key not in known:
-                raise ValueError(
-                    f"urgent.may_start_at names unknown stage {key!r}; "
-                    f"expected one of {', '.join(keys)}"
+                raise PolicyReferenceError(
+                    f"urgent.may_start_at[{position}]",
+                    f"urgent.may_start_at names unknown stage {key!r}; {expected}",
                 )
         if self.panel is not None and self.panel.stage not in known:
-            raise ValueError(
-                f"panel.stage names unknown stage {self.panel.stage!r}; "
-                f"expected one of {', '.join(keys)}"
+            raise PolicyReferenceError(
+                "panel.stage", f"panel.stage names unknown stage {self.panel.stage!r}; {expected}"
             )
         return self
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -30,7 +31,9 @@ from escalate.escalations.models import (
     RaiseDraft,
     StageRecord,
 )
+from escalate.policies.loader import parse_policy_file
 from escalate.policies.models import PolicyVersion
+from escalate.policies.services import load_policy
 
 
 def policy_document(
@@ -268,11 +271,21 @@ def _line(agency: Agency, titles: list[str], roles: dict[int, list[str]]) -> lis
     return people
 
 
-def make_world(document: dict[str, Any] | None = None, **policy: Any) -> World:
-    """Everything a lifecycle test needs; `document` replaces the generated policy."""
-    partnership = PartnershipFactory()
-    version = PolicyVersionFactory(
-        partnership=partnership, number=1, document=document or policy_document(**policy)
+def make_world(
+    document: dict[str, Any] | None = None,
+    *,
+    policy_file: str | None = None,
+    **policy: Any,
+) -> World:
+    """Everything a lifecycle test needs.
+
+    `policy_file` loads a shipped file from settings.POLICY_DIR through the policies loader
+    (the partnership gets the file's nation and covers); `document` replaces the generated
+    policy; otherwise `policy_document(**policy)` is used.
+    """
+    spec = parse_policy_file(settings.POLICY_DIR / policy_file) if policy_file else None
+    partnership = PartnershipFactory(
+        **({"nation": spec.nation.value, "covers": spec.covers.value} if spec else {})
     )
     school = AgencyFactory(partnership=partnership, name=f"School {partnership.pk}")
     csc = AgencyFactory(
@@ -286,6 +299,12 @@ def make_world(document: dict[str, Any] | None = None, **policy: Any) -> World:
     unit = AgencyFactory(
         partnership=partnership, name=f"Business unit {partnership.pk}", agency_type="partnership"
     )
+    if policy_file:
+        version, _ = load_policy(partnership=partnership, path=settings.POLICY_DIR / policy_file)
+    else:
+        version = PolicyVersionFactory(
+            partnership=partnership, number=1, document=document or policy_document(**policy)
+        )
     teacher, dsl, head, school_director = _line(
         school,
         ["Teacher", "DSL", "Head teacher", "Director of education"],

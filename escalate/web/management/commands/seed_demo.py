@@ -7,6 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from escalate.directory.demo import DEMO_PASSWORD, create_demo_directory
+from escalate.escalations.demo import create_demo_escalations
+from escalate.policies.demo import load_demo_policies
 
 
 class Command(BaseCommand):
@@ -14,6 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         riverside, eastmoor = create_demo_directory()
+        for version, created in load_demo_policies(riverside.partnership, eastmoor.partnership):
+            self.stdout.write(f"Policy {version} ({'loaded' if created else 'unchanged'})")
+        create_demo_escalations(riverside)
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
         )

@@ -1,0 +1,206 @@
+"""Who sees which escalation, the person's lists, and the escalation page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from escalate.directory.models import Person
+from escalate.escalations import selectors, services
+from escalate.escalations.models import Action, Escalation
+from escalate.escalations.tests.factories import World, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> World:
+    # The business manager's role is granted access by the policy (access_roles).
+    return make_world(notifications=[], access_roles=["business_manager"])
+
+
+def raise_one(world: World) -> Escalation:
+    return services.raise_escalation(by=world.teacher, details=world.details())
+
+
+def to_stage_2(world: World, escalation: Escalation) -> Escalation:
+    services.record_discussion(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        held_on=timezone.localdate(),
+        with_whom="Social worker",
+        method="Phone",
+        summary="Talked",
+        outcome="Disagree",
+    )
+    escalation.refresh_from_db()
+    return services.escalate_to_next_stage(
+        escalation=escalation, by=world.teacher, expected_version=escalation.version, reason="x"
+    )
+
+
+def sees(person: Person, escalation: Escalation) -> bool:
+    try:
+        selectors.access_escalation(person, escalation.reference)
+    except Http404:
+        return False
+    return True
+
+
+def test_the_raiser_and_the_named_respondent_see_it(world: World) -> None:
+    escalation = raise_one(world)
+    assert sees(world.teacher, escalation)
+    assert sees(world.social_worker, escalation)
+
+
+def test_managers_see_it_only_once_their_stage_is_reached(world: World) -> None:
+    escalation = raise_one(world)
+    assert not sees(world.dsl, escalation)
+    assert not sees(world.team_manager, escalation)
+    to_stage_2(world, escalation)
+    assert sees(world.dsl, escalation)
+    assert sees(world.team_manager, escalation)
+    assert not sees(world.head, escalation)  # stage 3 not reached
+
+
+def test_roles_the_policy_grants_see_every_escalation_and_others_do_not(world: World) -> None:
+    escalation = raise_one(world)
+    assert sees(world.business_manager, escalation)
+    assert not sees(world.outsider, escalation)
+    assert not sees(world.chair, escalation)  # not in this policy's access_roles
+    assert not sees(world.iro, escalation)  # not told about this one
+
+
+def test_someone_from_another_partnership_gets_the_same_404_as_a_missing_reference(
+    world: World,
+) -> None:
+    escalation = raise_one(world)
+    other = make_world(access_roles=["business_manager"])
+    with pytest.raises(Http404) as hidden:
+        selectors.access_escalation(other.business_manager, escalation.reference)
+    with pytest.raises(Http404) as missing:
+        selectors.access_escalation(world.teacher, "NOPE-2026-9999")
+    assert str(hidden.value) == str(missing.value)
+
+
+def test_an_iro_told_about_an_escalation_can_see_it() -> None:
+    world = make_world(
+        notifications=[
+            {"on": "raised", "when_any": ["cp_plan"], "notify": ["iro"]},
+        ]
+    )
+    plain = services.raise_escalation(by=world.teacher, details=world.details())
+    with_plan = services.raise_escalation(by=world.teacher, details=world.details(cp_plan=True))
+    assert not sees(world.iro, plain)
+    assert sees(world.iro, with_plan)
+
+
+def test_panel_members_see_the_escalation_they_sit_on(world: World) -> None:
+    escalation = raise_one(world)
+    assert not sees(world.nurse, escalation)
+    escalation = to_stage_2(world, escalation)
+    for _ in range(2):
+        escalation = services.escalate_to_next_stage(
+            escalation=escalation,
+            by=world.teacher,
+            expected_version=escalation.version,
+            reason="x",
+        )
+    services.convene_panel(
+        escalation=escalation,
+        by=world.chair,
+        expected_version=escalation.version,
+        members=[world.nurse, world.head, world.service_manager],
+    )
+    assert sees(world.nurse, escalation)
+
+
+def test_actions_are_reached_only_through_a_visible_escalation(world: World) -> None:
+    escalation = raise_one(world)
+    action = services.add_action(
+        escalation=escalation,
+        by=world.teacher,
+        owner=world.teacher,
+        description="Send the referral",
+        due_on=timezone.localdate(),
+    )
+    assert selectors.access_action(world.teacher, action.pk) == action
+    with pytest.raises(Http404):
+        selectors.access_action(world.outsider, action.pk)
+
+
+def test_the_lists_show_the_right_escalations(world: World) -> None:
+    mine = raise_one(world)
+    assert list(selectors.raised_by(world.teacher)) == [mine]
+    assert list(selectors.waiting_for(world.social_worker)) == [mine]
+    assert list(selectors.waiting_for(world.teacher)) == []
+    assert list(selectors.agency_escalations(world.social_worker)) == [mine]
+    assert list(selectors.manager_queue(world.team_manager)) == []
+    to_stage_2(world, mine)
+    assert list(selectors.manager_queue(world.team_manager)) == [mine]
+    assert list(selectors.team_escalations(world.dsl)) == [mine]
+    assert list(selectors.waiting_for(world.social_worker)) == []  # stage 2 is for managers
+
+
+def test_the_owners_actions_come_overdue_first(world: World) -> None:
+    escalation = raise_one(world)
+    today = timezone.localdate()
+    later = services.add_action(
+        escalation=escalation,
+        by=world.teacher,
+        owner=world.teacher,
+        description="Later",
+        due_on=today + timedelta(days=5),
+    )
+    overdue = services.add_action(
+        escalation=escalation,
+        by=world.teacher,
+        owner=world.teacher,
+        description="Overdue",
+        due_on=today,
+    )
+    Action.objects.filter(pk=overdue.pk).update(due_on=today - timedelta(days=3))
+    assert [a.description for a in selectors.actions_for(world.teacher)] == ["Overdue", "Later"]
+    assert selectors.actions_for(world.teacher)[0].is_overdue()
+    assert not later.is_overdue()
+
+
+def test_list_selectors_use_a_constant_number_of_queries(world: World) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            for escalation in selectors.escalations_visible_to(world.business_manager):
+                str(escalation.raised_by)
+                str(escalation.respondent_agency)
+                str(escalation.raiser_agency)
+        return len(queries)
+
+    raise_one(world)
+    world.business_manager.role_set  # noqa: B018  (the roles are read once per request)
+    one = count()
+    raise_one(world)
+    raise_one(world)
+    assert count() == one
+
+
+def test_the_escalation_page_says_what_this_person_may_do(world: World) -> None:
+    escalation = raise_one(world)
+    raiser_page = selectors.escalation_page(escalation, world.teacher)
+    respondent_page = selectors.escalation_page(escalation, world.social_worker)
+    viewer_page = selectors.escalation_page(escalation, world.business_manager)
+    assert raiser_page.can("request_rationale") and raiser_page.can("withdraw_escalation")
+    assert not raiser_page.can("give_rationale")
+    assert respondent_page.can("give_rationale")
+    assert not respondent_page.can("withdraw_escalation")
+    # Stage 1 needs a discussion before anyone can escalate.
+    assert not raiser_page.can("escalate_to_next_stage")
+    assert viewer_page.allowed_actions == frozenset()
+    assert raiser_page.stage_number == 1 and raiser_page.stage_count == 4
+    assert raiser_page.working_days_left == 5 or raiser_page.working_days_left == 6
+    assert raiser_page.timeline[0].kind == "raised"
+    assert {p.person for p in raiser_page.participants} == {world.teacher, world.social_worker}

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -24,6 +24,7 @@ from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
 from escalate.escalations.workflow import ActionRefused
+from escalate.policies import selectors as policy_selectors
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec
 
@@ -32,9 +33,7 @@ FLAG_LABELS = dict(raise_forms.FlagsForm.base_fields["flags"].choices)  # type: 
 
 def current_policy(person: Person) -> PolicyVersion | None:
     """The policy version a new escalation by `person` would start under."""
-    if not person.partnership_id:
-        return None
-    return services.current_policy(person.partnership_id)
+    return policy_selectors.current_policy(person.partnership)
 
 
 def _person(request: HttpRequest) -> Person:
@@ -244,11 +243,24 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     if step.slug == "professional" and "respondent_agency" not in context.data:
         return redirect("escalations:raise_step", "agency")
     changing = request.GET.get("change") == "1"
-    form = step.form(
-        context, request.POST if request.method == "POST" else None, _initial(step, draft.data)
-    )
+    typed = draft.data.get("typed", {}).get(step.slug)
+    if request.method == "POST":
+        bound: QueryDict | None = request.POST
+    elif typed:
+        # Typed last time but not accepted: shown again, with what was wrong, rather than lost.
+        bound = QueryDict(mutable=True)
+        for name, values in typed.items():
+            bound.setlist(name, values)
+    else:
+        bound = None
+    form = step.form(context, bound, _initial(step, draft.data))
+    if request.method == "POST" and not form.is_valid():
+        _keep_typed(draft, step.slug, request.POST)
     if request.method == "POST" and form.is_valid():
         data = dict(draft.data)
+        typed_by_step = dict(data.get("typed", {}))
+        typed_by_step.pop(step.slug, None)
+        data["typed"] = typed_by_step
         previous_agency = data.get("respondent_agency")
         for name in step.fields:
             data[name] = _to_json(form.cleaned_data.get(name))
@@ -276,6 +288,13 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             "agency": _agency_name(context.data),
         },
     )
+
+
+def _keep_typed(draft: RaiseDraft, slug: str, post: QueryDict) -> None:
+    """Save what was typed on a page that was not accepted, so it is there next time."""
+    raw = {name: post.getlist(name) for name in post if name != "csrfmiddlewaretoken"}
+    draft.data = {**draft.data, "typed": {**draft.data.get("typed", {}), slug: raw}}
+    draft.save(update_fields=["data", "updated_at"])
 
 
 def _agency_name(data: dict[str, Any]) -> str:

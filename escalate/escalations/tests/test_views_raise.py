@@ -179,6 +179,9 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
         and 'value="LCS 999"' in page
         and f'value="{next_year}"' in page
     )
+    # What was typed is still there when the person comes back to the page later.
+    again = client_for.get(step("child-or-adult")).content.decode()
+    assert 'value="Alex Typed"' in again and "Date of birth must be today or in the past" in again
     empty = client_for.post(step("disputed"), {"disputed": "   "})
     assert "Enter the decision, action or inaction you disagree with" in empty.content.decode()
     someone = client_for.post(step("agency"), {"respondent_agency": respondent.agency.pk})  # type: ignore[union-attr]

@@ -459,7 +459,9 @@ def raise_check(request: HttpRequest) -> HttpResponse:
         try:
             escalation = services.raise_escalation(by=context.person, details=_details(context))
         except ActionRefused as refused:
-            errors.append({"href": "", "message": str(refused.message)})
+            slug = _slug_for_field(refused.field)
+            href = reverse("escalations:raise_step", args=[slug]) + "?change=1" if slug else ""
+            errors.append({"href": href, "message": str(refused.message)})
         else:
             draft.delete()
             return redirect("escalations:raise_done", escalation.reference)
@@ -469,6 +471,15 @@ def raise_check(request: HttpRequest) -> HttpResponse:
         {"rows": summary_rows(context), "errors": errors, "back_url": _back_url_check(context)},
         status=200,
     )
+
+
+FIELD_ALIASES = {"respondent_person": "respondent_choice", "later_stage_reason": "start_reason"}
+
+
+def _slug_for_field(field: str | None) -> str:
+    """The question page where a refused answer can be changed."""
+    name = FIELD_ALIASES.get(field or "", field or "")
+    return next((step.slug for step in STEPS if name in step.fields), "")
 
 
 def _back_url_check(context: Context) -> str:

@@ -228,3 +228,20 @@ def test_a_partnership_without_a_policy_is_told_so_not_an_error(client_for: Clie
 
 def test_an_unknown_question_is_not_found(client_for: Client) -> None:
     assert client_for.get(step("no-such-question")).status_code == 404
+
+
+def test_a_refusal_on_the_check_page_links_to_the_question_to_change(
+    client_for: Client, raiser: Person, respondent: Person
+) -> None:
+    client_for.post(step("immediate-danger"), {"immediate_harm": "no"})
+    answer_common_questions(client_for, respondent)
+    # The professional left the directory between choosing them and raising.
+    Person.objects.filter(pk=respondent.pk).update(is_active=False)
+    response = client_for.post(reverse("escalations:raise_check"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert "Choose the professional you disagree with, or type their name." in html
+    assert f'href="{step("professional")}?change=1"' in html
+    assert not Escalation.objects.exists()
+    assert RaiseDraft.objects.filter(person=raiser).exists()

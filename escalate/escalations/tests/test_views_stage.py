@@ -385,3 +385,19 @@ def test_the_raiser_asks_for_the_rationale_in_writing() -> None:
     )
     assert response.status_code == 302
     assert ChronologyEntry.objects.filter(kind=EntryKind.RATIONALE_REQUESTED).exists()
+
+
+def test_an_iro_adds_their_view_and_an_empty_view_is_refused() -> None:
+    people = cast(access_roles=["business_manager", "iro"])
+    escalation = raise_one(people, looked_after=True)
+    iro = PersonFactory(agency=people.respondent.agency, roles=["iro"])
+    client = signed_in(iro)
+    page = client.get(reverse("escalations:detail", args=[escalation.reference])).content.decode()
+    assert action_url(escalation, "add-view") in page
+    assert (
+        "Enter your view"
+        in client.post(action_url(escalation, "add-view"), {"view": ""}).content.decode()
+    )
+    added = client.post(action_url(escalation, "add-view"), {"view": "The plan needs review."})
+    assert added.status_code == 302
+    assert ChronologyEntry.objects.filter(kind=EntryKind.VIEW, actor=iro).exists()

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import Q, QuerySet
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -462,6 +463,10 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     form = spec.form(escalation, data)
     rows = _action_rows(escalation, request) if spec.action_rows else []
     adding_row = request.method == "POST" and "add_row" in request.POST
+    if adding_row:
+        # Another empty row asked for: show what was typed, not yet checked.
+        for unchecked in (form, *rows):
+            unchecked._errors = ErrorDict()  # type: ignore[attr-defined]
     if request.method == "POST" and not adding_row:
         valid = form.is_valid()
         valid = all([row.is_valid() for row in rows]) and valid

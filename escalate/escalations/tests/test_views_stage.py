@@ -401,3 +401,25 @@ def test_an_iro_adds_their_view_and_an_empty_view_is_refused() -> None:
     added = client.post(action_url(escalation, "add-view"), {"view": "The plan needs review."})
     assert added.status_code == 302
     assert ChronologyEntry.objects.filter(kind=EntryKind.VIEW, actor=iro).exists()
+
+
+def test_another_action_row_can_be_added_without_losing_what_was_typed() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    response = signed_in(people.raiser).post(
+        action_url(escalation, "resolve"),
+        {
+            "expected_version": escalation.version,
+            "decision": "Typed decision.",
+            "action_rows": "3",
+            "action-0-description": "Typed action.",
+            "add_row": "1",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Action 4" in html and "Action 5" not in html
+    assert "Typed decision." in html and 'value="Typed action."' in html
+    assert "There is a problem" not in html
+    escalation.refresh_from_db()
+    assert escalation.status == Status.OPEN

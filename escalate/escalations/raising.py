@@ -85,7 +85,7 @@ class Step:
     fields: tuple[str, ...]
     form: Callable[[Context, Any, dict[str, Any]], forms.Form]
     applies: Callable[[Context], bool] = lambda context: True
-    # Every field name a page writes, so an answer left empty is saved as empty.
+    heading: str = ""  # the page's h1 where it asks more than one thing
 
 
 def _plain(form_class: type[forms.Form]) -> Callable[[Context, Any, dict[str, Any]], forms.Form]:
@@ -115,12 +115,14 @@ STEPS: list[Step] = [
         lambda c, d, i: raise_forms.ProfessionalForm(
             d, initial=i, people=_people_of(c.data.get("respondent_agency"), c.person)
         ),
+        heading="Who do you disagree with?",
     ),
     Step(
         "child-or-adult",
         "Child or adult",
         ("subject_kind", "subject_name", "subject_date_of_birth", "case_references"),
         lambda c, d, i: raise_forms.SubjectForm(d, initial=i, covers=c.policy.covers.value),
+        heading="Who is the disagreement about?",
     ),
     Step("flags", "Plans and conferences", ("flags",), _plain(raise_forms.FlagsForm)),
     Step(
@@ -141,6 +143,7 @@ STEPS: list[Step] = [
         ("start_stage", "start_reason"),
         lambda c, d, i: raise_forms.StartStageForm(d, initial=i, policy=c.policy),
         applies=lambda context: context.may_start_later,
+        heading="Where should this escalation start?",
     ),
 ]
 STEP_BY_SLUG = {step.slug: step for step in STEPS}

@@ -43,7 +43,11 @@ def _person(request: HttpRequest) -> Person:
 
 
 def open_draft(person: Person) -> RaiseDraft | None:
-    return RaiseDraft.objects.filter(person=person).order_by("-updated_at").first()
+    return selectors.raise_draft_for(person)
+
+
+def _save(person: Person, data: dict[str, Any]) -> None:
+    services.save_raise_draft(by=person, data=data)
 
 
 def _agencies(person: Person) -> QuerySet[Agency]:
@@ -190,16 +194,13 @@ def _initial(step: Step, data: dict[str, Any]) -> dict[str, Any]:
     return initial
 
 
-def _setup(request: HttpRequest) -> tuple[Context, RaiseDraft] | HttpResponse:
-    person = request.user
-    assert isinstance(person, Person)
+def _setup(request: HttpRequest) -> Context | HttpResponse:
+    person = _person(request)
     version = current_policy(person)
     if version is None:
         return render(request, "escalations/raise/no_policy.html", status=200)
     draft = open_draft(person)
-    if draft is None:
-        draft = RaiseDraft.objects.create(person=person, data={})
-    return Context(person=person, policy=version.spec, data=draft.data), draft
+    return Context(person=person, policy=version.spec, data=dict(draft.data) if draft else {})
 
 
 @require_http_methods(["GET"])
@@ -222,13 +223,13 @@ def raise_continue(request: HttpRequest) -> HttpResponse:
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
-    context, _draft = setup
+    context = setup
     return redirect(_first_unanswered(context))
 
 
 @require_http_methods(["POST"])
 def raise_discard(request: HttpRequest) -> HttpResponse:
-    RaiseDraft.objects.filter(person=_person(request)).delete()
+    services.discard_raise_draft(by=_person(request))
     return redirect("escalations:raise_start")
 
 
@@ -240,13 +241,13 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
-    context, draft = setup
+    context = setup
     if not step.applies(context):
         return redirect(_first_unanswered(context))
     if step.slug == "professional" and "respondent_agency" not in context.data:
         return redirect("escalations:raise_step", "agency")
     changing = request.GET.get("change") == "1"
-    typed = draft.data.get("typed", {}).get(step.slug)
+    typed = context.data.get("typed", {}).get(step.slug)
     if request.method == "POST":
         bound: QueryDict | None = request.POST
     elif typed:
@@ -256,11 +257,11 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             bound.setlist(name, values)
     else:
         bound = None
-    form = step.form(context, bound, _initial(step, draft.data))
+    form = step.form(context, bound, _initial(step, context.data))
     if request.method == "POST" and not form.is_valid():
-        _keep_typed(draft, step.slug, request.POST)
+        _keep_typed(context, step.slug, request.POST)
     if request.method == "POST" and form.is_valid():
-        data = dict(draft.data)
+        data = dict(context.data)
         typed_by_step = dict(data.get("typed", {}))
         typed_by_step.pop(step.slug, None)
         data["typed"] = typed_by_step
@@ -274,8 +275,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         if agency_changed:
             for name in ("respondent_choice", "respondent_name", "respondent_email"):
                 data.pop(name, None)
-        draft.data = data
-        draft.save(update_fields=["data", "updated_at"])
+        _save(context.person, data)
         context = Context(person=context.person, policy=context.policy, data=data)
         if changing and not agency_changed:
             return redirect(_first_unanswered(context))
@@ -293,11 +293,11 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _keep_typed(draft: RaiseDraft, slug: str, post: QueryDict) -> None:
+def _keep_typed(context: Context, slug: str, post: QueryDict) -> None:
     """Save what was typed on a page that was not accepted, so it is there next time."""
     raw = {name: post.getlist(name) for name in post if name != "csrfmiddlewaretoken"}
-    draft.data = {**draft.data, "typed": {**draft.data.get("typed", {}), slug: raw}}
-    draft.save(update_fields=["data", "updated_at"])
+    typed = {**context.data.get("typed", {}), slug: raw}
+    _save(context.person, {**context.data, "typed": typed})
 
 
 def _agency_name(data: dict[str, Any]) -> str:
@@ -324,17 +324,15 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
-    context, draft = setup
+    context = setup
     if not context.urgent:
         return redirect(_first_unanswered(context))
     if request.method == "POST":
-        draft.data = {**draft.data, "urgent_guidance_shown": True}
-        draft.save(update_fields=["data", "updated_at"])
+        _save(context.person, {**context.data, "urgent_guidance_shown": True})
         return redirect("escalations:raise_step", "agency")
     # Recorded as soon as the page is shown: the guidance reached the person even if they stop here.
-    if not draft.data.get("urgent_guidance_shown"):
-        draft.data = {**draft.data, "urgent_guidance_shown": True}
-        draft.save(update_fields=["data", "updated_at"])
+    if not context.data.get("urgent_guidance_shown"):
+        _save(context.person, {**context.data, "urgent_guidance_shown": True})
     partnership = context.person.partnership
     return render(
         request,
@@ -453,7 +451,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
-    context, draft = setup
+    context = setup
     missing = _first_unanswered(context)
     if missing != reverse("escalations:raise_check"):
         return redirect(missing)
@@ -466,7 +464,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
             href = reverse("escalations:raise_step", args=[slug]) + "?change=1" if slug else ""
             errors.append({"href": href, "message": str(refused.message)})
         else:
-            draft.delete()
+            services.discard_raise_draft(by=context.person)
             return redirect("escalations:raise_done", escalation.reference)
     return render(
         request,

@@ -243,6 +243,7 @@ class StartStageForm(forms.Form):
     def __init__(self, *args: Any, policy: PolicySpec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.first_stage = policy.stages[0].key
+        self.reason_required = policy.urgent.reason_required
         allowed = [self.first_stage] + [
             key for key in policy.urgent.may_start_at if key != self.first_stage
         ]
@@ -254,7 +255,8 @@ class StartStageForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         stage = data.get("start_stage")
-        if stage and stage != self.first_stage and not (data.get("start_reason") or "").strip():
+        later = stage and stage != self.first_stage
+        if later and self.reason_required and not (data.get("start_reason") or "").strip():
             self.add_error("start_reason", "Enter why the escalation needs to start at this stage")
         return data
 

@@ -85,11 +85,17 @@ def test_the_queue_uses_a_fixed_number_of_queries(
     count: int, django_assert_max_num_queries: Any
 ) -> None:
     people = cast()
-    many(people, count)
+    made = many(people, count)
     client = signed_in(people.raiser_manager)
     with django_assert_max_num_queries(QUEUE_QUERIES):
         response = client.get(reverse("escalations:queue"))
-    assert response.status_code == 200
+    html = response.content.decode()
+    assert all(escalation.reference in html for escalation in made)
+    # Not waiting on the practitioner, so not in their queue.
+    assert (
+        made[0].reference
+        not in signed_in(people.raiser).get(reverse("escalations:queue")).content.decode()
+    )
 
 
 @pytest.mark.parametrize("count", [3, 15])

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalate.escalations import views as escalation_views
 from escalate.web import views as web_views
 
 admin.site.site_header = "Escalate administration"
 admin.site.site_title = "Escalate administration"
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
+    path("", escalation_views.home, name="home"),
     path("sign-in/", web_views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", web_views.health, name="health"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("account/", include("escalate.web.urls_account")),
     path("audit/", include("escalate.audit.urls")),
     path("escalations/<str:reference>/evidence/", include("escalate.evidence.urls")),
+    path("escalations/", include("escalate.escalations.urls")),
 ]

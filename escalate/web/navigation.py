@@ -20,6 +20,13 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Raise an escalation", "escalations:raise_start"),
+    NavItem(
+        "Your queue",
+        "escalations:queue",
+        lambda person: person.level > 1 or person.has_role("line_manager", "senior_manager"),
+    ),
+    NavItem("Your actions", "escalations:my_actions"),
     NavItem("Policy", "policies:policy"),
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
 ]

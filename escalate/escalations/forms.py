@@ -1,0 +1,505 @@
+"""Forms for raising an escalation and for the work at each stage.
+
+Forms only check what a person typed (present, the right shape, from the right list); every rule
+of the policy is the services' job, and a refusal from them is shown against the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from escalate.directory.models import Agency, Person
+from escalate.policies.schema import PolicySpec
+from escalate.web.forms import DateField
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+SOMEONE_ELSE = "someone-else"
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        person: Person = obj
+        agency = person.agency.name if person.agency_id and person.agency else ""
+        title = f", {person.job_title}" if person.job_title else ""
+        return f"{person.full_name}{title}" + (f" ({agency})" if agency else "")
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        person: Person = obj
+        agency = person.agency.name if person.agency_id and person.agency else ""
+        return f"{person.full_name}" + (f" ({agency})" if agency else "")
+
+
+# --- Raising an escalation: one question per page --------------------------------------------
+
+
+class ImmediateDangerForm(forms.Form):
+    immediate_harm = forms.ChoiceField(
+        label="Is a child or adult in immediate danger?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select yes if a child or adult is in immediate danger"),
+    )
+
+
+class AgencyForm(forms.Form):
+    respondent_agency = forms.ModelChoiceField(
+        label="Which agency do you disagree with?",
+        queryset=Agency.objects.none(),
+        empty_label="Choose an agency",
+        error_messages={
+            "required": "Select the agency you disagree with",
+            "invalid_choice": "Select an agency from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["respondent_agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class ProfessionalForm(forms.Form):
+    respondent_choice = forms.ChoiceField(
+        label="Who is the professional you disagree with?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the professional, or choose someone not listed",
+            "invalid_choice": "Select a professional from the list",
+        },
+    )
+    respondent_name = forms.CharField(
+        label="Their name",
+        required=False,
+        max_length=150,
+        help_text="Only if they are not listed.",
+        error_messages={"max_length": "Their name must be 150 characters or fewer"},
+    )
+    respondent_email = forms.EmailField(
+        label="Their e-mail address",
+        required=False,
+        help_text="Only if they are not listed. For example, name@agency.example.org",
+        error_messages={
+            "invalid": "Enter an e-mail address in the correct format, like name@example.org"
+        },
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {str(person.pk): person for person in people}
+        choices = [
+            (pk, f"{person.full_name}" + (f", {person.job_title}" if person.job_title else ""))
+            for pk, person in self.people.items()
+        ]
+        choices.append((SOMEONE_ELSE, "Someone not listed"))
+        self.fields["respondent_choice"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("respondent_choice") == SOMEONE_ELSE
+            and not (data.get("respondent_name") or "").strip()
+        ) and "respondent_name" not in self.errors:
+            self.add_error("respondent_name", "Enter the name of the professional")
+        return data
+
+    def respondent(self) -> Person | None:
+        return self.people.get(self.cleaned_data.get("respondent_choice", ""))
+
+
+class SubjectForm(forms.Form):
+    subject_kind = forms.ChoiceField(
+        label="Is this about a child or an adult?",
+        choices=[("child", "A child"), ("adult", "An adult")],
+        widget=forms.RadioSelect,
+        error_messages=_required("Select whether this is about a child or an adult"),
+    )
+    subject_name = forms.CharField(
+        label="Their full name",
+        max_length=150,
+        error_messages={
+            **_required("Enter the full name of the child or adult"),
+            "max_length": "The name must be 150 characters or fewer",
+        },
+    )
+    subject_date_of_birth = DateField(
+        label="Date of birth",
+        past_only=True,
+        required=False,
+        help_text="For example, 27 3 2015. Leave empty if you do not know it.",
+    )
+    case_references = forms.CharField(
+        label="Case references",
+        required=False,
+        max_length=300,
+        help_text="The agencies' own references, for example an LCS or NHS number.",
+        error_messages={"max_length": "Case references must be 300 characters or fewer"},
+    )
+
+    def __init__(self, *args: Any, covers: str = "both", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["subject_kind"]
+        if covers == "children":
+            field.choices = [("child", "A child")]  # type: ignore[attr-defined]
+        elif covers == "adults":
+            field.choices = [("adult", "An adult")]  # type: ignore[attr-defined]
+
+
+class FlagsForm(forms.Form):
+    flags = forms.MultipleChoiceField(
+        label="Does any of this apply?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("cp_plan", "They are subject to a Child Protection Plan"),
+            ("looked_after", "They are Looked After"),
+            ("cp_conference", "They are the subject of a Child Protection conference"),
+        ],
+        help_text="Select all that apply, or none.",
+    )
+
+
+class CategoriesForm(forms.Form):
+    categories = forms.MultipleChoiceField(
+        label="What is the disagreement about?",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={
+            **_required("Select at least one thing the disagreement is about"),
+            "invalid_choice": "Select from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, policy: PolicySpec, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+            (category.key, category.name) for category in policy.categories
+        ]
+
+
+def text_form(name: str, label: str, hint: str, required_message: str) -> type[forms.Form]:
+    """A page with one long answer."""
+    field = forms.CharField(
+        label=label,
+        help_text=hint,
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={
+            **_required(required_message),
+            "max_length": "Your answer must be 10,000 characters or fewer",
+        },
+    )
+    return type(f"{name.title().replace('_', '')}Form", (forms.Form,), {name: field})
+
+
+DisputedForm = text_form(
+    "disputed",
+    "What decision, action or inaction do you disagree with?",
+    "Say what was decided or not done, by whom and when.",
+    "Enter the decision, action or inaction you disagree with",
+)
+RiskForm = text_form(
+    "risk",
+    "What is the risk to the child or adult?",
+    "Say what could happen to them if nothing changes.",
+    "Enter the risk to the child or adult",
+)
+OutcomeForm = text_form(
+    "outcome_wanted",
+    "What outcome do you want?",
+    "For example, a strategy discussion, or the case to be reopened.",
+    "Enter the outcome you want",
+)
+AlreadyTriedForm = text_form(
+    "already_tried",
+    "What have you already tried?",
+    "For example, a phone call with the professional, and when it took place.",
+    "Enter what you have already tried, or write 'nothing yet'",
+)
+
+
+class StartStageForm(forms.Form):
+    start_stage = forms.ChoiceField(
+        label="Which stage should this escalation start at?",
+        widget=forms.RadioSelect,
+        error_messages=_required("Select the stage to start at"),
+    )
+    start_reason = forms.CharField(
+        label="Why does it need to start at a later stage?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text="Needed if you choose a later stage than the first.",
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
+
+    def __init__(self, *args: Any, policy: PolicySpec, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_stage = policy.stages[0].key
+        self.reason_required = policy.urgent.reason_required
+        allowed = [self.first_stage] + [
+            key for key in policy.urgent.may_start_at if key != self.first_stage
+        ]
+        self.fields["start_stage"].choices = [  # type: ignore[attr-defined]
+            (key, policy.stage(key).name) for key in allowed
+        ]
+        self.fields["start_stage"].help_text = policy.urgent.guidance
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        stage = data.get("start_stage")
+        later = stage and stage != self.first_stage
+        if later and self.reason_required and not (data.get("start_reason") or "").strip():
+            self.add_error("start_reason", "Enter why the escalation needs to start at this stage")
+        return data
+
+
+# --- Stage work ------------------------------------------------------------------------------
+
+
+class VersionedForm(forms.Form):
+    """Every stage action carries the version of the escalation the person saw."""
+
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages=_required("Reload the page and try again"),
+    )
+
+
+def _long_text(label: str, message: str, hint: str = "", required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={
+            **_required(message),
+            "max_length": f"{label} must be 10,000 characters or fewer",
+        },
+    )
+
+
+class DiscussionForm(VersionedForm):
+    held_on = DateField(
+        label="When did the discussion take place?",
+        past_only=True,
+        help_text="For example, 27 3 2026",
+        error_messages=_required("Enter the date of the discussion"),
+    )
+    with_whom = forms.CharField(
+        label="Who took part?",
+        max_length=500,
+        error_messages={
+            **_required("Enter who took part in the discussion"),
+            "max_length": "Who took part must be 500 characters or fewer",
+        },
+    )
+    method = forms.ChoiceField(
+        label="How did it take place?",
+        widget=forms.RadioSelect,
+        choices=[
+            ("phone", "Phone call"),
+            ("video", "Video call"),
+            ("in_person", "In person"),
+            ("email", "In writing or by e-mail"),
+        ],
+        error_messages=_required("Select how the discussion took place"),
+    )
+    summary = _long_text("What was said", "Enter what was said")
+    outcome = _long_text("Outcome", "Enter the outcome of the discussion")
+
+
+class RequestRationaleForm(VersionedForm):
+    message = _long_text(
+        "What do you want explained?",
+        "Enter what you want the professional to explain",
+        "The professional will be asked to give their rationale in writing.",
+    )
+
+
+class GiveRationaleForm(VersionedForm):
+    rationale = _long_text(
+        "Your rationale",
+        "Enter your rationale",
+        "Explain the decision, action or inaction the escalation is about.",
+    )
+
+
+class ReasonForm(VersionedForm):
+    reason = _long_text("Reason", "Enter the reason")
+
+
+class ResolveForm(VersionedForm):
+    decision = _long_text("What was decided?", "Enter what was decided")
+    decided_by = forms.CharField(
+        label="Who made the decision?",
+        max_length=300,
+        error_messages={
+            **_required("Enter who made the decision"),
+            "max_length": "Who made the decision must be 300 characters or fewer",
+        },
+    )
+    learning = _long_text(
+        "Learning for the partnership",
+        "Enter the learning for the partnership",
+        "What should other professionals learn from this disagreement?",
+    )
+    learning_themes = forms.CharField(
+        label="Learning themes",
+        required=False,
+        max_length=500,
+        help_text="Separate themes with commas, for example: thresholds, information sharing",
+        error_messages={"max_length": "Learning themes must be 500 characters or fewer"},
+    )
+
+    def themes(self) -> list[str]:
+        raw = self.cleaned_data.get("learning_themes") or ""
+        return [theme.strip() for theme in raw.split(",") if theme.strip()]
+
+
+class PanelDecisionForm(ResolveForm):
+    decided_by = None  # type: ignore[assignment]  # the panel decides
+
+    decision = _long_text("The panel's decision", "Enter the panel's decision")
+
+
+class ActionRowForm(forms.Form):
+    """One agreed action; a row left empty is ignored."""
+
+    description = forms.CharField(
+        label="Action",
+        required=False,
+        max_length=1000,
+        error_messages={"max_length": "The action must be 1,000 characters or fewer"},
+    )
+    owner = PersonChoiceField(
+        label="Owner",
+        required=False,
+        queryset=Person.objects.none(),
+        empty_label="Choose the owner",
+        error_messages={
+            "invalid_choice": "Choose an owner from this partnership",
+        },
+    )
+    due_on = DateField(label="Due date", required=False, future_only=True)
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+
+    def is_empty(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(name) for name in ("description", "owner", "due_on"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filled = [name for name in ("description", "owner", "due_on") if data.get(name)]
+        if filled and not self.errors:
+            if not data.get("description"):
+                self.add_error("description", "Enter what the action is")
+            if not data.get("owner"):
+                self.add_error("owner", "Choose who owns the action")
+            if not data.get("due_on"):
+                self.add_error("due_on", "Enter the date the action is due")
+        return data
+
+
+class AddActionForm(forms.Form):
+    description = forms.CharField(
+        label="Action",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={
+            **_required("Enter what the action is"),
+            "max_length": "The action must be 1,000 characters or fewer",
+        },
+    )
+    owner = PersonChoiceField(
+        label="Owner",
+        queryset=Person.objects.none(),
+        empty_label="Choose the owner",
+        error_messages={
+            "required": "Choose who owns the action",
+            "invalid_choice": "Choose an owner from this partnership",
+        },
+    )
+    due_on = DateField(
+        label="Due date",
+        future_only=True,
+        help_text="For example, 27 3 2027",
+        error_messages=_required("Enter the date the action is due"),
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+
+
+class CompleteActionForm(forms.Form):
+    note = forms.CharField(
+        label="What was done?",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            **_required("Enter what was done"),
+            "max_length": "What was done must be 5,000 characters or fewer",
+        },
+    )
+
+
+class ConvenePanelForm(VersionedForm):
+    members = PersonMultipleChoiceField(
+        label="Who will sit on the Resolution Panel?",
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the members of the panel",
+            "invalid_choice": "Select members from the list",
+            "invalid_pk_value": "Select members from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = people  # type: ignore[attr-defined]
+
+
+class RepresentationForm(VersionedForm):
+    agency = forms.ModelChoiceField(
+        label="Which agency made the representation?",
+        queryset=Agency.objects.none(),
+        empty_label="Choose an agency",
+        error_messages={
+            "required": "Select the agency that made the representation",
+            "invalid_choice": "Select an agency from the list",
+        },
+    )
+    summary = _long_text("What did they say?", "Enter what the agency said")
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class ViewForm(forms.Form):
+    view = _long_text(
+        "Your view",
+        "Enter your view",
+        "As the Independent Reviewing Officer or Child Protection chair for this child.",
+    )
+
+
+class CorrectionForm(forms.Form):
+    correction = _long_text(
+        "Correction",
+        "Enter the correction",
+        "The original entry stays in the timeline; your correction is shown against it.",
+    )

@@ -1,0 +1,164 @@
+"""Home lists, the queue, "My actions" and the escalation page, with query counts pinned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from escalate.escalations.models import ChronologyEntry, Escalation, Part
+from escalate.escalations.tests.factories import (
+    ActionFactory,
+    ChronologyEntryFactory,
+    EscalationFactory,
+    ParticipantFactory,
+)
+from escalate.escalations.tests.views_support import Cast, cast, raise_one, signed_in
+
+pytestmark = pytest.mark.django_db
+
+HOME_QUERIES = 14
+QUEUE_QUERIES = 10
+ACTIONS_QUERIES = 9
+PAGE_QUERIES = 18
+
+
+def many(people: Cast, count: int) -> list[Escalation]:
+    """`count` escalations the raiser raised, with their manager and actions owned by the raiser."""
+    version = people.raiser.partnership.policy_versions.order_by("-number").first()  # type: ignore[union-attr]
+    made: list[Any] = []
+    for index in range(count):
+        escalation = EscalationFactory(
+            partnership=people.raiser.partnership,
+            policy_version=version,
+            raised_by=people.raiser,
+            raiser_agency=people.raiser.agency,
+            respondent_agency=people.respondent.agency,
+            respondent_person=people.respondent,
+            stage_due_at=timezone.now() + timedelta(days=index - 2),
+        )
+        for person, part in [
+            (people.raiser, Part.RAISER),
+            (people.respondent, Part.RESPONDENT),
+            (people.raiser_manager, Part.RAISER_MANAGER),
+        ]:
+            ParticipantFactory(escalation=escalation, person=person, part=part)
+        ActionFactory(
+            escalation=escalation,
+            owner=people.raiser,
+            created_by=people.raiser,
+            due_on=timezone.localdate() + timedelta(days=index - 2),
+        )
+        made.append(escalation)
+    return made
+
+
+def queries_for(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_home_lists_use_a_fixed_number_of_queries(
+    count: int, django_assert_max_num_queries: Any
+) -> None:
+    people = cast()
+    made = many(people, count)
+    client = signed_in(people.raiser)
+    with django_assert_max_num_queries(HOME_QUERIES):
+        response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert all(escalation.reference in html for escalation in made)
+    assert "Raise an escalation" in html
+    assert people.raiser.full_name in html and "Testshire School" in html
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_the_queue_uses_a_fixed_number_of_queries(
+    count: int, django_assert_max_num_queries: Any
+) -> None:
+    people = cast()
+    made = many(people, count)
+    client = signed_in(people.raiser_manager)
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        response = client.get(reverse("escalations:queue"))
+    html = response.content.decode()
+    assert all(escalation.reference in html for escalation in made)
+    # Not waiting on the practitioner, so not in their queue.
+    assert (
+        made[0].reference
+        not in signed_in(people.raiser).get(reverse("escalations:queue")).content.decode()
+    )
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_my_actions_uses_a_fixed_number_of_queries_and_puts_overdue_first(
+    count: int, django_assert_max_num_queries: Any
+) -> None:
+    people = cast()
+    many(people, count)
+    client = signed_in(people.raiser)
+    with django_assert_max_num_queries(ACTIONS_QUERIES):
+        response = client.get(reverse("escalations:my_actions"))
+    html = response.content.decode()
+    today = timezone.localdate()
+    assert html.count(">Overdue<") == 2
+    # Two days late, then one day late, then the rest by due date.
+    two_days_ago = html.index((today - timedelta(days=2)).strftime("%-d %b %Y"))
+    yesterday = html.index((today - timedelta(days=1)).strftime("%-d %b %Y"))
+    later = html.index(today.strftime("%-d %b %Y"))
+    assert html.index(">Overdue<") < two_days_ago < yesterday < later
+
+
+def test_list_pages_do_not_grow_with_the_number_of_escalations() -> None:
+    people = cast()
+    many(people, 3)
+    urls = [
+        (people.raiser, reverse("home")),
+        (people.raiser_manager, reverse("escalations:queue")),
+        (people.raiser, reverse("escalations:my_actions")),
+    ]
+    few = [queries_for(signed_in(person), url) for person, url in urls]
+    many(people, 12)
+    lots = [queries_for(signed_in(person), url) for person, url in urls]
+    assert lots == few
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_the_escalation_page_uses_a_fixed_number_of_queries(
+    count: int, django_assert_max_num_queries: Any
+) -> None:
+    people = cast()
+    escalation = raise_one(people)
+    first = ChronologyEntry.objects.filter(escalation=escalation).first()
+    for index in range(count):
+        ChronologyEntryFactory(escalation=escalation, actor=people.raiser, text=f"Entry {index}")
+        ActionFactory(escalation=escalation, owner=people.respondent, created_by=people.raiser)
+    ChronologyEntryFactory(escalation=escalation, actor=people.raiser, corrects=first, text="Fixed")
+    client = signed_in(people.raiser)
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        response = client.get(reverse("escalations:detail", args=[escalation.reference]))
+    html = response.content.decode()
+    assert f"Entry {count - 1}" in html
+
+
+def test_the_escalation_page_does_not_grow_with_its_timeline() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    url = reverse("escalations:detail", args=[escalation.reference])
+    client = signed_in(people.raiser)
+    for index in range(3):
+        ChronologyEntryFactory(escalation=escalation, actor=people.raiser, text=f"Entry {index}")
+        ActionFactory(escalation=escalation, owner=people.respondent, created_by=people.raiser)
+    few = queries_for(client, url)
+    for index in range(12):
+        ChronologyEntryFactory(escalation=escalation, actor=people.respondent, text=f"More {index}")
+        ActionFactory(escalation=escalation, owner=people.raiser, created_by=people.raiser)
+    assert queries_for(client, url) == few

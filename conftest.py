@@ -25,3 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_controls_off_unless_tested(settings: Settings) -> None:
+    # Tests elsewhere sign in with client.force_login; the security tests (escalate/web/tests/
+    # test_sign_in_security.py and friends) turn these back on and use escalate.web.testing.sign_in.
+    settings.ESCALATE_REQUIRE_MFA = False
+    settings.AXES_ENABLED = False

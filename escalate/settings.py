@@ -8,6 +8,7 @@ one-line message (see escalate.config).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from escalate.config import (
@@ -187,3 +188,71 @@ LOGGING = {
 
 # Where the shipped policy files live; load_policy and the demo read them from here.
 POLICY_DIR = BASE_DIR / "policies"
+
+# --- Security controls (docs/security.md lists each one with the test that proves it) ---
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += [
+    "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+]
+# OTP state is read right after the person is; the checks run after LoginRequiredMiddleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "escalate.web.middleware.SessionLifetimeMiddleware",
+    "escalate.web.middleware.MFARequiredMiddleware",
+    "escalate.audit.middleware.RefusedAccessMiddleware",
+    "escalate.web.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Every account can see case data, so every account needs a second factor (TOTP).
+ESCALATE_REQUIRE_MFA = env_bool("ESCALATE_REQUIRE_MFA", default=True)
+OTP_TOTP_ISSUER = "Escalate"
+
+# Sign-in throttling: 5 failures for one account from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock-out do not extend it, so the time we tell people stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "escalate.web.views_account.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if PRODUCTION else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
+)
+
+# Audit trail: HMAC key for the hash chain (keep it stable; rotating it breaks verification).
+AUDIT_HASH_KEY = env_str("AUDIT_HASH_KEY", SECRET_KEY)
+ESCALATE_BEHIND_PROXY = PRODUCTION
+
+# Headers: a strict Content Security Policy (static files only, nothing inline).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from escalate.web import views as web_views
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", web_views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("account/", include("escalate.web.urls_account")),
+    path("audit/", include("escalate.audit.urls")),
 ]

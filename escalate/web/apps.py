@@ -5,3 +5,16 @@ class WebConfig(AppConfig):
     name = "escalate.web"
     label = "web"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from typing import Any
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from escalate.web.middleware import mark_signed_in
+
+        def start_session_clock(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+            if request is not None and hasattr(request, "session"):
+                mark_signed_in(request.session)
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="web_session_clock", weak=False)

@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
 ]
 
 

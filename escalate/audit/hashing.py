@@ -1,0 +1,46 @@
+"""How an audit row's hash is computed; shared by the writer and by verify_audit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from escalate.audit.models import AuditEvent
+
+_SALT = "escalate.audit.chain"
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def event_hash(event: AuditEvent) -> str:
+    """HMAC-SHA256 over every column but the hash itself, keyed by AUDIT_HASH_KEY.
+
+    A keyed hash means someone who can only write to the database cannot re-compute the
+    chain after editing a row.
+    """
+    fields = {
+        "chain_key": event.chain_key,
+        "sequence": event.sequence,
+        "partnership_id": event.partnership_id,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_reference": event.object_reference,
+        "occurred_at": event.occurred_at.isoformat(),
+        "ip_address": event.ip_address,
+        "user_agent": event.user_agent,
+        "old_values": event.old_values,
+        "new_values": event.new_values,
+        "reason": event.reason,
+        "previous_hash": event.previous_hash,
+    }
+    return salted_hmac(
+        _SALT, canonical_json(fields), secret=settings.AUDIT_HASH_KEY, algorithm="sha256"
+    ).hexdigest()

@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("escalate.web.urls_account")),
     path("audit/", include("escalate.audit.urls")),
+    path("reports/", include("escalate.reports.urls")),
 ]

@@ -27,6 +27,7 @@ from escalate.escalations.models import (
     Panel,
     Part,
     Participant,
+    RaiseDraft,
     StageRecord,
 )
 from escalate.escalations.services import actor_of, state_of
@@ -170,6 +171,11 @@ def actions_for(person: Person) -> QuerySet[Action]:
         )
         .order_by("sort_group", "due_on", "pk")
     )
+
+
+def raise_draft_for(person: Person) -> RaiseDraft | None:
+    """The person's draft escalation, if they have one."""
+    return RaiseDraft.objects.filter(person=person).order_by("-updated_at", "-pk").first()
 
 
 # --- the escalation page -----------------------------------------------------------------

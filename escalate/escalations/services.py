@@ -20,6 +20,7 @@ from escalate.directory.models import Agency, Person
 from escalate.escalations import recipients, workflow
 from escalate.escalations.models import (
     CLOSED_STATUSES,
+    MANAGER_PARTS,
     Action,
     ChronologyEntry,
     EntryKind,
@@ -27,11 +28,13 @@ from escalate.escalations.models import (
     Panel,
     Part,
     Participant,
+    RaiseDraft,
     StageRecord,
     SubjectKind,
 )
 from escalate.escalations.references import next_reference
 from escalate.escalations.workflow import ActionRefused
+from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
 from escalate.policies.calendar import LONDON
 from escalate.policies.schema import Event, PolicySpec
@@ -47,8 +50,10 @@ __all__ = [
     "complete_action",
     "convene_panel",
     "correct_entry",
+    "discard_raise_draft",
     "escalate_to_next_stage",
     "give_rationale",
+    "notify_policy_event",
     "pause_escalation",
     "raise_escalation",
     "record_discussion",
@@ -57,6 +62,7 @@ __all__ = [
     "request_rationale",
     "resolve_escalation",
     "resume_escalation",
+    "save_raise_draft",
     "withdraw_escalation",
 ]
 
@@ -152,14 +158,24 @@ def current_stage_record(escalation: Escalation) -> StageRecord | None:
 
 
 def actor_of(escalation: Escalation, person: Person) -> workflow.Actor:
-    """What `person` is to `escalation`: their participant parts and partnership roles."""
-    parts = frozenset(
-        Participant.objects.filter(escalation=escalation, person=person).values_list(
-            "part", flat=True
-        )
+    """What `person` is to `escalation`: their participant parts and partnership roles.
+
+    Managers act only at the stage they were brought in for (the stage moves on without them);
+    the raiser, the respondent, panel members and the others keep their part throughout.
+    """
+    rows = Participant.objects.filter(escalation=escalation, person=person).values_list(
+        "part", "stage_key"
     )
+    current = {
+        part
+        for part, stage_key in rows
+        if part not in MANAGER_PARTS or stage_key == escalation.current_stage_key
+    }
+    former = {part for part, _ in rows} - current
     roles = person.role_set if person.partnership_id == escalation.partnership_id else frozenset()
-    return workflow.Actor(parts=parts, roles=frozenset(roles))
+    return workflow.Actor(
+        parts=frozenset(current), roles=frozenset(roles), former_parts=frozenset(former)
+    )
 
 
 # --- applying a transition -------------------------------------------------------------
@@ -263,8 +279,9 @@ def _apply(
         escalation.closed_at = closed_at
 
     primary = entries[0] if entries else None
+    told: set[str] = set()  # one message per person per transition, for the first event
     for notification in transition.of_type(workflow.NotificationEvent):
-        _notify(escalation, spec, notification, primary, now)
+        _notify(escalation, spec, notification, primary, now, told)
     return entries
 
 
@@ -344,10 +361,10 @@ def _notify(
     notification: workflow.NotificationEvent,
     cause: ChronologyEntry | None,
     now: datetime,
+    keys: set[str],
 ) -> None:
     stage = spec.stage(notification.stage_key)
     targets: list[recipients.Target] = []
-    keys: set[str] = set()
     for recipient in notification.recipients:
         for target in recipients.resolve(escalation, stage, recipient):
             if target.key not in keys:
@@ -412,6 +429,40 @@ def _send(
             "recipients": [{"key": t.key, "label": t.label, "part": t.part} for t in targets],
         },
     )
+
+
+@transaction.atomic
+def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
+    """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
+    escalation's current stage; for callers outside a user action, such as the deadline sweep.
+
+    `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
+    sends nothing new. Returns how many people or mailboxes the rules named.
+    """
+    spec = escalation.policy_version.spec
+    notification = workflow.notifications_for(
+        spec, event, escalation.current_stage_key, flags_of(escalation)
+    )
+    if notification is None:
+        return 0
+    stage = spec.stage(notification.stage_key)
+    targets: dict[str, recipients.Target] = {}
+    for recipient in notification.recipients:
+        for target in recipients.resolve(escalation, stage, recipient):
+            targets.setdefault(target.key, target)
+    event_key = f"{cause_key}:{event}"
+    if Notification.objects.filter(event_key=event_key).exists():
+        return len(targets)
+    _send(
+        escalation,
+        spec,
+        event,
+        notification.stage_key,
+        list(targets.values()),
+        cause_key=cause_key,
+        now=timezone.now(),
+    )
+    return len(targets)
 
 
 def _act(
@@ -557,6 +608,26 @@ def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) ->
             "Read the emergency guidance before raising an escalation about immediate harm.",
             field="immediate_harm",
         )
+
+
+# --- drafts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_raise_draft(*, by: Person, data: dict[str, Any]) -> RaiseDraft:
+    """Keep everything typed on the raise pages so far (one open draft per person)."""
+    draft = RaiseDraft.objects.select_for_update().filter(person=by).order_by("-pk").first()
+    if draft is None:
+        return RaiseDraft.objects.create(person=by, data=data)
+    draft.data = data
+    draft.save(update_fields=["data", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def discard_raise_draft(*, by: Person) -> None:
+    """Forget the person's draft (after raising, or when they start again)."""
+    RaiseDraft.objects.filter(person=by).delete()
 
 
 # --- stage work --------------------------------------------------------------------------

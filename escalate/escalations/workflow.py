@@ -67,6 +67,11 @@ class Actor:
 
     parts: frozenset[str] = frozenset()
     roles: frozenset[str] = frozenset()
+    former_parts: frozenset[str] = frozenset()  # e.g. a manager at a stage now passed
+
+    @property
+    def was_involved(self) -> bool:
+        return bool((self.parts | self.former_parts) & STAGE_SIDES)
 
     @property
     def on_raiser_side(self) -> bool:
@@ -711,7 +716,7 @@ def _record_representation(
     _require_not_closed(state)
     if not state.panel_convened:
         raise ActionRefused("Representations are made to a Resolution Panel; none is convened.")
-    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
+    if not (actor.was_involved or actor.is_partnership_chair or actor.is_panel_member):
         raise ActionRefused("Only the people involved or the panel can record a representation.")
     _require_text(action.summary, "Enter the representation the agency made.", "summary")
     return state, [

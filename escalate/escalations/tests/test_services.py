@@ -423,3 +423,51 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
     assert decided.decided_by_text == "The Resolution Panel"
     decided.panel.refresh_from_db()
     assert decided.panel.decided_at is not None
+
+
+def test_a_manager_acts_only_at_their_own_stage(world: World) -> None:
+    escalation = raise_one(world)
+    discuss(world, escalation)
+    escalation.refresh_from_db()
+    escalation = services.escalate_to_next_stage(
+        escalation=escalation, by=world.teacher, expected_version=escalation.version, reason="x"
+    )
+    discuss(world, escalation, by=world.dsl)
+    escalation.refresh_from_db()
+    escalation = services.escalate_to_next_stage(
+        escalation=escalation, by=world.dsl, expected_version=escalation.version, reason="x"
+    )
+    assert escalation.current_stage_key == "stage_3"
+    with pytest.raises(ActionRefused, match="involved at this stage"):
+        discuss(world, escalation, by=world.dsl)
+    discuss(world, escalation, by=world.head)
+
+
+def test_each_person_is_told_once_per_event_even_when_two_rules_match(world: World) -> None:
+    escalation = raise_one(world)
+    # Raising fires "raised" and "stage_entered"; the respondent is in both rules.
+    emails = Notification.objects.filter(
+        escalation=escalation, recipient=world.social_worker, channel="email"
+    )
+    assert emails.count() == 1
+
+
+def test_a_draft_keeps_what_was_typed_and_is_discarded_on_raise(world: World) -> None:
+    draft = services.save_raise_draft(by=world.teacher, data={"subject_name": "Alex"})
+    again = services.save_raise_draft(by=world.teacher, data={"subject_name": "Alex B"})
+    assert again.pk == draft.pk and again.data == {"subject_name": "Alex B"}
+    services.discard_raise_draft(by=world.teacher)
+    assert not world.teacher.raise_drafts.exists()
+
+
+def test_a_policy_event_from_outside_a_user_action_is_sent_once() -> None:
+    world = make_world(notifications=[{"on": "overdue", "notify": ["raiser", "business_team"]}])
+    escalation = raise_one(world)
+    key = f"overdue:{escalation.reference}:stage_1"
+    assert services.notify_policy_event(escalation=escalation, event="overdue", cause_key=key) == 2
+    assert services.notify_policy_event(escalation=escalation, event="overdue", cause_key=key) == 2
+    sent = Notification.objects.filter(escalation=escalation, event="overdue")
+    assert sent.filter(recipient=world.teacher, channel="email").count() == 1
+    assert sent.filter(recipient__isnull=True).count() == 1
+    assert escalation.chronology.filter(kind=EntryKind.NOTIFICATION).count() == 1
+    assert services.notify_policy_event(escalation=escalation, event="reminder", cause_key=key) == 0

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from escalate.directory.demo import DEMO_PASSWORD, create_demo_directory
+from escalate.escalations.demo import create_demo_escalations
 from escalate.policies.demo import load_demo_policies
 from escalate.web.mfa import DEMO_TOTP_SECRET, give_demo_device
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         riverside, eastmoor = create_demo_directory()
         for version, created in load_demo_policies(riverside.partnership, eastmoor.partnership):
             self.stdout.write(f"Policy {version} ({'loaded' if created else 'unchanged'})")
+        create_demo_escalations(riverside)
         self.stdout.write(
             self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000")
         )

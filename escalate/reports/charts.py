@@ -28,7 +28,8 @@ def chart_svg(table: Table) -> str:
     labels = [row.label for row in rows]
     values = [row.count or 0 for row in rows]
     if not rows:
-        axes.text(0.5, 0.5, "No figures to show", ha="center", va="center", color=TEXT)
+        message = "Every count is fewer than 5" if left_out else "No escalations match"
+        axes.text(0.5, 0.5, message, ha="center", va="center", color=TEXT)
         axes.set_axis_off()
     elif table.key in TREND_TABLES:
         axes.bar(range(len(values)), values, color=GOVUK_BLUE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from escalate.reports.charts import chart_svg
 from escalate.reports.selectors import Dashboard, EscalationRecord, Learning
 
 PDF_CSS = Path(__file__).with_name("pdf.css")
+# WeasyPrint logs every layout step at INFO; the service's logs are for what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def figure_rows(dashboard: Dashboard) -> list[list[str]]:

@@ -7,7 +7,6 @@ child's file answers 404 to anyone who may not see the escalation (as the escala
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -78,9 +77,11 @@ def chart(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def figures_download(request: HttpRequest, file_format: Literal["csv", "xlsx"]) -> HttpResponse:
+def figures_download(request: HttpRequest, file_format: str) -> HttpResponse:
     person = _person(request)
     selectors.require_partnership_reports(person)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("No such format")
     filter_form = _filter_form(request, person)
     if filter_form.is_bound and not filter_form.is_valid():
         return render(
@@ -94,7 +95,7 @@ def figures_download(request: HttpRequest, file_format: Literal["csv", "xlsx"]) 
         return services.export_figures(
             by=person,
             filters=filter_form.filters(),
-            file_format=file_format,
+            file_format="csv" if file_format == "csv" else "xlsx",
             reason=form.cleaned_data["reason"],
             request=request,
         ).response()
@@ -163,17 +164,17 @@ def board_report(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def escalation_record(
-    request: HttpRequest, reference: str, file_format: Literal["pdf", "docx"]
-) -> HttpResponse:
+def escalation_record(request: HttpRequest, reference: str, file_format: str) -> HttpResponse:
     person = _person(request)
+    if file_format not in ("pdf", "docx"):
+        raise Http404("No such format")
     escalation = access_escalation(person, reference)
     form = ExportReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return services.export_escalation_record(
             by=person,
             reference=escalation.reference,
-            file_format=file_format,
+            file_format="pdf" if file_format == "pdf" else "docx",
             reason=form.cleaned_data["reason"],
             request=request,
         ).response()

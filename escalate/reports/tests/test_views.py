@@ -244,3 +244,9 @@ def test_learning_and_briefing_pages(world: World) -> None:
 def test_the_dashboard_is_in_the_navigation_only_for_partnership_roles(world: World) -> None:
     assert 'href="/reports/"' in client_for(world.business_manager).get("/").content.decode()
     assert 'href="/reports/"' not in client_for(world.teacher).get("/").content.decode()
+
+
+def test_an_unknown_format_is_404(world: World) -> None:
+    client = client_for(world.business_manager)
+    assert client.get("/reports/figures.exe").status_code == 404
+    assert client.get("/reports/escalations/FIX-2026-0001/record.exe").status_code == 404

@@ -23,6 +23,11 @@ PDF_CSS = Path(__file__).with_name("pdf.css")
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
+def _cell(text: str) -> str:
+    # A spreadsheet must not run a name that starts like a formula (CSV injection).
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def figure_rows(dashboard: Dashboard) -> list[list[str]]:
     """Every anonymised figure as (table, row, value) rows, small numbers already suppressed."""
     rows = [["Table", "Row", "Escalations"]]
@@ -46,7 +51,7 @@ def figure_rows(dashboard: Dashboard) -> list[list[str]]:
     rows.append(["Working days to resolution", "90th percentile", _days(dashboard.p90_days)])
     for table in dashboard.tables.values():
         for table_row in table.rows:
-            rows.append([table.title, table_row.label, table_row.display])
+            rows.append([table.title, _cell(table_row.label), table_row.display])
     return rows
 
 
@@ -86,7 +91,7 @@ def figures_xlsx(dashboard: Dashboard) -> bytes:
         page["A1"].font = Font(bold=True)
         page.append([table.heading, "Escalations"])
         for row in table.rows:
-            page.append([row.label, row.count if row.count is not None else row.display])
+            page.append([_cell(row.label), row.count if row.count is not None else row.display])
         page.column_dimensions["A"].width = 45
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 40

@@ -22,4 +22,5 @@ urlpatterns = [
     path("audit/", include("escalate.audit.urls")),
     path("escalations/<str:reference>/evidence/", include("escalate.evidence.urls")),
     path("escalations/", include("escalate.escalations.urls")),
+    path("reports/", include("escalate.reports.urls")),
 ]

@@ -29,7 +29,14 @@ NAVIGATION: list[NavItem] = [
     NavItem("Your actions", "escalations:my_actions"),
     NavItem("Policy", "policies:policy"),
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
+    NavItem("Dashboard", "reports:dashboard", lambda person: _sees_reports(person)),
 ]
+
+
+def _sees_reports(person: Person) -> bool:
+    from escalate.reports.selectors import can_see_partnership_reports
+
+    return can_see_partnership_reports(person)
 
 
 def navigation_for(request: HttpRequest) -> list[dict[str, object]]:

@@ -1,0 +1,56 @@
+"""Charts drawn by matplotlib as SVG, on the server. Each chart is shown beside its table."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from escalate.reports.selectors import Table
+
+GOVUK_BLUE = "#1d70b8"
+TEXT = "#0b0c0c"
+TREND_TABLES = ("month", "quarter")
+
+
+def chart_svg(table: Table) -> str:
+    """The table as a bar chart (suppressed rows are left out and said so)."""
+    rows = [row for row in table.rows if row.count is not None]
+    left_out = len(table.rows) - len(rows)
+    height = max(2.2, 0.45 * len(rows) + 1.2)
+    figure = Figure(figsize=(7.0, height), dpi=100)
+    axes = figure.add_subplot()
+    labels = [row.label for row in rows]
+    values = [row.count or 0 for row in rows]
+    if not rows:
+        message = "Every count is fewer than 5" if left_out else "No escalations match"
+        axes.text(0.5, 0.5, message, ha="center", va="center", color=TEXT)
+        axes.set_axis_off()
+    elif table.key in TREND_TABLES:
+        axes.bar(range(len(values)), values, color=GOVUK_BLUE)
+        axes.set_xticks(range(len(values)), labels, rotation=45, ha="right", fontsize=8)
+        axes.set_ylabel("Escalations raised", color=TEXT)
+    else:
+        positions = list(range(len(values)))[::-1]
+        axes.barh(positions, values, color=GOVUK_BLUE)
+        axes.set_yticks(positions, labels, fontsize=9)
+        axes.set_xlabel("Escalations", color=TEXT)
+        for position, value in zip(positions, values, strict=True):
+            axes.text(value, position, f" {value}", va="center", fontsize=8, color=TEXT)
+    if rows:
+        axes.spines[["top", "right"]].set_visible(False)
+        axis = axes.yaxis if table.key in TREND_TABLES else axes.xaxis
+        axis.set_major_locator(MaxNLocator(integer=True))
+    title = table.title
+    if left_out:
+        title += f" ({left_out} with fewer than 5 not drawn)"
+    axes.set_title(title, loc="left", fontsize=11, color=TEXT)
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

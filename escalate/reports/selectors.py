@@ -1,0 +1,623 @@
+"""Every read the partnership's reports make, scoped to the person asking.
+
+The dashboard, learning pages and board report are for partnership roles only (the roles the
+partnership's policy grants in access_roles, and the business manager, partnership chair and
+auditor); everyone else is refused with PermissionDenied (403). They count every escalation of
+the person's own partnership and show no child or adult identifiers: counts between 1 and 4 in
+any breakdown by agency (or in any figure filtered to one agency) are shown as "fewer than 5".
+
+The record for the child's file loads its escalation only through
+escalations.selectors.access_escalation (404 for anyone who may not see it).
+
+Every figure is computed in the database; the number of queries does not depend on how many
+escalations there are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
+from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncQuarter
+from django.utils import timezone
+
+from escalate.directory.models import Agency, AgencyType, Person, Role
+from escalate.escalations.models import Action as EscalationAction
+from escalate.escalations.models import (
+    ChronologyEntry,
+    EntryKind,
+    Escalation,
+    Panel,
+    Participant,
+    StageRecord,
+    Status,
+)
+from escalate.escalations.selectors import _policy_versions_granting, access_escalation
+from escalate.policies.calendar import LONDON
+from escalate.policies.models import PolicyVersion
+from escalate.reports.models import WorkingDay
+
+QUARTER_NAMES = ("January to March", "April to June", "July to September", "October to December")
+SMALL_NUMBER = 5
+SUPPRESSED_TEXT = "fewer than 5"
+REPORT_ROLES = (Role.BUSINESS_MANAGER, Role.PARTNERSHIP_CHAIR, Role.AUDITOR)
+
+
+def can_see_partnership_reports(person: Person) -> bool:
+    """True for a partnership role: REPORT_ROLES or a role the partnership's policy grants."""
+    if not person.is_authenticated or not person.is_active or person.partnership_id is None:
+        return False
+    if person.has_role(*REPORT_ROLES):
+        return True
+    return bool(_policy_versions_granting(person))
+
+
+def require_partnership_reports(person: Person) -> int:
+    """The person's partnership id; PermissionDenied (403) unless they hold a partnership role."""
+    if not can_see_partnership_reports(person) or person.partnership_id is None:
+        raise PermissionDenied
+    return person.partnership_id
+
+
+# --- filters and tables ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    agency: Agency | None = None
+    category: str = ""
+    stage: str = ""
+
+    def describe(self) -> list[str]:
+        parts = []
+        if self.date_from:
+            parts.append(f"raised on or after {self.date_from:%-d %B %Y}")
+        if self.date_to:
+            parts.append(f"raised on or before {self.date_to:%-d %B %Y}")
+        if self.agency:
+            parts.append(f"raised by or about {self.agency.name}")
+        if self.category:
+            parts.append(f"category {self.category}")
+        if self.stage:
+            parts.append(f"stage {self.stage}")
+        return parts
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    count: int | None  # None: suppressed (between 1 and 4)
+
+    @property
+    def display(self) -> str:
+        return SUPPRESSED_TEXT if self.count is None else str(self.count)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    heading: str  # the first column's heading
+    rows: list[Row]
+    by_agency: bool = False
+    suppressed_any: bool = False
+
+
+@dataclass
+class Dashboard:
+    partnership_name: str
+    filters: Filters
+    total: int | None
+    open_now: int | None
+    overdue_now: int | None
+    resolved: int | None
+    withdrawn: int | None
+    resolution_count: int
+    median_days: float | None
+    p90_days: int | None
+    tables: dict[str, Table] = field(default_factory=dict)
+    small_numbers_apply: bool = False
+
+    def figure(self, value: int | None) -> str:
+        return SUPPRESSED_TEXT if value is None else str(value)
+
+
+def _shown(count: int, suppress: bool) -> int | None:
+    return None if suppress and 0 < count < SMALL_NUMBER else count
+
+
+def _table(
+    key: str, title: str, heading: str, pairs: list[tuple[str, int]], *, suppress: bool
+) -> Table:
+    rows = [Row(label, _shown(count, suppress)) for label, count in pairs]
+    return Table(
+        key=key,
+        title=title,
+        heading=heading,
+        rows=rows,
+        by_agency=suppress,
+        suppressed_any=any(row.count is None for row in rows),
+    )
+
+
+@dataclass(frozen=True)
+class PolicyNames:
+    categories: dict[str, str]
+    stages: dict[str, str]
+    stage_order: list[str]
+
+
+def policy_names(partnership_id: int) -> PolicyNames:
+    """Category and stage names from every policy version of the partnership (latest wins)."""
+    categories: dict[str, str] = {}
+    stages: dict[str, str] = {}
+    order: list[str] = []
+    for version in PolicyVersion.objects.filter(partnership_id=partnership_id).order_by("number"):
+        spec = version.spec
+        for category in spec.categories:
+            categories[category.key] = category.name
+        for stage in spec.stages:
+            stages[stage.key] = stage.name
+            if stage.key not in order:
+                order.append(stage.key)
+    return PolicyNames(categories=categories, stages=stages, stage_order=order)
+
+
+def partnership_escalations(person: Person, filters: Filters) -> QuerySet[Escalation]:
+    """Every escalation of the person's partnership matching `filters` (no visibility check:
+    callers have checked the person holds a partnership role and show only counts)."""
+    partnership_id = require_partnership_reports(person)
+    escalations = Escalation.objects.filter(partnership_id=partnership_id).annotate(
+        categories_text=Cast("categories", TextField())
+    )
+    if filters.date_from:
+        escalations = escalations.filter(
+            raised_at__gte=datetime.combine(filters.date_from, time.min, LONDON)
+        )
+    if filters.date_to:
+        escalations = escalations.filter(
+            raised_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, LONDON)
+        )
+    if filters.agency is not None:
+        escalations = escalations.filter(
+            Q(raiser_agency=filters.agency) | Q(respondent_agency=filters.agency)
+        )
+    if filters.category:
+        escalations = escalations.filter(categories_text__contains=f'"{filters.category}"')
+    if filters.stage:
+        escalations = escalations.filter(current_stage_key=filters.stage)
+    return escalations.order_by()
+
+
+def _grouped(escalations: QuerySet[Escalation], column: str) -> list[tuple[object, int]]:
+    rows = escalations.values(column).annotate(n=Count("pk")).order_by("-n", column)
+    return [(row[column], row["n"]) for row in rows]
+
+
+def _trend(
+    escalations: QuerySet[Escalation], trunc: type[TruncMonth] | type[TruncQuarter]
+) -> list[tuple[datetime, int]]:
+    rows = (
+        escalations.annotate(period=trunc("raised_at", tzinfo=LONDON))
+        .values("period")
+        .annotate(n=Count("pk"))
+        .order_by("period")
+    )
+    return [(row["period"], row["n"]) for row in rows]
+
+
+def quarter_label(moment: date | datetime) -> str:
+    return f"{QUARTER_NAMES[(moment.month - 1) // 3]} {moment.year}"
+
+
+@dataclass(frozen=True)
+class ResolutionTimes:
+    count: int
+    median: float | None
+    p90: int | None
+
+
+def resolution_days(escalations: QuerySet[Escalation], nation: str) -> QuerySet[Escalation]:
+    """Resolved escalations annotated with `working_days` from the day raised to the day
+    resolved (the day raised does not count; pauses are included: the child waited)."""
+
+    def ordinal(day_field: str) -> Subquery:
+        return Subquery(
+            WorkingDay.objects.filter(nation=nation, day=OuterRef(day_field)).values("ordinal")[:1],
+            output_field=IntegerField(),
+        )
+
+    return (
+        escalations.filter(status=Status.RESOLVED, closed_at__isnull=False)
+        .annotate(
+            raised_day=TruncDate("raised_at", tzinfo=LONDON),
+            closed_day=TruncDate("closed_at", tzinfo=LONDON),
+        )
+        .annotate(working_days=ordinal("closed_day") - ordinal("raised_day"))
+        .filter(**{"working_days__isnull": False})
+    )
+
+
+def resolution_times(escalations: QuerySet[Escalation], nation: str) -> ResolutionTimes:
+    """Median (mean of the two middle values when the count is even) and 90th percentile
+    (nearest rank: the value at rank ceil(0.9 n)), each read with ORDER BY ... OFFSET."""
+    timed = resolution_days(escalations, nation)
+    count = timed.count()
+    if count == 0:
+        return ResolutionTimes(0, None, None)
+    # The stubs cannot see the annotation.
+    ordered = timed.order_by("working_days", "pk").values_list(  # type: ignore[misc]
+        "working_days", flat=True
+    )
+    middle = (count - 1) // 2
+    middle_values = list(ordered[middle : middle + (1 if count % 2 else 2)])
+    rank = math.ceil(0.9 * count)
+    p90 = ordered[rank - 1]
+    return ResolutionTimes(count, sum(middle_values) / len(middle_values), p90)
+
+
+def dashboard(person: Person, filters: Filters) -> Dashboard:
+    """Every figure on the dashboard, for the person's partnership, in a fixed number of queries."""
+    escalations = partnership_escalations(person, filters)
+    assert person.partnership is not None
+    names = policy_names(person.partnership.pk)
+    one_agency = filters.agency is not None
+    now = timezone.now()
+    category_counts = {
+        f"category_{index}": Count("pk", filter=Q(categories_text__contains=f'"{key}"'))
+        for index, key in enumerate(names.categories)
+    }
+    summary = escalations.aggregate(
+        total=Count("pk"),
+        open_now=Count("pk", filter=Q(status__in=[Status.OPEN, Status.PAUSED])),
+        overdue_now=Count("pk", filter=Q(status=Status.OPEN, stage_due_at__lt=now)),
+        resolved=Count("pk", filter=Q(status=Status.RESOLVED)),
+        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+        **category_counts,
+    )
+    times = resolution_times(escalations, person.partnership.nation)
+    agency_types = dict(AgencyType.choices)
+    statuses = dict(Status.choices)
+    stage_rows = dict(_grouped(escalations, "current_stage_key"))
+    stage_pairs = [
+        (names.stages[key], int(stage_rows.pop(key)))
+        for key in names.stage_order
+        if key in stage_rows
+    ]
+    stage_pairs += [(str(key), int(count)) for key, count in stage_rows.items()]
+    tables = [
+        _table(
+            "categories",
+            "Escalations by category",
+            "Category",
+            [
+                (name, summary[f"category_{index}"])
+                for index, name in enumerate(names.categories.values())
+            ],
+            suppress=one_agency,
+        ),
+        _table(
+            "raising_agency",
+            "Escalations by raising agency",
+            "Raising agency",
+            [(str(name), n) for name, n in _grouped(escalations, "raiser_agency__name")],
+            suppress=True,
+        ),
+        _table(
+            "agency_type",
+            "Escalations by type of raising agency",
+            "Type of agency",
+            [
+                (agency_types.get(str(kind), str(kind)), n)
+                for kind, n in _grouped(escalations, "raiser_agency__agency_type")
+            ],
+            suppress=True,
+        ),
+        _table(
+            "respondent_agency",
+            "Escalations by respondent agency",
+            "Respondent agency",
+            [(str(name), n) for name, n in _grouped(escalations, "respondent_agency__name")],
+            suppress=True,
+        ),
+        _table("stage", "Stage reached", "Stage", stage_pairs, suppress=one_agency),
+        _table(
+            "outcome",
+            "Outcome",
+            "Outcome",
+            [(statuses.get(str(s), str(s)), n) for s, n in _grouped(escalations, "status")],
+            suppress=one_agency,
+        ),
+        _table(
+            "month",
+            "Escalations raised by month",
+            "Month",
+            [(f"{period:%B %Y}", n) for period, n in _trend(escalations, TruncMonth)],
+            suppress=one_agency,
+        ),
+        _table(
+            "quarter",
+            "Escalations raised by quarter",
+            "Quarter",
+            [(quarter_label(period), n) for period, n in _trend(escalations, TruncQuarter)],
+            suppress=one_agency,
+        ),
+    ]
+    return Dashboard(
+        partnership_name=person.partnership.name,
+        filters=filters,
+        total=_shown(summary["total"], one_agency),
+        open_now=_shown(summary["open_now"], one_agency),
+        overdue_now=_shown(summary["overdue_now"], one_agency),
+        resolved=_shown(summary["resolved"], one_agency),
+        withdrawn=_shown(summary["withdrawn"], one_agency),
+        resolution_count=times.count,
+        median_days=times.median if not one_agency or times.count >= SMALL_NUMBER else None,
+        p90_days=times.p90 if not one_agency or times.count >= SMALL_NUMBER else None,
+        tables={table.key: table for table in tables},
+        small_numbers_apply=one_agency,
+    )
+
+
+def filter_choices(person: Person) -> tuple[list[Agency], PolicyNames]:
+    """The agencies and the category/stage names the dashboard filters offer."""
+    partnership_id = require_partnership_reports(person)
+    agencies = list(Agency.objects.filter(partnership_id=partnership_id).order_by("name"))
+    return agencies, policy_names(partnership_id)
+
+
+# --- learning -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int  # 1..4
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * (self.number - 1) + 1, 1)
+
+    @property
+    def end(self) -> date:
+        if self.number == 4:
+            return date(self.year, 12, 31)
+        return date(self.year, 3 * self.number + 1, 1) - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.start)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-q{self.number}"
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
+@dataclass(frozen=True)
+class LearningItem:
+    closed_on: date
+    stage: str
+    categories: list[str]
+    themes: list[str]
+    learning: str
+
+
+@dataclass
+class Learning:
+    themes: list[tuple[str, int]]
+    quarters: list[Quarter]
+    items: list[LearningItem]
+    theme: str
+    quarter: Quarter | None
+
+
+def _with_learning(person: Person) -> QuerySet[Escalation]:
+    partnership_id = require_partnership_reports(person)
+    return (
+        Escalation.objects.filter(partnership_id=partnership_id, status=Status.RESOLVED)
+        .exclude(learning="")
+        .annotate(themes_text=Cast("learning_themes", TextField()))
+        .order_by()
+    )
+
+
+def theme_counts(escalations: QuerySet[Escalation]) -> list[tuple[str, int]]:
+    """Each theme with the number of escalations tagged with it, most frequent first.
+
+    One query reads the distinct theme lists, one counts every theme in the database."""
+    combinations = escalations.values_list("learning_themes", flat=True).distinct()
+    themes = sorted({str(theme) for combo in combinations for theme in (combo or [])})
+    if not themes:
+        return []
+    counts = escalations.aggregate(
+        **{
+            f"theme_{index}": Count("pk", filter=Q(themes_text__contains=_json_string(theme)))
+            for index, theme in enumerate(themes)
+        }
+    )
+    pairs = [(theme, counts[f"theme_{index}"]) for index, theme in enumerate(themes)]
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+def _json_string(value: str) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _closed_between(
+    escalations: QuerySet[Escalation], first: date, last: date
+) -> QuerySet[Escalation]:
+    return escalations.filter(
+        closed_at__gte=datetime.combine(first, time.min, LONDON),
+        closed_at__lt=datetime.combine(last + timedelta(days=1), time.min, LONDON),
+    )
+
+
+def _closed_in(escalations: QuerySet[Escalation], quarter: Quarter) -> QuerySet[Escalation]:
+    return _closed_between(escalations, quarter.start, quarter.end)
+
+
+def learning(
+    person: Person,
+    *,
+    theme: str = "",
+    quarter: Quarter | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
+) -> Learning:
+    """The learning captured at resolution, browsable by theme and by quarter resolved
+    (or, for the board report, resolved between `closed_from` and `closed_to`)."""
+    escalations = _with_learning(person)
+    quarters = [
+        Quarter.of(row.astimezone(LONDON).date() if isinstance(row, datetime) else row)
+        for row in escalations.annotate(period=TruncQuarter("closed_at", tzinfo=LONDON))
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by("-period")
+    ]
+    chosen = escalations
+    if quarter is not None:
+        chosen = _closed_in(chosen, quarter)
+    if closed_from is not None and closed_to is not None:
+        chosen = _closed_between(chosen, closed_from, closed_to)
+    themes = theme_counts(chosen)
+    if theme:
+        chosen = chosen.filter(**{"themes_text__contains": _json_string(theme)})
+    assert person.partnership_id is not None
+    names = policy_names(person.partnership_id)
+    items = [
+        LearningItem(
+            closed_on=timezone.localtime(escalation.closed_at).date(),
+            stage=names.stages.get(escalation.current_stage_key, escalation.current_stage_key),
+            categories=[names.categories.get(key, key) for key in escalation.categories],
+            themes=list(escalation.learning_themes),
+            learning=escalation.learning,
+        )
+        for escalation in chosen.only(
+            "closed_at", "current_stage_key", "categories", "learning_themes", "learning"
+        ).order_by("-closed_at", "-pk")[:200]
+        if escalation.closed_at is not None
+    ]
+    return Learning(themes=themes, quarters=quarters, items=items, theme=theme, quarter=quarter)
+
+
+@dataclass
+class Briefing:
+    partnership_name: str
+    quarter: Quarter
+    raised: int | None
+    resolved: int | None
+    median_days: float | None
+    top_categories: list[Row]
+    themes: list[tuple[str, int]]
+    learning: list[LearningItem]
+
+
+def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
+    """A one-page "7 minute briefing" for one quarter: figures, themes, learning."""
+    period = Filters(date_from=quarter.start, date_to=quarter.end)
+    figures = dashboard(person, period)
+    assert person.partnership is not None
+    resolved_in_quarter = _closed_in(
+        Escalation.objects.filter(partnership=person.partnership), quarter
+    )
+    times = resolution_times(resolved_in_quarter, person.partnership.nation)
+    lessons = learning(person, quarter=quarter)
+    return Briefing(
+        partnership_name=person.partnership.name,
+        quarter=quarter,
+        raised=figures.total,
+        resolved=resolved_in_quarter.filter(status=Status.RESOLVED).count(),
+        median_days=times.median,
+        top_categories=[row for row in figures.tables["categories"].rows if row.count][:3],
+        themes=lessons.themes[:5],
+        learning=lessons.items[:4],
+    )
+
+
+# --- the record for the child's file --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageSection:
+    record: StageRecord
+    name: str
+    entries: list[ChronologyEntry]
+
+
+@dataclass
+class EscalationRecord:
+    escalation: Escalation
+    policy_name: str
+    categories: list[str]
+    participants: list[Participant]
+    stages: list[StageSection]
+    actions: list[EscalationAction]
+    panel: Panel | None
+    panel_members: list[Person]
+    timeline: list[ChronologyEntry]
+
+    @property
+    def filename_stem(self) -> str:
+        return f"escalation-{self.escalation.reference}"
+
+
+def escalation_record(person: Person, reference: str) -> EscalationRecord:
+    """Everything the record for the child's file holds (Http404 if `person` may not see it)."""
+    escalation = access_escalation(person, reference)
+    spec = escalation.policy_version.spec
+    stage_names = {stage.key: stage.name for stage in spec.stages}
+    category_names = {category.key: category.name for category in spec.categories}
+    timeline = [
+        entry
+        for entry in escalation.chronology.select_related("actor", "actor__agency").order_by(
+            "occurred_at", "recorded_at", "pk"
+        )
+        if entry.kind != EntryKind.NOTIFICATION
+    ]
+    sections = [
+        StageSection(
+            record=record,
+            name=stage_names.get(record.stage_key, record.stage_key),
+            entries=[entry for entry in timeline if entry.stage_key == record.stage_key],
+        )
+        for record in escalation.stages.order_by("index")
+    ]
+    panel = Panel.objects.filter(escalation=escalation).first()
+    return EscalationRecord(
+        escalation=escalation,
+        policy_name=spec.name,
+        categories=[category_names.get(key, key) for key in escalation.categories],
+        participants=list(
+            escalation.participants.select_related("person", "person__agency").order_by(
+                "added_at", "pk"
+            )
+        ),
+        stages=sections,
+        actions=list(
+            escalation.actions.select_related("owner", "owner__agency", "done_by").order_by(
+                "due_on", "pk"
+            )
+        ),
+        panel=panel,
+        panel_members=list(panel.members.select_related("agency")) if panel else [],
+        timeline=timeline,
+    )

@@ -1,0 +1,195 @@
+"""The partnership's reports: dashboard, charts, learning, briefing, board report, exports.
+
+Partnership-level pages answer 403 to anyone without a partnership role; the record for the
+child's file answers 404 to anyone who may not see the escalation (as the escalation page does).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from escalate.directory.models import Person
+from escalate.escalations.selectors import access_escalation
+from escalate.reports import selectors, services
+from escalate.reports.charts import chart_svg
+from escalate.reports.forms import BoardReportForm, DashboardFilterForm, ExportReasonForm
+from escalate.reports.selectors import Quarter
+
+FILTER_FIELDS = ("date_from", "date_to", "agency", "category", "stage")
+
+
+def _person(request: HttpRequest) -> Person:
+    person = request.user
+    assert isinstance(person, Person)
+    return person
+
+
+def _is_filter_key(key: str) -> bool:
+    return any(key == name or key.startswith(f"{name}_") for name in FILTER_FIELDS)
+
+
+def _filter_form(request: HttpRequest, person: Person) -> DashboardFilterForm:
+    agencies, names = selectors.filter_choices(person)
+    bound = any(_is_filter_key(key) for key in request.GET)
+    return DashboardFilterForm(request.GET if bound else None, agencies=agencies, names=names)
+
+
+def _filter_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    for key in list(query):
+        if not _is_filter_key(key):
+            query.pop(key)
+    return query.urlencode()
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    form = _filter_form(request, person)
+    valid = not form.is_bound or form.is_valid()
+    figures = selectors.dashboard(person, form.filters()) if valid else None
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"form": form, "figures": figures, "query": _filter_query(request)},
+        status=200 if valid else 400,
+    )
+
+
+@require_GET
+def chart(request: HttpRequest, key: str) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    form = _filter_form(request, person)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse("The filters are not valid.", status=400, content_type="text/plain")
+    table = selectors.dashboard(person, form.filters()).tables.get(key)
+    if table is None:
+        raise Http404("No such chart")
+    response = HttpResponse(chart_svg(table), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def figures_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("No such format")
+    filter_form = _filter_form(request, person)
+    if filter_form.is_bound and not filter_form.is_valid():
+        return render(
+            request,
+            "reports/dashboard.html",
+            {"form": filter_form, "figures": None, "query": _filter_query(request)},
+            status=400,
+        )
+    form = ExportReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return services.export_figures(
+            by=person,
+            filters=filter_form.filters(),
+            file_format="csv" if file_format == "csv" else "xlsx",
+            reason=form.cleaned_data["reason"],
+            request=request,
+        ).response()
+    return render(
+        request,
+        "reports/export_reason.html",
+        {
+            "form": form,
+            "title": f"Download the figures ({file_format.upper()})",
+            "what": "the anonymised figures on the dashboard, with the filters you chose",
+            "describe": filter_form.filters().describe(),
+            "query": _filter_query(request),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _quarter_from(slug: str) -> Quarter | None:
+    match = re.fullmatch(r"(\d{4})-q([1-4])", slug or "")
+    if match is None:
+        return None
+    return Quarter(int(match.group(1)), int(match.group(2)))
+
+
+@require_GET
+def learning(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    quarter = _quarter_from(request.GET.get("quarter", ""))
+    theme = request.GET.get("theme", "")[:100]
+    lessons = selectors.learning(person, theme=theme, quarter=quarter)
+    return render(request, "reports/learning.html", {"lessons": lessons})
+
+
+@require_GET
+def briefing(request: HttpRequest, quarter: str) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    chosen = _quarter_from(quarter)
+    if chosen is None:
+        raise Http404("No such quarter")
+    return render(
+        request,
+        "reports/briefing.html",
+        {"briefing": selectors.quarterly_briefing(person, chosen)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def board_report(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    selectors.require_partnership_reports(person)
+    form = BoardReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        title, filters = form.span()
+        return services.export_board_report(
+            by=person,
+            title=title,
+            filters=filters,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        ).response()
+    return render(
+        request, "reports/board_report.html", {"form": form}, status=400 if form.is_bound else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def escalation_record(request: HttpRequest, reference: str, file_format: str) -> HttpResponse:
+    person = _person(request)
+    if file_format not in ("pdf", "docx"):
+        raise Http404("No such format")
+    escalation = access_escalation(person, reference)
+    form = ExportReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return services.export_escalation_record(
+            by=person,
+            reference=escalation.reference,
+            file_format="pdf" if file_format == "pdf" else "docx",
+            reason=form.cleaned_data["reason"],
+            request=request,
+        ).response()
+    return render(
+        request,
+        "reports/export_reason.html",
+        {
+            "form": form,
+            "title": f"Download the record of {escalation.reference} ({file_format.upper()})",
+            "what": "the full record of this escalation for the child's or adult's case file. "
+            "It names the child or adult and the professionals involved: keep it as securely as "
+            "the case file",
+            "describe": [],
+            "query": "",
+            "escalation": escalation,
+        },
+        status=400 if form.is_bound else 200,
+    )

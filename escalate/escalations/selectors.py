@@ -45,15 +45,24 @@ _RELATED = (
 )
 
 
-def _policy_versions_granting(person: Person) -> list[int]:
-    """Ids of the partnership's policy versions whose access_roles include one of person's."""
+def policy_versions_granting(person: Person) -> list[int]:
+    """Ids of the partnership's policy versions whose access_roles include one of person's.
+
+    Asked on most pages (visibility, navigation), so the answer is kept on the person object for
+    the rest of the request, and read from the stored document without re-validating it.
+    """
+    cached: list[int] | None = person.__dict__.get("_policy_versions_granting")
+    if cached is not None:
+        return cached
     roles = person.role_set
-    if not roles or person.partnership_id is None:
-        return []
-    granted = []
-    for version in PolicyVersion.objects.filter(partnership_id=person.partnership_id):
-        if any(role.value in roles for role in version.spec.access_roles):
-            granted.append(version.pk)
+    granted: list[int] = []
+    if roles and person.partnership_id is not None:
+        for pk, document in PolicyVersion.objects.filter(
+            partnership_id=person.partnership_id
+        ).values_list("pk", "document"):
+            if any(role in roles for role in document.get("access_roles", [])):
+                granted.append(pk)
+    person.__dict__["_policy_versions_granting"] = granted
     return granted
 
 
@@ -63,7 +72,7 @@ def escalations_visible_to(person: Person) -> QuerySet[Escalation]:
         return Escalation.objects.none()
     participates = Exists(Participant.objects.filter(escalation=OuterRef("pk"), person=person))
     rule = Q(participates)
-    granted = _policy_versions_granting(person)
+    granted = policy_versions_granting(person)
     if granted:
         rule |= Q(policy_version_id__in=granted)
     return (

@@ -43,7 +43,7 @@ from escalate.escalations.models import (
     StageRecord,
     Status,
 )
-from escalate.escalations.selectors import _policy_versions_granting, access_escalation
+from escalate.escalations.selectors import access_escalation, policy_versions_granting
 from escalate.policies.calendar import LONDON
 from escalate.policies.models import PolicyVersion
 from escalate.reports.models import WorkingDay
@@ -60,7 +60,7 @@ def can_see_partnership_reports(person: Person) -> bool:
         return False
     if person.has_role(*REPORT_ROLES):
         return True
-    return bool(_policy_versions_granting(person))
+    return bool(policy_versions_granting(person))
 
 
 def require_partnership_reports(person: Person) -> int:

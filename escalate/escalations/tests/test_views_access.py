@@ -126,3 +126,17 @@ def test_buttons_follow_what_the_person_may_do() -> None:
 def test_anonymous_visitors_are_sent_to_sign_in() -> None:
     response = Client().get(reverse("escalations:queue"))
     assert response.status_code == 302
+
+
+def test_the_escalation_page_offers_the_record_for_the_childs_file() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    page = (
+        signed_in(people.raiser)
+        .get(reverse("escalations:detail", args=[escalation.reference]))
+        .content.decode()
+    )
+    for file_format in ("pdf", "docx"):
+        assert (
+            reverse("reports:escalation_record", args=[escalation.reference, file_format]) in page
+        )

@@ -30,16 +30,21 @@ class RefusedAccessMiddleware:
             self._record(request, "access_refused", "forbidden")
 
     def _record(self, request: HttpRequest, action: str, outcome: str) -> None:
-        person = getattr(request, "user", None)
-        if not isinstance(person, Person):
-            return  # anonymous visitors are sent to sign in, not refused
-        setattr(request, _AUDITED, True)
-        record_audit(
-            actor=person,
-            action=action,
-            partnership=person.partnership,
-            object_type="url",
-            # The path names a case only by its reference, never by a person's name.
-            reason=f"{outcome}: {request.method} {request.path[:300]}",
-            request=request,
-        )
+        record_refusal(request, outcome, action=action)
+
+
+def record_refusal(request: HttpRequest, outcome: str, *, action: str = "access_refused") -> None:
+    """Audit a refused access by the signed-in (or token-authenticated) person, once a request."""
+    person = getattr(request, "user", None)
+    if not isinstance(person, Person) or getattr(request, _AUDITED, False):
+        return  # anonymous visitors are sent to sign in, not refused
+    setattr(request, _AUDITED, True)
+    record_audit(
+        actor=person,
+        action=action,
+        partnership=person.partnership,
+        object_type="url",
+        # The path names a case only by its reference, never by a person's name.
+        reason=f"{outcome}: {request.method} {request.path[:300]}",
+        request=request,
+    )

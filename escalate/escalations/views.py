@@ -106,6 +106,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
     person = _person(request)
     escalation = selectors.access_escalation(person, reference)
+    services.record_escalation_viewed(escalation=escalation, by=person, request=request)
     page = selectors.escalation_page(escalation, person)
     allowed = set(page.allowed_actions)
     links = [

@@ -282,3 +282,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+# The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a
+# shared cache such as the database cache when running several processes).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/minute")

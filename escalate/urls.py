@@ -23,4 +23,5 @@ urlpatterns = [
     path("escalations/<str:reference>/evidence/", include("escalate.evidence.urls")),
     path("escalations/", include("escalate.escalations.urls")),
     path("reports/", include("escalate.reports.urls")),
+    path("api/", include("escalate.api.urls")),
 ]

@@ -18,7 +18,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from escalate.audit.services import record_audit
-
 from escalate.directory.models import Agency, Person
 from escalate.escalations import recipients, workflow
 from escalate.escalations.models import (

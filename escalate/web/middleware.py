@@ -66,6 +66,8 @@ class MFARequiredMiddleware:
     ) -> HttpResponse | None:
         if not settings.ESCALATE_REQUIRE_MFA:
             return None
+        if getattr(view_func, "authenticates_itself", False):
+            return None  # the API: a token, never the session, is the credential
         person = getattr(request, "user", None)
         if not isinstance(person, Person) or getattr(person, "is_verified", lambda: False)():
             return None

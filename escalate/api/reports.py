@@ -1,0 +1,52 @@
+"""/api/v1/reports/dashboard: the dashboard's figures, for the roles that may see the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from escalate.api import presenters
+from escalate.api.auth import REPORTS, person_of
+from escalate.api.errors import ApiError, documented
+from escalate.api.schemas import DashboardFilters, DashboardOut
+from escalate.reports import selectors
+
+router = Router(tags=["reports"])
+
+
+@router.get(
+    "/reports/dashboard",
+    response={200: DashboardOut, **documented(403, 422)},
+    auth=REPORTS,
+)
+def dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> Any:
+    """The partnership dashboard's figures (small numbers withheld as on the page).
+
+    403 unless you hold a partnership role, exactly as for the dashboard page.
+    """
+    person = person_of(request)
+    agencies, names = selectors.filter_choices(person)  # PermissionDenied (403) for others
+    agency = None
+    if filters.agency is not None:
+        agency = next((a for a in agencies if a.pk == filters.agency), None)
+        if agency is None:
+            raise ApiError(422, "Select an agency of your partnership.", field="agency")
+    if filters.category and filters.category not in names.categories:
+        raise ApiError(422, "Select a category from the policy.", field="category")
+    if filters.stage and filters.stage not in names.stages:
+        raise ApiError(422, "Select a stage from the policy.", field="stage")
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        raise ApiError(422, "date_to must be the same as or after date_from.", field="date_to")
+    figures = selectors.dashboard(
+        person,
+        selectors.Filters(
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            agency=agency,
+            category=filters.category or "",
+            stage=filters.stage or "",
+        ),
+    )
+    return presenters.dashboard(figures)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from escalate.api import presenters
 from escalate.api.auth import READ, WRITE, person_of
@@ -143,7 +143,7 @@ def raise_escalation(request: HttpRequest, payload: RaiseIn) -> Any:
                 "respondent_person": "respondent_person_id",
             },
         ) from None
-    return 201, _detail(request, escalation, person)
+    return Status(201, _detail(request, escalation, person))
 
 
 @router.get("/escalations/{reference}", response={200: EscalationDetail, **READ_ERRORS}, auth=READ)
@@ -316,7 +316,7 @@ def add_action(request: HttpRequest, reference: Path[Reference], payload: Action
         )
     except services.ActionRefused as refused:
         raise _refused(refused, {"owner": "owner_id"}) from None
-    return 201, presenters.action_out(action, escalation.reference)
+    return Status(201, presenters.action_out(action, escalation.reference))
 
 
 @router.get(

@@ -43,7 +43,7 @@ def test_the_partnerships_current_policy() -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["name"] == "Testshire escalation policy"
-    assert [stage["key"] for stage in body["document"]["stages"]][0] == "stage_1"
+    assert next(stage["key"] for stage in body["document"]["stages"]) == "stage_1"
     no_policy = api_as(PersonFactory(), ["directory:read"]).get("/policy")
     assert no_policy.status_code == 404
     error_of(no_policy)

@@ -1,4 +1,4 @@
-"""Every escalation operation of the API goes through the same selectors and services as the pages."""
+"""Every escalation operation of the API goes through the same selectors and services."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_reading_an_escalation_is_audited_like_the_page() -> None:
     assert body["reference"] == escalation.reference
     assert body["subject_name"] == "Alex Example"
     assert "give_rationale" in body["allowed_actions"]
-    assert [entry["kind"] for entry in body["timeline"]][0] == "raised"
+    assert next(entry["kind"] for entry in body["timeline"]) == "raised"
     viewed = AuditEvent.objects.get(action="escalation_viewed")
     assert viewed.actor == people.respondent
     assert viewed.object_id == str(escalation.pk)

@@ -1,4 +1,4 @@
-"""Personal API tokens: made and revoked on the pages, shown once, stored hashed, scoped, limited."""
+"""Personal API tokens: made and revoked on pages, shown once, stored hashed, scoped, limited."""
 
 from __future__ import annotations
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StrictBool, StringConstraints
 
 # PostgreSQL cannot store a NUL character, so no text field accepts one.
 NO_NUL = r"^[^\x00]*$"
@@ -16,12 +17,26 @@ LongText = Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_le
 ShortText = Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=500)]
 Version = Annotated[
     int,
+    Strict(),
     Field(
         ge=1,
         le=2_147_483_647,
         description="The escalation's `version` you read; a stale one is refused with 409.",
     ),
 ]
+BodyId = Annotated[int, Strict(), Field(ge=1, le=9_223_372_036_854_775_807)]
+
+
+def _iso_date(value: object) -> object:
+    """Only a date written YYYY-MM-DD (pydantic would also take a number of seconds)."""
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return value
+    raise ValueError("Enter a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Id = Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807)]
 
 
@@ -202,21 +217,21 @@ class DashboardOut(Schema):
 
 
 class RaiseIn(Schema):
-    respondent_agency_id: Id
-    respondent_person_id: Id | None = None
+    respondent_agency_id: BodyId
+    respondent_person_id: BodyId | None = None
     respondent_name: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=150)] = ""
     respondent_email: Annotated[
         str, StringConstraints(pattern=r"^$|^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)
     ] = ""
     subject_kind: SubjectKindIn = SubjectKindIn.CHILD
     subject_name: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=150)]
-    subject_date_of_birth: date | None = None
+    subject_date_of_birth: IsoDate | None = None
     case_references: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=300)] = ""
-    cp_plan: bool = False
-    looked_after: bool = False
-    cp_conference: bool = False
-    immediate_harm: bool = False
-    urgent_guidance_shown: bool = Field(
+    cp_plan: StrictBool = False
+    looked_after: StrictBool = False
+    cp_conference: StrictBool = False
+    immediate_harm: StrictBool = False
+    urgent_guidance_shown: StrictBool = Field(
         False, description="Must be true with immediate_harm: you have read the emergency guidance"
     )
     start_stage_key: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)] = ""
@@ -232,7 +247,7 @@ class RaiseIn(Schema):
 
 class DiscussionIn(Schema):
     expected_version: Version
-    held_on: date
+    held_on: IsoDate
     with_whom: ShortText
     method: DiscussionMethod
     summary: LongText
@@ -255,9 +270,9 @@ class ReasonIn(Schema):
 
 
 class ActionIn(Schema):
-    owner_id: Id
+    owner_id: BodyId
     description: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=1000)]
-    due_on: date
+    due_on: IsoDate
 
 
 class ResolveIn(Schema):
@@ -284,8 +299,8 @@ class EscalationFilters(Schema):
     )
     status: StatusFilter | None = None
     stage: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)] | None = None
-    raised_from: date | None = None
-    raised_to: date | None = None
+    raised_from: IsoDate | None = None
+    raised_to: IsoDate | None = None
     page: Annotated[int, Field(ge=1, le=100_000)] = 1
     page_size: Annotated[int, Field(ge=1, le=100)] = 25
 
@@ -296,8 +311,8 @@ class PageIn(Schema):
 
 
 class DashboardFilters(Schema):
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     agency: Id | None = None
     category: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)] | None = None
     stage: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)] | None = None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -26,7 +26,10 @@ app_name = "api"
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return as_json_error(view(request, *args, **kwargs))
+        try:
+            return as_json_error(view(request, *args, **kwargs))
+        except Http404:  # raised outside an operation (e.g. django-ninja's root address)
+            return error_response(404)
 
     wrapped.authenticates_itself = True  # type: ignore[attr-defined]
     return csrf_exempt(login_not_required(wrapped))

@@ -31,6 +31,7 @@ from escalate.api.schemas import (
     Reference,
     ResolveIn,
 )
+from escalate.audit.services import record_escalation_view
 from escalate.directory import selectors as directory
 from escalate.directory.models import Person
 from escalate.escalations import selectors, services
@@ -151,7 +152,7 @@ def read_escalation(request: HttpRequest, reference: Path[Reference]) -> Any:
     """One escalation: its stage, deadline, what you may do now, actions and timeline (audited)."""
     person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
-    services.record_escalation_viewed(escalation=escalation, by=person, request=request)
+    record_escalation_view(person=person, escalation=escalation, request=request)
     return presenters.detail(selectors.escalation_page(escalation, person))
 
 

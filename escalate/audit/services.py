@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -15,6 +15,9 @@ from django.utils import timezone
 from escalate.audit.hashing import event_hash
 from escalate.audit.models import AuditChain, AuditEvent
 from escalate.directory.models import Partnership, Person
+
+if TYPE_CHECKING:
+    from escalate.escalations.models import Escalation
 
 PLATFORM_CHAIN = "platform"
 REDACTED = "[redacted]"
@@ -127,3 +130,20 @@ def record_audit(
         chain.last_hash = event.hash
         chain.save(update_fields=["length", "last_hash"])
     return event
+
+
+def record_escalation_view(
+    *, person: Person, escalation: Escalation, request: HttpRequest | None = None
+) -> AuditEvent:
+    """One row per time someone is shown an escalation (its page, or its API detail).
+
+    Call it after the access check and before the response is built, so nothing is shown
+    that was not audited.
+    """
+    return record_audit(
+        actor=person,
+        action="escalation_viewed",
+        partnership=escalation.partnership,
+        obj=escalation,
+        request=request,
+    )

@@ -14,10 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
-from escalate.audit.services import record_audit
 from escalate.directory.models import Agency, Person
 from escalate.escalations import recipients, workflow
 from escalate.escalations.models import (
@@ -59,7 +57,6 @@ __all__ = [
     "pause_escalation",
     "raise_escalation",
     "record_discussion",
-    "record_escalation_viewed",
     "record_panel_decision",
     "record_representation",
     "request_rationale",
@@ -989,20 +986,3 @@ def correct_entry(*, entry: ChronologyEntry, by: Person, correction: str) -> Chr
         corrects=entry,
     )
     return entries[0]
-
-
-# --- reads that are audited ----------------------------------------------------------------
-
-
-@transaction.atomic
-def record_escalation_viewed(
-    *, escalation: Escalation, by: Person, request: HttpRequest | None = None
-) -> None:
-    """Write one `escalation_viewed` audit event: the escalation page and the API both call it."""
-    record_audit(
-        actor=by,
-        action="escalation_viewed",
-        partnership=escalation.partnership,
-        obj=escalation,
-        request=request,
-    )

@@ -39,20 +39,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _postgres(url: str) -> tuple[str, str] | None:
+    """(admin URL, name) of the live run's own PostgreSQL database, or None on SQLite."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    parsed = urlparse(url)
+    name = f"{parsed.path.lstrip('/') or 'escalate'}_live_api"
+    return urlunparse(parsed._replace(path="/postgres")), name
+
+
+def _recreate(admin: str, name: str, *, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def _database_url(tmp: Path) -> str:
     """A database of its own: a new SQLite file, or `<name>_live_api` next to the suite's PG."""
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
+    postgres = _postgres(url)
+    if postgres is None:
         return f"sqlite:///{tmp / 'live.sqlite3'}"
-    import psycopg
-
-    parsed = urlparse(url)
-    name = f"{parsed.path.lstrip('/') or 'escalate'}_live_api"
-    admin = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parsed._replace(path=f"/{name}"))
+    _recreate(*postgres, create=True)
+    return urlunparse(urlparse(url)._replace(path=f"/{postgres[1]}"))
 
 
 def _run(args: list[str], env: dict[str, str], timeout: int = 300) -> str:
@@ -108,6 +120,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 if requests.get(f"{base}/api/v1/openapi.json", timeout=10).status_code == 200:
                     break
             except requests.RequestException:
+                if server.poll() is not None:
+                    pytest.fail(f"The server stopped:\n{(tmp / 'server.log').read_text()}")
                 time.sleep(0.2)
         else:
             pytest.fail(f"The server did not start:\n{(tmp / 'server.log').read_text()}")
@@ -116,6 +130,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+        postgres = _postgres(os.environ.get("DATABASE_URL", ""))
+        if postgres is not None:
+            _recreate(*postgres, create=False)
 
 
 CHECKS = ",".join(

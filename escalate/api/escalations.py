@@ -64,7 +64,9 @@ def _refused(refused: services.ActionRefused, fields: dict[str, str] | None = No
 
 
 def _detail(request: HttpRequest, escalation: Escalation, person: Person) -> dict[str, Any]:
+    """The escalation as it is now (after an action): shown, so audited as the page would be."""
     fresh = selectors.access_escalation(person, escalation.reference)
+    record_escalation_view(person=person, escalation=fresh, request=request)
     return presenters.detail(selectors.escalation_page(fresh, person))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +31,10 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return as_json_error(view(request, *args, **kwargs))
         except Http404:  # raised outside an operation (e.g. django-ninja's root address)
             return error_response(404)
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(413)
+        except SuspiciousOperation:
+            return error_response(400)
 
     wrapped.authenticates_itself = True  # type: ignore[attr-defined]
     return csrf_exempt(login_not_required(wrapped))

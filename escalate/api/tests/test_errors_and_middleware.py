@@ -43,6 +43,18 @@ def test_each_4xx_has_the_stable_shape(settings) -> None:
     assert too_many.status_code == 429 and error_of(too_many)["code"] == "rate_limited"
 
 
+def test_a_body_over_the_size_limit_is_a_json_413() -> None:
+    api = api_as(PersonFactory())
+    response = api.client.post(
+        "/api/v1/escalations",
+        '{"disputed": "' + "x" * 3_000_000 + '"}',
+        content_type="application/json",
+        headers=api.headers,
+    )
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "too_large"
+
+
 def test_unknown_addresses_under_the_api_are_json_404s() -> None:
     for client, path in (
         (Client(), "/api/v1/nothing-here"),

@@ -260,6 +260,7 @@ _reason_action("withdraw_escalation", "Withdraw the escalation (the raiser or th
 def resolve_escalation(request: HttpRequest, reference: Path[Reference], payload: ResolveIn) -> Any:
     """Resolve the escalation: the decision, who made it, learning and agreed actions."""
     person = person_of(request)
+    selectors.access_escalation(person, reference)  # 404 first, whatever the body says
     owners = [
         _person_in_partnership(person, action.owner_id, f"actions.{index}.owner_id")
         for index, action in enumerate(payload.actions)

@@ -66,7 +66,11 @@ def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
         raise DirectoryRefused("You can only disable people in your own partnership.")
     if not reason.strip():
         raise DirectoryRefused("Say why the person is being disabled.")
-    locked = Person.objects.select_for_update().select_related("partnership").get(pk=person.pk)
+    locked = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("partnership")
+        .get(pk=person.pk)
+    )
     was_active = locked.is_active
     locked.is_active = False
     locked.save(update_fields=["is_active"])

@@ -67,14 +67,15 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         partnership = getattr(obj, "partnership", None)
         return partnership if isinstance(partnership, Partnership) else None
 
-    def _pending(self, request: HttpRequest) -> Changes:
+    def pending_changes(self, request: HttpRequest) -> Changes:
+        """What this save has changed so far; written as one row when the admin logs it."""
         if not hasattr(request, _PENDING):
             setattr(request, _PENDING, {})
         pending: Changes = getattr(request, _PENDING)
         return pending
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        self._pending(request).update(form_changes(form, adding=not change))
+        self.pending_changes(request).update(form_changes(form, adding=not change))
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -85,7 +86,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         deleted = {id(f) for f in formset.deleted_forms}
         touched = [(f, f.instance.pk) for f in formset.forms if id(f) in deleted or f.has_changed()]
         super().save_formset(request, form, formset, change)
-        pending = self._pending(request)
+        pending = self.pending_changes(request)
         for inline_form, pk in touched:
             if id(inline_form) in deleted:
                 if pk is None:
@@ -117,13 +118,13 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_addition(request, obj, message)
-        self._audit(request, obj, "added", self._pending(request), readable(message))
+        self._audit(request, obj, "added", self.pending_changes(request), readable(message))
         setattr(request, _PENDING, {})
         return entry
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_change(request, obj, message)
-        self._audit(request, obj, "changed", self._pending(request), readable(message))
+        self._audit(request, obj, "changed", self.pending_changes(request), readable(message))
         setattr(request, _PENDING, {})
         return entry
 

@@ -201,7 +201,7 @@ class PersonAdmin(PartnershipScopedAdmin, UserAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             # Unticking "active" signs the person out everywhere at once, as the action does.
             ended = end_sessions(person=obj)
-            self._pending(request)["sessions"] = (ended, 0)
+            self.pending_changes(request)["sessions"] = (ended, 0)
 
     @transaction.atomic
     def user_change_password(

@@ -23,9 +23,9 @@ def end_sessions(*, person: Person) -> int:
 
     Sessions are stored in the database (django.contrib.sessions); the person's id is only
     inside each session's encoded data, so this decodes every unexpired session, once. With a
-    30-minute idle timeout that is the sessions used in the last half hour (a few thousand for
-    a large partnership, well under a second); a session-key index per person would avoid the
-    scan if that ever grows. Returns how many sessions were ended.
+    30-minute idle timeout that is the sessions used in the last half hour (3,000 took 0.15 s
+    on SQLite); a session-key index per person would avoid the scan if that ever grows.
+    Returns how many sessions were ended.
     """
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     person_id = str(person.pk)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from escalate.audit.models import AuditChain, AuditEvent
 from escalate.audit.services import REDACTED, fingerprint
 from escalate.audit.verification import verify_chain
+from escalate.directory.models import Role
+from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations import services
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.services import ActionRefused, ActionSpec, StaleEscalation
@@ -425,3 +427,27 @@ def test_someone_who_may_not_see_it_is_refused_and_no_view_is_recorded(world: Wo
     url = reverse("escalations:detail", args=[escalation.reference])
     _, row = one_row(lambda: client.get(url), "access_refused")
     assert row.actor == world.outsider
+
+
+def test_an_auditor_reads_a_whole_escalations_trail_without_the_childs_details(
+    world: World,
+) -> None:
+    escalation = raise_one(world)
+    discuss(world, escalation)()
+    services.pause_escalation(
+        escalation=fresh(escalation),
+        by=world.teacher,
+        expected_version=fresh(escalation).version,
+        reason=f"{CHILD_NAME} is in hospital.",
+    )
+    auditor = PersonFactory(agency=world.school, roles=[Role.AUDITOR])
+    client = Client()
+    sign_in(client, auditor)
+    response = client.get("/audit/", {"reference": escalation.reference})
+    page = response.content.decode()
+    assert response.status_code == 200
+    for action in ("escalation_raised", "escalation_discussion_recorded", "escalation_paused"):
+        assert action in page
+    assert "open → paused" in page
+    for value in IDENTIFYING:
+        assert value not in page

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from escalate.audit.models import AuditEvent
 from escalate.directory.models import Level
 from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations.models import Action, ChronologyEntry, EntryKind, Escalation, Status
@@ -424,15 +423,3 @@ def test_another_action_row_can_be_added_without_losing_what_was_typed() -> None
     assert "There is a problem" not in html
     escalation.refresh_from_db()
     assert escalation.status == Status.OPEN
-
-
-def test_each_view_of_the_escalation_page_is_audited() -> None:
-    people = cast()
-    escalation = raise_one(people)
-    client = signed_in(people.raiser)
-    url = reverse("escalations:detail", args=[escalation.reference])
-    assert client.get(url).status_code == 200
-    assert client.get(url).status_code == 200
-    viewed = AuditEvent.objects.filter(action="escalation_viewed", object_id=str(escalation.pk))
-    assert viewed.count() == 2
-    assert {event.actor_id for event in viewed} == {people.raiser.pk}

@@ -298,3 +298,19 @@ def test_actions_are_added_listed_and_marked_done() -> None:
         api_as(PersonFactory()).post(f"/actions/{action_id}/done", {"note": "x"}).status_code == 404
     )
     assert Action.objects.get(pk=action_id).done_note == "Sent on Monday."
+
+
+def test_an_action_through_the_api_is_audited_by_the_service_with_where_it_came_from() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    api = api_as(people.raiser)
+    api.client.defaults["REMOTE_ADDR"] = "192.0.2.10"
+    response = api.post(
+        f"/escalations/{escalation.reference}/pause",
+        {"expected_version": escalation.version, "reason": "Waiting for the meeting."},
+    )
+    assert response.status_code == 200
+    paused = AuditEvent.objects.get(action="escalation_paused")
+    assert paused.actor == people.raiser
+    assert paused.object_id == str(escalation.pk)
+    assert paused.ip_address == "192.0.2.10"

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -373,8 +374,9 @@ def machine() -> dict[str, Any]:
         for line in meminfo:
             if line.startswith("MemTotal:"):
                 mem_kb = int(line.split()[1])
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    git = shutil.which("git") or "/usr/bin/git"
+    commit = subprocess.run(  # noqa: S603 (a fixed git command)
+        [git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     return {
         "cpus": os.cpu_count(),
@@ -462,12 +464,12 @@ def markdown(report: dict[str, Any]) -> str:
         f"load average {report['machine']['load_average_1m']} when it started; "
         f"{report['runs']} timed runs per request.",
         "",
-        "| Request | p50 ms | p95 ms | × floor (p95) | queries | target met |",
+        "| Request | p50 ms | p95 ms | x floor (p95) | queries | target met |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, row in results.items():
         if "skipped" in row:
-            lines.append(f"| {row['label']} | – | – | – | – | skipped: {row['skipped']} |")
+            lines.append(f"| {row['label']} | - | - | - | - | skipped: {row['skipped']} |")
             continue
         ratio = row.get("floor_ratio_p95")
         verdict = report["verdicts"].get(name, {})
@@ -477,7 +479,7 @@ def markdown(report: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {row['label']} | {row['p50_ms']} | {row['p95_ms']} | "
-            f"{ratio if ratio is not None else '–'} | {row['queries']} | {met or '–'} |"
+            f"{ratio if ratio is not None else '-'} | {row['queries']} | {met or '-'} |"
         )
     dashboard = results["dashboard"]
     sweep = report["sweep"]

@@ -7,10 +7,10 @@ other settings module routes.
 
 from __future__ import annotations
 
+import warnings
+
 from escalate.settings import *  # noqa: F403
 from escalate.settings import DATABASES, TEMPLATES
-
-import warnings
 
 DEBUG = False
 # Static files are not what is measured; the collected directory need not exist.
@@ -26,9 +26,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ConfigurationError("The benchmarks run on PostgreSQL: set DATABASE_URL=postgres://...")
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 
-# Compiled templates are kept in memory, as in production (said explicitly, not left to DEBUG).
-TEMPLATES[0]["APP_DIRS"] = False
-TEMPLATES[0]["OPTIONS"]["loaders"] = [
+CACHED_LOADERS = [
     (
         "django.template.loaders.cached.Loader",
         [
@@ -36,6 +34,14 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [
             "django.template.loaders.app_directories.Loader",
         ],
     )
+]
+# Compiled templates are kept in memory, as in production (said explicitly, not left to DEBUG).
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "APP_DIRS": False,
+        "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "loaders": CACHED_LOADERS},  # type: ignore[dict-item]
+    }
 ]
 
 LOGGING = {

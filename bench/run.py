@@ -95,59 +95,6 @@ def seed_if_empty(size: Size) -> float | None:
 # --- who asks for what ---------------------------------------------------------------------
 
 
-@dataclass
-class Personas:
-    partnership_id: int
-    practitioner: Any
-    manager: Any
-    business_manager: Any
-    reference: str
-
-
-def choose_personas() -> Personas:
-    """Real seeded people of the first partnership, the busiest of each kind (worst cases)."""
-    from django.db.models import Count
-
-    from escalate.directory.models import Partnership, Person
-    from escalate.escalations.models import MANAGER_PARTS, ChronologyEntry, Escalation, Participant
-
-    partnership = Partnership.objects.filter(slug__startswith="scale-").order_by("pk").first()
-    assert partnership is not None
-    busiest_raiser = (
-        Escalation.objects.filter(partnership=partnership)
-        .values("raised_by")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "raised_by")
-        .first()
-    )
-    busiest_manager = (
-        Participant.objects.filter(
-            part__in=MANAGER_PARTS, escalation__partnership=partnership, escalation__status="open"
-        )
-        .values("person")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "person")
-        .first()
-    )
-    assert busiest_raiser is not None and busiest_manager is not None
-    practitioner = Person.objects.get(pk=busiest_raiser["raised_by"])
-    manager = Person.objects.get(pk=busiest_manager["person"])
-    business_manager = Person.objects.filter(
-        partnership=partnership, role_assignments__role="business_manager"
-    ).first()
-    longest = (
-        ChronologyEntry.objects.filter(escalation__raised_by=practitioner)
-        .values("escalation__reference")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "escalation__reference")
-        .first()
-    )
-    assert business_manager is not None and longest is not None
-    return Personas(
-        partnership.pk, practitioner, manager, business_manager, longest["escalation__reference"]
-    )
-
-
 def signed_in_client(person: Any) -> Any:
     from django.test import Client
 
@@ -168,7 +115,7 @@ class Request:
     skipped: str = ""
 
 
-def api_request(personas: Personas) -> Request:
+def api_request(personas: Any) -> Request:
     """The API list, with a Bearer token; skipped (with the reason) where the API is absent."""
     from django.test import Client
     from django.urls import Resolver404, resolve
@@ -200,7 +147,7 @@ def api_request(personas: Personas) -> Request:
     )
 
 
-def requests_for(personas: Personas) -> list[Request]:
+def requests_for(personas: Any) -> list[Request]:
     practitioner = signed_in_client(personas.practitioner)
     manager = signed_in_client(personas.manager)
     business = signed_in_client(personas.business_manager)
@@ -519,11 +466,13 @@ def main(argv: list[str] | None = None) -> None:
     ensure_database(size.database)
     setup_django(size)
     seed_seconds = seed_if_empty(size)
+    from escalate.scale.personas import choose_personas
+
     personas = choose_personas()
     requests = requests_for(personas)
     print(f"Measuring {len(requests)} requests, {runs} runs each...", flush=True)
     results = measure(requests, runs)
-    dashboard_sql(results, personas.partnership_id, runs)
+    dashboard_sql(results, personas.partnership.pk, runs)
     sweep = time_sweep()
     report: dict[str, Any] = {
         "size": args.size,

@@ -27,10 +27,13 @@ from escalate.escalations.models import (
     StageRecord,
     Status,
 )
+from escalate.escalations.selectors import POLICY_TEXT
 from escalate.notifications.services import NotificationSpec, enqueue_notifications
 from escalate.policies.calendar import LONDON, is_working_day
 from escalate.policies.schema import Event, PolicySpec
 
+# Rows carry their escalation's policy version without its (large) text; specs are cached.
+ESCALATION_POLICY_TEXT = tuple(f"escalation__{field}" for field in POLICY_TEXT)
 # The furthest ahead a reminder can be due: 10 working days (the schema's maximum) plus holidays.
 LOOKAHEAD = timedelta(days=31)
 NOT_AT_STAGE_PART = Part.ACTION_OWNER
@@ -81,14 +84,17 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
             due_at__isnull=False,
             due_at__lte=now + LOOKAHEAD,
             escalation__status=Status.OPEN,
-        ).select_related(
+        )
+        .select_related(
             "escalation__partnership", "escalation__policy_version", "escalation__raised_by"
         )
+        .defer(*ESCALATION_POLICY_TEXT)
     )
     actions = list(
         Action.objects.filter(done_at__isnull=True, due_on__lte=today + LOOKAHEAD)
         .exclude(escalation__status=Status.WITHDRAWN)
         .select_related("escalation__partnership", "escalation__policy_version", "owner")
+        .defer(*ESCALATION_POLICY_TEXT)
     )
 
     # (event key, event, subject, body, what it is about) before checking what was sent before.

@@ -253,20 +253,51 @@ def resolution_days(escalations: QuerySet[Escalation], nation: str) -> QuerySet[
 
 def resolution_times(escalations: QuerySet[Escalation], nation: str) -> ResolutionTimes:
     """Median (mean of the two middle values when the count is even) and 90th percentile
-    (nearest rank: the value at rank ceil(0.9 n)), each read with ORDER BY ... OFFSET."""
-    timed = resolution_days(escalations, nation)
-    count = timed.count()
+    (nearest rank: the value at rank ceil(0.9 n)) of the working days `resolution_days` counts.
+
+    Two queries whatever the number of escalations: the resolved ones counted per (day raised,
+    day resolved), and the calendar's ordinals for the days between; the subtraction and the
+    ranks are done here. (A per-row subquery into the calendar took ~0.3 s per 5,000 rows.)
+    """
+    pairs = list(
+        escalations.filter(status=Status.RESOLVED, closed_at__isnull=False)
+        .annotate(
+            raised_day=TruncDate("raised_at", tzinfo=LONDON),
+            closed_day=TruncDate("closed_at", tzinfo=LONDON),
+        )
+        .values_list("raised_day", "closed_day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    if not pairs:
+        return ResolutionTimes(0, None, None)
+    first = min(raised for raised, _closed, _n in pairs)
+    last = max(closed for _raised, closed, _n in pairs)
+    ordinal = dict(
+        WorkingDay.objects.filter(nation=nation, day__gte=first, day__lte=last).values_list(
+            "day", "ordinal"
+        )
+    )
+    counts: dict[int, int] = {}
+    for raised, closed, n in pairs:
+        if raised in ordinal and closed in ordinal:
+            days = ordinal[closed] - ordinal[raised]
+            counts[days] = counts.get(days, 0) + n
+    count = sum(counts.values())
     if count == 0:
         return ResolutionTimes(0, None, None)
-    # The stubs cannot see the annotation.
-    ordered = timed.order_by("working_days", "pk").values_list(  # type: ignore[misc]
-        "working_days", flat=True
-    )
-    middle = (count - 1) // 2
-    middle_values = list(ordered[middle : middle + (1 if count % 2 else 2)])
-    rank = math.ceil(0.9 * count)
-    p90 = ordered[rank - 1]
-    return ResolutionTimes(count, sum(middle_values) / len(middle_values), p90)
+
+    def at_rank(rank: int) -> int:  # 1-based rank in the sorted values
+        seen = 0
+        for days in sorted(counts):
+            seen += counts[days]
+            if seen >= rank:
+                return days
+        raise AssertionError("rank beyond the count")
+
+    middle = (count + 1) // 2
+    median = float(at_rank(middle)) if count % 2 else (at_rank(middle) + at_rank(middle + 1)) / 2
+    return ResolutionTimes(count, median, at_rank(math.ceil(0.9 * count)))
 
 
 def dashboard(person: Person, filters: Filters) -> Dashboard:

@@ -532,15 +532,16 @@ class Generator:
     ) -> Iterator[None]:
         """Make `count` escalations for one partnership, raised over ten years, oldest first.
 
-        Yields every 1,000 escalations so the caller can write the batch out.
+        Yields after each one, so the caller can interleave partnerships (rows of different
+        partnerships lie side by side on disk, as they would after years of use) and write the
+        batch out.
         """
         rnd = self.random
         span = YEARS * 365 * 86400
         moments = sorted(self.now - timedelta(seconds=rnd.random() * span) for _ in range(count))
-        # The last 1% of escalations fall in the open window, like a steady intake.
         counters: dict[int, int] = {}
         parties = [agency for agency in agencies if agency.kind != "partnership"]
-        for number, raised_at in enumerate(moments, start=1):
+        for raised_at in moments:
             year = raised_at.astimezone(LONDON).year
             counters[year] = counters.get(year, 0) + 1
             reference = f"{plan.prefix}-{year}-{counters[year]:04d}"
@@ -560,8 +561,7 @@ class Generator:
                 audit,
                 batch,
             )
-            if number % 1000 == 0:
-                yield
+            yield
         for year, last in counters.items():
             batch["escalations_referencecounter"].append(
                 (self.ids.take("escalations_referencecounter"), plan.id, year, last)

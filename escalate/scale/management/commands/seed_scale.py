@@ -131,14 +131,20 @@ class Command(BaseCommand):
         batch = empty_batch()
         chains = []
         done = 0
+        running = []
         for index, (plan, agencies) in enumerate(plans):
             count = total // len(plans) + (1 if index < total % len(plans) else 0)
             chain = AuditChainWriter(plan.id, self.ids, batch["audit_auditevent"])
             chains.append(chain)
-            for _ in self.generator.escalations(plan, agencies, count, chain, batch):
-                if len(batch["escalations_escalation"]) >= FLUSH_EVERY:
-                    done += self._flush(batch, writer)
-                    self._log(f"  {done} escalations: {time.monotonic() - started:.0f} s")
+            running.append(self.generator.escalations(plan, agencies, count, chain, batch))
+        # One escalation from each partnership in turn: about the order they are raised in.
+        while running:
+            for escalations in list(running):
+                if next(escalations, StopIteration) is StopIteration:
+                    running.remove(escalations)
+            if len(batch["escalations_escalation"]) >= FLUSH_EVERY:
+                done += self._flush(batch, writer)
+                self._log(f"  {done} escalations: {time.monotonic() - started:.0f} s")
         done += self._flush(batch, writer)
         writer.write(
             "audit_auditchain",

@@ -148,7 +148,9 @@ class Escalation(models.Model):
             models.Index(
                 fields=["partnership", "raised_at"],
                 include=[
+                    "id",
                     "status",
+                    "categories",
                     "current_stage_key",
                     "stage_due_at",
                     "closed_at",

@@ -84,9 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/queue.html",
-        {
-            "rows": _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)
-        },
+        {"rows": _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)},
     )
 
 

@@ -59,6 +59,8 @@ def _notified(prefix: str) -> Exists:
 
     key = Concat(Value(prefix), Cast(OuterRef("pk"), output_field=CharField()))
     return Exists(Notification.objects.filter(event_key=key))
+
+
 # The furthest ahead a reminder can be due: 10 working days (the schema's maximum) plus holidays.
 LOOKAHEAD = timedelta(days=31)
 NOT_AT_STAGE_PART = Part.ACTION_OWNER

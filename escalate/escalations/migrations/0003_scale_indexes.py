@@ -5,25 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('escalations', '0002_participant_action_owner'),
-        ('policies', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("escalations", "0002_participant_action_owner"),
+        ("policies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='action',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['due_on'], name='action_open_due_idx'),
+            model_name="action",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)),
+                fields=["due_on"],
+                name="action_open_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['partnership', 'raised_at'], include=('id', 'status', 'categories', 'current_stage_key', 'stage_due_at', 'closed_at', 'raiser_agency', 'respondent_agency'), name='escalation_figures_idx'),
+            model_name="escalation",
+            index=models.Index(
+                fields=["partnership", "raised_at"],
+                include=(
+                    "id",
+                    "status",
+                    "categories",
+                    "current_stage_key",
+                    "stage_due_at",
+                    "closed_at",
+                    "raiser_agency",
+                    "respondent_agency",
+                ),
+                name="escalation_figures_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagerecord',
-            index=models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['due_at'], name='stage_record_open_due_idx'),
+            model_name="stagerecord",
+            index=models.Index(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=["due_at"],
+                name="stage_record_open_due_idx",
+            ),
         ),
     ]

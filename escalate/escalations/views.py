@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
+from escalate.audit.services import record_escalation_view
 from escalate.directory.models import Agency, Person
 from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
@@ -107,6 +108,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
     person = _person(request)
     escalation = selectors.access_escalation(person, reference)
+    record_escalation_view(person=person, escalation=escalation, request=request)
     page = selectors.escalation_page(escalation, person)
     allowed = set(page.allowed_actions)
     links = [

@@ -295,6 +295,9 @@ class Ids:
     def __init__(self, start: dict[str, int]) -> None:
         self._next = dict(start)
 
+    def restart(self, start: dict[str, int]) -> None:
+        self._next.update(start)
+
     def take(self, table: str) -> int:
         value = self._next[table]
         self._next[table] = value + 1
@@ -337,13 +340,22 @@ class PartnershipPlan:
 class AuditChainWriter:
     """Appends hash-chained audit rows for one partnership, exactly as record_audit would."""
 
-    def __init__(self, partnership_id: int, ids: Ids, rows: list[Row]) -> None:
+    def __init__(
+        self,
+        partnership_id: int,
+        ids: Ids,
+        rows: list[Row],
+        *,
+        length: int = 0,
+        last_hash: str = "",
+    ) -> None:
+        """Continue the chain from `length` rows ending in `last_hash` (a new chain: 0, "")."""
         self.key = f"partnership:{partnership_id}"
         self.partnership_id = partnership_id
         self.ids = ids
         self.rows = rows
-        self.length = 0
-        self.last_hash = ""
+        self.length = length
+        self.last_hash = last_hash
         # salted_hmac(_SALT, value, secret=AUDIT_HASH_KEY, algorithm="sha256"), key derived once.
         self._hmac_key = hashlib.sha256(
             force_bytes(hashing._SALT) + force_bytes(settings.AUDIT_HASH_KEY)

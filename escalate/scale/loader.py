@@ -69,13 +69,23 @@ class Writer:
                 self.rebuild += _drop_secondary_indexes(cursor, table)
 
     def freeze_empty_tables(self) -> None:
-        """Truncate the big tables that are empty, so COPY may freeze what it writes."""
+        """Truncate the big tables that are empty, so COPY may freeze what it writes.
+
+        TRUNCATE must take every table that refers to them too, so only when those are empty
+        as well; a big table that already has rows (the audit trail, once policies are loaded
+        through the audited service) is written without FREEZE and vacuumed afterwards.
+        """
         if not is_postgres():
             return
         with connection.cursor() as cursor:
-            # TRUNCATE must take every table that refers to them too: only when all are empty.
-            tables = set(BIG_TABLES)
-            frontier = set(BIG_TABLES)
+
+            def empty(table: str) -> bool:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+                return not cursor.fetchone()[0]
+
+            chosen = {table for table in BIG_TABLES if empty(table)}
+            tables = set(chosen)
+            frontier = set(chosen)
             while frontier:
                 cursor.execute(
                     "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
@@ -84,12 +94,10 @@ class Writer:
                 )
                 frontier = {row[0] for row in cursor.fetchall()} - tables
                 tables |= frontier
-            for table in tables:
-                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
-                if cursor.fetchone()[0]:
-                    return
+            if not chosen or not all(empty(table) for table in tables - chosen):
+                return
             cursor.execute(f"TRUNCATE {', '.join(sorted(tables))}")
-            self.frozen.update(BIG_TABLES)
+            self.frozen.update(chosen)
 
     def write(self, table: str, rows: Sequence[Row]) -> None:
         if not rows:

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from escalate.audit.models import AuditChain
 from escalate.directory.models import Partnership
 from escalate.policies.loader import read_policy_file
 from escalate.policies.schema import PolicySpec
@@ -132,9 +133,19 @@ class Command(BaseCommand):
         chains = []
         done = 0
         running = []
+        # Loading the policies wrote audit rows through record_audit: continue those chains.
+        self.ids.restart(loader.next_ids(["audit_auditevent", "audit_auditchain"]))
+        heads = {chain.key: chain for chain in AuditChain.objects.all()}
         for index, (plan, agencies) in enumerate(plans):
             count = total // len(plans) + (1 if index < total % len(plans) else 0)
-            chain = AuditChainWriter(plan.id, self.ids, batch["audit_auditevent"])
+            head = heads.get(f"partnership:{plan.id}")
+            chain = AuditChainWriter(
+                plan.id,
+                self.ids,
+                batch["audit_auditevent"],
+                length=head.length if head else 0,
+                last_hash=head.last_hash if head else "",
+            )
             chains.append(chain)
             running.append(self.generator.escalations(plan, agencies, count, chain, batch))
         # One escalation from each partnership in turn: about the order they are raised in.
@@ -148,8 +159,17 @@ class Command(BaseCommand):
         done += self._flush(batch, writer)
         writer.write(
             "audit_auditchain",
-            [(self.ids.take("audit_auditchain"), c.key, c.length, c.last_hash) for c in chains],
+            [
+                (self.ids.take("audit_auditchain"), c.key, c.length, c.last_hash)
+                for c in chains
+                if c.key not in heads
+            ],
         )
+        moved = [heads[c.key] for c in chains if c.key in heads]
+        for head in moved:
+            chain = next(c for c in chains if c.key == head.key)
+            head.length, head.last_hash = chain.length, chain.last_hash
+        AuditChain.objects.bulk_update(moved, ["length", "last_hash"])
         self._log(f"  {done} escalations written: {time.monotonic() - started:.0f} s")
 
     @staticmethod

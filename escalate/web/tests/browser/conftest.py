@@ -1,4 +1,4 @@
-"""Fixtures for browser journeys: one chromium per session, a fresh context per page."""
+"""Fixtures for browser journeys: one chromium per package, a fresh context per page or person."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from escalate.directory.demo import DemoDirectory, create_demo_directory
+from escalate.directory.models import Person
+from escalate.web.tests.browser.support import (
+    DOCUMENT_ID_SCRIPT,
+    PageLedger,
+    assert_accessible,
+    sign_in,
+)
 
 # Debian's chromium (installed by .ci/run); Playwright never downloads a browser here.
 CHROMIUM_ARGS = [
@@ -65,14 +73,20 @@ def pytest_runtest_makereport(
     return report
 
 
-def _open_page(
+def _new_context(
     request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer, size: str
-) -> Iterator[Page]:
+) -> BrowserContext:
     if request.node.get_closest_marker("browser") is None:
         pytest.fail("browser tests must be marked @pytest.mark.browser (pytestmark)")
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", **VIEWPORTS[size])
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", accept_downloads=True, **VIEWPORTS[size]
+    )
     context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    return context
+
+
+def _watch(page: Page) -> list[str]:
+    """Collect what should fail any test: JavaScript errors, CSP refusals, missing static files."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     page.on(
@@ -99,12 +113,25 @@ def _open_page(
             else None
         ),
     )
-    yield page
+    return problems
+
+
+def _keep_screenshot_if_failed(request: pytest.FixtureRequest, page: Page, suffix: str) -> None:
     reports = request.node.stash.get(_report_key, {})
     if "call" in reports and reports["call"].failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid + suffix)
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def _open_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer, size: str
+) -> Iterator[Page]:
+    context = _new_context(request, browser, live_server, size)
+    page = context.new_page()
+    problems = _watch(page)
+    yield page
+    _keep_screenshot_if_failed(request, page, "")
     context.close()
     if problems:
         pytest.fail("The page had problems:\n" + "\n".join(problems), pytrace=False)
@@ -141,8 +168,89 @@ def viewport_name(request: pytest.FixtureRequest) -> str:
     return str(callspec.params.get("any_page", "desktop")) if callspec else "desktop"
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_required(_sign_in_controls_off_unless_tested: None, settings: Settings) -> None:
+    """In a real browser, signing in asks for the one-time code, as in production."""
+    settings.ESCALATE_REQUIRE_MFA = True
+
+
 @pytest.fixture
-def demo(transactional_db: None) -> DemoDirectory:
+def demo_partnerships(transactional_db: None) -> tuple[DemoDirectory, DemoDirectory]:
+    """Both demo partnerships: Riverside (England) and Eastmoor (Scotland, children and adults)."""
+    return create_demo_directory()
+
+
+@pytest.fixture
+def demo(demo_partnerships: tuple[DemoDirectory, DemoDirectory]) -> DemoDirectory:
     """The fictitious Riverside partnership from `make run` (people in every role, agencies)."""
-    riverside, _eastmoor = create_demo_directory()
-    return riverside
+    return demo_partnerships[0]
+
+
+class Journey:
+    """One browser context per person, signed in once (password and code) and kept for the test.
+
+    Every page any of them loads must pass `assert_accessible` before the test ends: the test
+    fails naming each page that was loaded and never checked.
+    """
+
+    def __init__(
+        self,
+        request: pytest.FixtureRequest,
+        browser: Browser,
+        live_server: LiveServer,
+        size: str,
+    ) -> None:
+        self.request = request
+        self.browser = browser
+        self.live_server = live_server
+        self.size = size
+        self.pages: dict[str, Page] = {}
+        self.problems: dict[str, list[str]] = {}
+        self.ledgers: dict[str, PageLedger] = {}
+
+    @property
+    def phone(self) -> bool:
+        return self.size == "phone"
+
+    def screenshot_name(self, name: str) -> str:
+        return name if self.size == "desktop" else f"{name}-{self.size}"
+
+    def page_for(self, person: Person) -> Page:
+        """A page signed in as `person` (signed in the first time it is asked for)."""
+        if person.email not in self.pages:
+            page = self.fresh_page(person.email)
+            sign_in(page, person, check=assert_accessible)
+        return self.pages[person.email]
+
+    def fresh_page(self, key: str) -> Page:
+        """A page in a new context with no one signed in, watched like the others."""
+        context = _new_context(self.request, self.browser, self.live_server, self.size)
+        context.add_init_script(DOCUMENT_ID_SCRIPT)
+        page = context.new_page()
+        self.problems[key] = _watch(page)
+        self.ledgers[key] = PageLedger()
+        self.ledgers[key].watch(page)
+        self.pages[key] = page
+        return page
+
+    def close(self) -> None:
+        failures = []
+        for key, page in self.pages.items():
+            _keep_screenshot_if_failed(self.request, page, f"-{key}")
+            unchecked = self.ledgers[key].unchecked()
+            self.ledgers[key].forget(page)
+            page.context.close()
+            failures += [f"{key}: {problem}" for problem in self.problems[key]]
+            failures += [f"{key}: axe never ran on {url}" for url in unchecked]
+        if failures:
+            pytest.fail("The journey had problems:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def journey(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer
+) -> Iterator[Journey]:
+    """A journey by several people, run twice: at desktop size and at phone size."""
+    journey = Journey(request, browser, live_server, request.param)
+    yield journey
+    journey.close()

@@ -220,6 +220,7 @@ class Journey:
         if person.email not in self.pages:
             page = self.fresh_page(person.email)
             sign_in(page, person, check=assert_accessible)
+            assert_accessible(page, "the page after signing in")
         return self.pages[person.email]
 
     def fresh_page(self, key: str) -> Page:

@@ -1,0 +1,274 @@
+"""An escalation's life in a real browser, by the people who live it, at desktop and phone size.
+
+Each test is one journey through several pages by several people (`journey.page_for(person)`
+signs each of them in once, with the one-time code). Every page loaded must pass axe-core's
+WCAG 2.2 A/AA rules: `Journey` fails the test naming any page that was never checked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Download, Locator, Page, expect
+
+from escalate.directory.demo import DemoDirectory
+from escalate.policies.demo import load_demo_policies
+from escalate.web.tests.browser.conftest import Journey
+from escalate.web.tests.browser.support import assert_accessible, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+REFERENCE = re.compile(r"[A-Z]{3}-\d{4}-\d+")
+
+
+# --- What every journey does ----------------------------------------------------------------
+
+
+def go(page: Page, path: str, name: str) -> None:
+    """Open an address and check the page that comes back."""
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path} answered {response and response.status}"
+    assert_accessible(page, name)
+
+
+def click_through(page: Page, target: Locator, heading: str | re.Pattern[str], name: str) -> None:
+    """Follow a link or press a button, wait for the next page's heading, check the page."""
+    target.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert_accessible(page, name)
+
+
+def continue_to(page: Page, heading: str | re.Pattern[str], name: str) -> None:
+    click_through(page, page.get_by_role("button", name="Continue"), heading, name)
+
+
+def fill_date(page: Page, question: str, day: date) -> None:
+    group = page.get_by_role("group", name=question)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def choose_person(select: Locator, name: str) -> None:
+    """Pick a person in a select whose options read 'Name, job title, agency'."""
+    value = select.locator("option", has_text=name).get_attribute("value")
+    assert value, f"{name} is not offered"
+    select.select_option(value)
+
+
+def success(page: Page, text: str) -> None:
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(text)
+
+
+def open_action(page: Page, link: str, name: str) -> None:
+    """From the escalation page, open one of the stage actions it offers."""
+    click_through(page, page.get_by_role("link", name=link, exact=True), link, name)
+
+
+def current_stage(page: Page) -> Locator:
+    return page.locator(".govuk-summary-list__row", has_text="Current stage")
+
+
+def record_discussion(page: Page, reference: str, who: str) -> None:
+    """From the escalation page: record today's phone discussion and come back to it."""
+    open_action(page, "Record a discussion", "record a discussion")
+    fill_date(page, "When did the discussion take place?", timezone.localdate())
+    page.get_by_label("Who took part?").fill(who)
+    page.get_by_label("Phone call").check()
+    page.get_by_label("What was said").fill("We went through the concern and each agency's view.")
+    page.get_by_label("Outcome").fill("Not resolved yet.")
+    click_through(
+        page,
+        page.get_by_role("button", name="Save the discussion"),
+        re.compile(reference),
+        "escalation page after the discussion",
+    )
+    success(page, "The discussion has been recorded.")
+
+
+def download(page: Page, link: str, reason: str, name: str) -> tuple[Download, bytes]:
+    """Follow a download link, give the audited reason, and return what arrived."""
+    click_through(page, page.get_by_role("link", name=link), re.compile("^Download"), name)
+    page.get_by_label("Why do you need this export?").fill(reason)
+    with page.expect_download() as arrived:
+        page.get_by_role("button", name="Download").click()
+    file = arrived.value
+    assert file.failure() is None, file.failure()
+    return file, Path(file.path()).read_bytes()
+
+
+def raise_answers(page: Page, *, agency: str, professional: str, child: str) -> None:
+    """The question pages after 'immediate danger' and before any start-stage page."""
+    page.get_by_label("Which agency do you disagree with?").select_option(label=agency)
+    continue_to(page, "Who do you disagree with?", "raise: professional")
+    page.get_by_label(professional).check()
+    continue_to(page, "Who is the disagreement about?", "raise: child or adult")
+    kind = page.get_by_label("A child", exact=True)
+    if not kind.is_checked():
+        kind.check()
+    page.get_by_label("Their full name").fill(child)
+    fill_date(page, "Date of birth", date(2017, 3, 27))
+    page.get_by_label("Case references").fill("LCS 000000 (fictitious)")
+    continue_to(page, "Does any of this apply?", "raise: plans and conferences")
+    continue_to(page, "What is the disagreement about?", "raise: categories")
+    page.locator("input[name=categories]").first.check()
+    continue_to(page, "What decision, action or inaction do you disagree with?", "raise: disputed")
+    page.get_by_label("What decision, action or inaction do you disagree with?").fill(
+        "The referral was closed with no action and no reason given."
+    )
+    continue_to(page, "What is the risk to the child or adult?", "raise: risk")
+    page.get_by_label("What is the risk to the child or adult?").fill(
+        "They arrive hungry most days and have missed eleven days this half term."
+    )
+    continue_to(page, "What outcome do you want?", "raise: outcome")
+    page.get_by_label("What outcome do you want?").fill("An early help assessment.")
+    continue_to(page, "What have you already tried?", "raise: already tried")
+    page.get_by_label("What have you already tried?").fill("A phone call on Monday.")
+
+
+def start_raising(page: Page, *, immediate_danger: bool) -> None:
+    go(page, "/", "home")
+    raise_button = page.get_by_role("button", name="Raise an escalation")
+    click_through(page, raise_button, "Raise an escalation", "raise: start")
+    click_through(
+        page,
+        page.get_by_role("button", name="Start now"),
+        "Is a child or adult in immediate danger?",
+        "raise: immediate danger",
+    )
+    page.get_by_label("Yes" if immediate_danger else "No", exact=True).check()
+
+
+def raise_it(page: Page, journey: Journey) -> str:
+    """On check-your-answers: raise, and return the reference from the confirmation page."""
+    click_through(
+        page,
+        page.get_by_role("button", name="Raise the escalation"),
+        "Escalation raised",
+        "raise: done",
+    )
+    reference = page.locator(".govuk-panel__body strong").inner_text()
+    assert REFERENCE.fullmatch(reference), reference
+    click_through(
+        page,
+        page.get_by_role("link", name=f"Go to escalation {reference}"),
+        re.compile(reference),
+        "escalation page",
+    )
+    return reference
+
+
+# --- The journeys ----------------------------------------------------------------------------
+
+
+def test_raise_then_discuss_rationale_escalate_resolve_and_export(
+    journey: Journey, demo: DemoDirectory
+) -> None:
+    load_demo_policies(demo.partnership)
+    amira = journey.page_for(demo.people["amira.khan"])
+
+    # Amira, a teacher, raises it against the social worker's decision: the normal route.
+    start_raising(amira, immediate_danger=False)
+    continue_to(amira, "Which agency do you disagree with?", "raise: agency")
+    raise_answers(
+        amira,
+        agency="Riverside Children's Social Care",
+        professional="Dan Evans, Social worker",
+        child="Sky Example",
+    )
+    continue_to(amira, "Check your answers before raising the escalation", "raise: check")
+    expect(amira.locator(".govuk-summary-list")).to_contain_text("Sky Example")
+    expect(amira.locator(".govuk-summary-list")).to_contain_text("27 March 2017")
+    save_screenshot(amira, journey.screenshot_name("raise-check-answers"))
+    reference = raise_it(amira, journey)
+    expect(current_stage(amira)).to_contain_text("Stage 1")
+
+    # Stage 1: she records her discussion with Dan, then asks him for his rationale in writing.
+    record_discussion(amira, reference, "Amira Khan and Dan Evans")
+    open_action(amira, "Ask for the rationale in writing", "request the rationale")
+    amira.get_by_label("What do you want explained?").fill("Why the referral was closed.")
+    click_through(
+        amira,
+        amira.get_by_role("button", name="Send the request"),
+        re.compile(reference),
+        "escalation page after the request",
+    )
+
+    # Dan, the respondent, finds it waiting for him and gives his rationale.
+    dan = journey.page_for(demo.people["dan.evans"])
+    waiting = dan.get_by_role("table", name=re.compile("Waiting for you"))
+    click_through(
+        dan,
+        waiting.get_by_role("link", name=reference),
+        re.compile(reference),
+        "escalation page (respondent)",
+    )
+    open_action(dan, "Give your rationale", "give the rationale")
+    dan.get_by_label("Your rationale").fill("The family declined early help; we had no grounds.")
+    click_through(
+        dan,
+        dan.get_by_role("button", name="Send your rationale"),
+        re.compile(reference),
+        "escalation page after the rationale",
+    )
+    success(dan, "Your rationale has been recorded.")
+
+    # Not resolved: Amira escalates it to the line managers, with a working-day deadline.
+    go(amira, f"/escalations/{reference}/", "escalation page (raiser, again)")
+    open_action(amira, "Escalate to the next stage", "escalate")
+    amira.get_by_label("Reason").fill("The rationale does not address the missed days.")
+    click_through(
+        amira,
+        amira.get_by_role("button", name="Escalate"),
+        re.compile(reference),
+        "escalation page at stage 2",
+    )
+    expect(current_stage(amira)).to_contain_text("Stage 2")
+    expect(amira.locator(".govuk-summary-list__row", has_text="Due")).to_contain_text(
+        re.compile(r"\d+ working days? left")
+    )
+    save_screenshot(amira, journey.screenshot_name("escalation"))
+
+    # Stage 2: Erin, Dan's team manager, resolves it with an agreed action.
+    erin = journey.page_for(demo.people["erin.fox"])
+    go(erin, f"/escalations/{reference}/", "escalation page (manager)")
+    record_discussion(erin, reference, "Erin Fox and Ben Carter")
+    open_action(erin, "Resolve the escalation", "resolve")
+    erin.get_by_label("What was decided?").fill("An early help assessment will start this week.")
+    erin.get_by_label("Who made the decision?").fill("Erin Fox and Ben Carter")
+    erin.get_by_label("Learning for the partnership").fill("Closing a referral needs a reason.")
+    erin.get_by_label("Learning themes").fill("thresholds, information sharing")
+    first = erin.get_by_role("group", name="Action 1")
+    first.get_by_label("Action").fill("Start the early help assessment")
+    choose_person(first.get_by_label("Owner"), "Dan Evans")
+    due = timezone.localdate() + timedelta(days=14)
+    first.get_by_label("Day").fill(str(due.day))
+    first.get_by_label("Month").fill(str(due.month))
+    first.get_by_label("Year").fill(str(due.year))
+    save_screenshot(erin, journey.screenshot_name("resolve"))
+    click_through(
+        erin,
+        erin.get_by_role("button", name="Resolve", exact=True),
+        re.compile(reference),
+        "escalation page, resolved",
+    )
+    success(erin, "The escalation has been resolved.")
+    expect(erin.get_by_role("heading", level=1)).to_contain_text("Resolved")
+    expect(erin.locator("main")).to_contain_text("Start the early help assessment")
+
+    # The record for the child's file: a PDF, its download audited with the reason.
+    pdf, content = download(
+        erin, "Record as PDF", "For the child's case file", "record download reason"
+    )
+    assert pdf.suggested_filename.endswith(".pdf"), pdf.suggested_filename
+    assert content.startswith(b"%PDF-"), content[:16]
+    go(erin, f"/escalations/{reference}/", "escalation page, resolved (again)")
+    word, content = download(
+        erin, "Record as Word document", "For the case file", "record download reason (docx)"
+    )
+    assert word.suggested_filename.endswith(".docx"), word.suggested_filename
+    assert content.startswith(b"PK"), "a .docx is a zip file"

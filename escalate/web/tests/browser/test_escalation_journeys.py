@@ -16,6 +16,10 @@ from django.utils import timezone
 from playwright.sync_api import Download, Locator, Page, expect
 
 from escalate.directory.demo import DemoDirectory
+from escalate.escalations import services
+from escalate.escalations.demo import create_demo_escalations
+from escalate.escalations.models import Escalation
+from escalate.escalations.services import RaiseDetails
 from escalate.policies.demo import load_demo_policies
 from escalate.web.tests.browser.conftest import Journey
 from escalate.web.tests.browser.support import assert_accessible, save_screenshot
@@ -115,7 +119,10 @@ def raise_answers(page: Page, *, agency: str, professional: str, child: str) -> 
     page.get_by_label("Case references").fill("LCS 000000 (fictitious)")
     continue_to(page, "Does any of this apply?", "raise: plans and conferences")
     continue_to(page, "What is the disagreement about?", "raise: categories")
-    page.locator("input[name=categories]").first.check()
+    categories = page.get_by_role("checkbox")  # it can be about more than one thing
+    categories.nth(0).check()
+    categories.nth(1).check()
+    expect(page.locator("input[name=categories]:checked")).to_have_count(2)
     continue_to(page, "What decision, action or inaction do you disagree with?", "raise: disputed")
     page.get_by_label("What decision, action or inaction do you disagree with?").fill(
         "The referral was closed with no action and no reason given."
@@ -272,3 +279,150 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     )
     assert word.suggested_filename.endswith(".docx"), word.suggested_filename
     assert content.startswith(b"PK"), "a .docx is a zip file"
+
+
+def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stage(
+    journey: Journey, demo_partnerships: tuple[DemoDirectory, DemoDirectory]
+) -> None:
+    # Eastmoor's (Scottish) policy lets an escalation about immediate harm start at Step 3.
+    _riverside, eastmoor = demo_partnerships
+    load_demo_policies(eastmoor.partnership)
+    holly = journey.page_for(eastmoor.people["holly.jack"])
+
+    start_raising(holly, immediate_danger=True)
+    continue_to(holly, "Act now to keep them safe", "raise: emergency guidance")
+    guidance = holly.locator("main")
+    expect(guidance).to_contain_text("call 999")
+    expect(guidance).to_contain_text("the Integrated Front Door on 0300 000 0000")
+    save_screenshot(holly, journey.screenshot_name("raise-emergency"))
+    click_through(
+        holly,
+        holly.get_by_role("button", name=re.compile("^I have done this")),
+        "Which agency do you disagree with?",
+        "raise: agency",
+    )
+    raise_answers(
+        holly,
+        agency="Eastmoor Children's Services",
+        professional="Gus Irwin, Social worker",
+        child="Alex Placeholder",
+    )
+    continue_to(holly, "Where should this escalation start?", "raise: start stage")
+    holly.get_by_label("Step 3: senior manager").check()
+    continue_to(holly, re.compile("^There is a problem|Where should"), "raise: no reason given")
+    expect(holly.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why the escalation needs to start at this stage"
+    )
+    holly.get_by_label("Why does it need to start at a later stage?").fill(
+        "The child is at risk tonight; the team manager is away all week."
+    )
+    continue_to(holly, "Check your answers before raising the escalation", "raise: check")
+    answers = holly.locator(".govuk-summary-list")
+    expect(answers).to_contain_text("Step 3: senior manager")
+    expect(answers).to_contain_text("the team manager is away all week")
+    raise_it(holly, journey)
+
+    expect(current_stage(holly)).to_contain_text("Step 3: senior manager")
+    expect(holly.get_by_role("heading", level=1)).to_contain_text("Open")
+    expect(holly.locator("main")).to_contain_text("Immediate harm")
+    expect(holly.locator("main")).to_contain_text("the team manager is away all week")
+
+
+def _at_stage_4(demo: DemoDirectory) -> Escalation:
+    """A Riverside escalation that has reached Stage 4 (the Board Chair), made through the
+    services as the demo data is: the journey starts where the browser work begins."""
+    load_demo_policies(demo.partnership)
+    people = demo.people
+    police = people["paul.reid"]
+    escalation = services.raise_escalation(
+        by=people["amira.khan"],
+        details=RaiseDetails(
+            respondent_agency=police.agency,  # type: ignore[arg-type]
+            respondent_person=police,
+            subject_name="Robin Specimen",
+            case_references="Fictitious",
+            categories=["need_for_action"],
+            disputed="No strategy discussion after a disclosure at school.",
+            risk="The child said an adult at home hurt them.",
+            outcome_wanted="A strategy discussion with police and social care.",
+            already_tried="Spoke to the officer.",
+        ),
+    )
+    for who in ("amira.khan", "ben.carter", "clare.dawson"):
+        escalation = Escalation.objects.get(pk=escalation.pk)
+        services.record_discussion(
+            escalation=escalation,
+            by=people[who],
+            expected_version=escalation.version,
+            held_on=timezone.localdate(),
+            with_whom="The other agency",
+            method="phone",
+            summary="We went through it.",
+            outcome="Not resolved.",
+        )
+        escalation = Escalation.objects.get(pk=escalation.pk)
+        services.escalate_to_next_stage(
+            escalation=escalation,
+            by=people[who],
+            expected_version=escalation.version,
+            reason="Not resolved at this stage.",
+        )
+    return Escalation.objects.get(pk=escalation.pk)
+
+
+def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
+    journey: Journey, demo: DemoDirectory
+) -> None:
+    reference = _at_stage_4(demo).reference
+    will = journey.page_for(demo.people["will.young"])  # the partnership chair
+    go(will, f"/escalations/{reference}/", "escalation page at stage 4")
+    expect(current_stage(will)).to_contain_text("Stage 4")
+
+    open_action(will, "Convene a Resolution Panel", "convene a panel")
+    expect(will.locator(".govuk-inset-text")).to_contain_text("at least 3 agencies")
+    for member in ("Clare Dawson", "Sam Taylor", "Omar Quinn"):
+        will.get_by_label(re.compile(f"^{member}")).check()
+    click_through(
+        will,
+        will.get_by_role("button", name="Convene the panel"),
+        re.compile(reference),
+        "escalation page, panel convened",
+    )
+    success(will, "The Resolution Panel has been convened.")
+
+    open_action(will, "Record the panel's decision", "panel decision")
+    will.get_by_label("The panel's decision").fill("Police and social care meet within 2 days.")
+    will.get_by_label("Learning for the partnership").fill("Disclosures need a strategy meeting.")
+    will.get_by_label("Learning themes").fill("strategy discussions")
+    first = will.get_by_role("group", name="Action 1")
+    first.get_by_label("Action").fill("Hold the strategy discussion")
+    choose_person(first.get_by_label("Owner"), "Rosa Singh")
+    due = timezone.localdate() + timedelta(days=7)
+    first.get_by_label("Day").fill(str(due.day))
+    first.get_by_label("Month").fill(str(due.month))
+    first.get_by_label("Year").fill(str(due.year))
+    save_screenshot(will, journey.screenshot_name("panel-decision"))
+    click_through(
+        will,
+        will.get_by_role("button", name="Save the decision"),
+        re.compile(reference),
+        "escalation page, panel decided",
+    )
+    success(will, "The panel's decision has been recorded.")
+    expect(will.get_by_role("heading", level=1)).to_contain_text("Resolved")
+    expect(will.locator("main")).to_contain_text("Hold the strategy discussion")
+
+
+def test_the_partnership_dashboard_and_a_figures_download(
+    journey: Journey, demo: DemoDirectory
+) -> None:
+    create_demo_escalations(demo)
+    vera = journey.page_for(demo.people["vera.walsh"])  # the partnership business manager
+    go(vera, "/reports/", "dashboard")
+    expect(vera.locator("#figure-total")).to_have_text(str(Escalation.objects.count()))
+    save_screenshot(vera, journey.screenshot_name("dashboard"))
+
+    csv, content = download(vera, "CSV", "For the board meeting", "figures download reason")
+    assert csv.suggested_filename.endswith(".csv"), csv.suggested_filename
+    text = content.decode("utf-8-sig")
+    assert f"Escalations raised,{Escalation.objects.count()}" in text, text[:300]

@@ -22,7 +22,12 @@ from escalate.escalations.models import Escalation
 from escalate.escalations.services import RaiseDetails
 from escalate.policies.demo import load_demo_policies
 from escalate.web.tests.browser.conftest import Journey
-from escalate.web.tests.browser.support import assert_accessible, save_screenshot
+from escalate.web.tests.browser.support import (
+    assert_accessible,
+    assert_focus_visible,
+    press_tab_until,
+    save_screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -426,3 +431,125 @@ def test_the_partnership_dashboard_and_a_figures_download(
     assert csv.suggested_filename.endswith(".csv"), csv.suggested_filename
     text = content.decode("utf-8-sig")
     assert f"Escalations raised,{Escalation.objects.count()}" in text, text[:300]
+
+
+# --- The raise journey with the keyboard alone ------------------------------------------------
+
+
+def key_continue(page: Page, button: str, heading: str | re.Pattern[str], name: str) -> None:
+    """Tab to the button, see that it shows the focus, press Enter, check the next page."""
+    press_tab_until(page, page.get_by_role("button", name=button))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert_accessible(page, name)
+
+
+def key_type(page: Page, field: Locator, text: str) -> None:
+    press_tab_until(page, field)
+    assert_focus_visible(page)
+    page.keyboard.type(text)
+
+
+def test_raise_with_the_keyboard_alone(journey: Journey, demo: DemoDirectory) -> None:
+    load_demo_policies(demo.partnership)
+    page = journey.page_for(demo.people["amira.khan"])  # home, signed in
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+
+    start = page.get_by_role("button", name="Raise an escalation")
+    press_tab_until(page, start)
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Raise an escalation")
+    assert_accessible(page, "raise: start")
+    # A link styled as a button: GOV.UK's script lets Space press it too.
+    press_tab_until(page, page.get_by_role("button", name="Start now"))
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Is a child or adult in immediate danger?"
+    )
+    assert_accessible(page, "raise: immediate danger")
+
+    # The skip link, then Continue with nothing chosen: the error summary takes the focus, so
+    # it is read out first (the skip link's #main-content must not pull the focus away).
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    key_continue(
+        page, "Continue", "Is a child or adult in immediate danger?", "raise: nothing chosen"
+    )
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select yes if a child or adult is in immediate danger")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link")).to_be_focused()
+    page.keyboard.press("Enter")  # the summary's link goes to the question
+    expect(page.get_by_label("Yes", exact=True)).to_be_focused()
+
+    # Radios: the arrow keys choose within the group.
+    assert_focus_visible(page)
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("No", exact=True)).to_be_checked()
+    key_continue(page, "Continue", "Which agency do you disagree with?", "raise: agency")
+
+    # A select: typing the start of an option's name chooses it.
+    agency = page.get_by_label("Which agency do you disagree with?")
+    key_type(page, agency, "Riverside Ch")
+    expect(agency.locator("option:checked")).to_have_text("Riverside Children's Social Care")
+    key_continue(page, "Continue", "Who do you disagree with?", "raise: professional")
+
+    dan = page.get_by_label("Dan Evans, Social worker")
+    press_tab_until(page, dan)  # the first of the list: focused, not yet chosen
+    page.keyboard.press("Space")
+    expect(dan).to_be_checked()
+    key_continue(page, "Continue", "Who is the disagreement about?", "raise: child or adult")
+
+    child = page.get_by_label("A child", exact=True)
+    press_tab_until(page, child)
+    page.keyboard.press("Space")
+    expect(child).to_be_checked()
+    key_type(page, page.get_by_label("Their full name"), "Kit Example")
+    born = page.get_by_role("group", name="Date of birth")
+    key_type(page, born.get_by_label("Day"), "5")
+    key_type(page, born.get_by_label("Month"), "11")
+    key_type(page, born.get_by_label("Year"), "2016")
+    key_continue(page, "Continue", "Does any of this apply?", "raise: plans and conferences")
+
+    plan = page.get_by_label("They are subject to a Child Protection Plan")
+    press_tab_until(page, plan)
+    page.keyboard.press("Space")
+    expect(plan).to_be_checked()
+    key_continue(page, "Continue", "What is the disagreement about?", "raise: categories")
+
+    first, second = page.get_by_role("checkbox").nth(0), page.get_by_role("checkbox").nth(1)
+    press_tab_until(page, first)
+    page.keyboard.press("Space")
+    press_tab_until(page, second)
+    page.keyboard.press("Space")
+    expect(page.locator("input[name=categories]:checked")).to_have_count(2)
+
+    answers = [
+        ("What decision, action or inaction do you disagree with?", "The referral was closed."),
+        ("What is the risk to the child or adult?", "Kit is often hungry at school."),
+        ("What outcome do you want?", "An early help assessment."),
+        ("What have you already tried?", "A phone call with the social worker."),
+    ]
+    for question, answer in answers:
+        key_continue(page, "Continue", question, f"raise: {question}")
+        key_type(page, page.get_by_label(question), answer)
+    key_continue(
+        page, "Continue", "Check your answers before raising the escalation", "raise: check"
+    )
+    summary = page.locator(".govuk-summary-list")
+    expect(summary).to_contain_text("5 November 2016")
+    expect(summary).to_contain_text("They are subject to a Child Protection Plan")
+
+    key_continue(page, "Raise the escalation", "Escalation raised", "raise: done")
+    link = page.get_by_role("link", name=re.compile("^Go to escalation"))
+    press_tab_until(page, link)
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Open")
+    assert_accessible(page, "escalation page")
+    expect(page.locator("main")).to_contain_text("Kit Example")

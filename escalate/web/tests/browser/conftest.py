@@ -20,6 +20,7 @@ from escalate.web.tests.browser.support import (
     DOCUMENT_ID_SCRIPT,
     PageLedger,
     assert_accessible,
+    save_screenshot,
     sign_in,
 )
 
@@ -212,8 +213,12 @@ class Journey:
     def phone(self) -> bool:
         return self.size == "phone"
 
-    def screenshot_name(self, name: str) -> str:
-        return name if self.size == "desktop" else f"{name}-{self.size}"
+    def screenshot(self, page: Page, name: str, *, phone_too: bool = False) -> None:
+        """docs/screenshots/<name>.png at desktop size (and <name>-phone.png if `phone_too`)."""
+        if self.size == "desktop":
+            save_screenshot(page, name)
+        elif phone_too:
+            save_screenshot(page, f"{name}-{self.size}")
 
     def page_for(self, person: Person) -> Page:
         """A page signed in as `person` (signed in the first time it is asked for)."""

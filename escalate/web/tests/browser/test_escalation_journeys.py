@@ -26,7 +26,6 @@ from escalate.web.tests.browser.support import (
     assert_accessible,
     assert_focus_visible,
     press_tab_until,
-    save_screenshot,
 )
 
 pytestmark = pytest.mark.browser
@@ -143,7 +142,8 @@ def raise_answers(page: Page, *, agency: str, professional: str, child: str) -> 
 
 
 def start_raising(page: Page, *, immediate_danger: bool) -> None:
-    go(page, "/", "home")
+    """From the home page (where signing in lands): the start page, then the first question."""
+    expect(page).to_have_url(re.compile(r"/$"))
     raise_button = page.get_by_role("button", name="Raise an escalation")
     click_through(page, raise_button, "Raise an escalation", "raise: start")
     click_through(
@@ -155,7 +155,7 @@ def start_raising(page: Page, *, immediate_danger: bool) -> None:
     page.get_by_label("Yes" if immediate_danger else "No", exact=True).check()
 
 
-def raise_it(page: Page, journey: Journey) -> str:
+def raise_it(page: Page) -> str:
     """On check-your-answers: raise, and return the reference from the confirmation page."""
     click_through(
         page,
@@ -195,8 +195,8 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     continue_to(amira, "Check your answers before raising the escalation", "raise: check")
     expect(amira.locator(".govuk-summary-list")).to_contain_text("Sky Example")
     expect(amira.locator(".govuk-summary-list")).to_contain_text("27 March 2017")
-    save_screenshot(amira, journey.screenshot_name("raise-check-answers"))
-    reference = raise_it(amira, journey)
+    journey.screenshot(amira, "raise-check-answers")
+    reference = raise_it(amira)
     expect(current_stage(amira)).to_contain_text("Stage 1")
 
     # Stage 1: she records her discussion with Dan, then asks him for his rationale in writing.
@@ -243,7 +243,7 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     expect(amira.locator(".govuk-summary-list__row", has_text="Due")).to_contain_text(
         re.compile(r"\d+ working days? left")
     )
-    save_screenshot(amira, journey.screenshot_name("escalation"))
+    journey.screenshot(amira, "escalation", phone_too=True)
 
     # Stage 2: Erin, Dan's team manager, resolves it with an agreed action.
     erin = journey.page_for(demo.people["erin.fox"])
@@ -261,7 +261,7 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     first.get_by_label("Day").fill(str(due.day))
     first.get_by_label("Month").fill(str(due.month))
     first.get_by_label("Year").fill(str(due.year))
-    save_screenshot(erin, journey.screenshot_name("resolve"))
+    journey.screenshot(erin, "resolve")
     click_through(
         erin,
         erin.get_by_role("button", name="Resolve", exact=True),
@@ -299,7 +299,7 @@ def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stag
     guidance = holly.locator("main")
     expect(guidance).to_contain_text("call 999")
     expect(guidance).to_contain_text("the Integrated Front Door on 0300 000 0000")
-    save_screenshot(holly, journey.screenshot_name("raise-emergency"))
+    journey.screenshot(holly, "raise-emergency", phone_too=True)
     click_through(
         holly,
         holly.get_by_role("button", name=re.compile("^I have done this")),
@@ -325,7 +325,7 @@ def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stag
     answers = holly.locator(".govuk-summary-list")
     expect(answers).to_contain_text("Step 3: senior manager")
     expect(answers).to_contain_text("the team manager is away all week")
-    raise_it(holly, journey)
+    raise_it(holly)
 
     expect(current_stage(holly)).to_contain_text("Step 3: senior manager")
     expect(holly.get_by_role("heading", level=1)).to_contain_text("Open")
@@ -406,7 +406,7 @@ def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
     first.get_by_label("Day").fill(str(due.day))
     first.get_by_label("Month").fill(str(due.month))
     first.get_by_label("Year").fill(str(due.year))
-    save_screenshot(will, journey.screenshot_name("panel-decision"))
+    journey.screenshot(will, "panel-decision")
     click_through(
         will,
         will.get_by_role("button", name="Save the decision"),
@@ -425,7 +425,7 @@ def test_the_partnership_dashboard_and_a_figures_download(
     vera = journey.page_for(demo.people["vera.walsh"])  # the partnership business manager
     go(vera, "/reports/", "dashboard")
     expect(vera.locator("#figure-total")).to_have_text(str(Escalation.objects.count()))
-    save_screenshot(vera, journey.screenshot_name("dashboard"))
+    journey.screenshot(vera, "dashboard")
 
     csv, content = download(vera, "CSV", "For the board meeting", "figures download reason")
     assert csv.suggested_filename.endswith(".csv"), csv.suggested_filename

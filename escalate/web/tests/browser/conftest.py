@@ -240,10 +240,12 @@ class Journey:
         return page
 
     def close(self) -> None:
+        reports = self.request.node.stash.get(_report_key, {})
+        finished = "call" in reports and reports["call"].passed  # not stopped half-way
         failures = []
         for key, page in self.pages.items():
             _keep_screenshot_if_failed(self.request, page, f"-{key}")
-            unchecked = self.ledgers[key].unchecked()
+            unchecked = self.ledgers[key].unchecked() if finished else []
             self.ledgers[key].forget(page)
             page.context.close()
             failures += [f"{key}: {problem}" for problem in self.problems[key]]

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -43,6 +45,23 @@ TIMEOUT_MS = 5_000
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 
 _report_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+class OneRequestAtATimeServer(WSGIServer):
+    """The live server without a thread per request, for an in-memory SQLite test database.
+
+    There every request shares the test's one SQLite connection, and requests at the same time
+    (the dashboard's charts load together) deadlock inside it: Django's own user-defined SQL
+    functions need the GIL while SQLite's connection lock is held. A file or PostgreSQL database
+    gives each thread its own connection, so the threaded server stays for those.
+    """
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 def _chromium_path() -> str:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "escalate.audit",
     "escalate.reports",
     "escalate.api",
+    "escalate.scale",
 ]
 
 MIDDLEWARE = [

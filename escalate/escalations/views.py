@@ -34,8 +34,13 @@ from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
 
 LIST_LIMIT = 50
-# What the list rows show; added here so a list never costs a query per row.
+# What the list rows show; added here so a list never costs a query per row. Only these are
+# joined: every extra join costs PostgreSQL planning time on each list (docs/performance.md).
 LIST_RELATED = ("policy_version", "raiser_agency", "respondent_agency")
+
+
+def _list_rows(rows: QuerySet[Escalation], limit: int) -> list[Escalation]:
+    return list(rows.select_related(None).select_related(*LIST_RELATED)[:limit])
 
 
 def _person(request: HttpRequest) -> Person:
@@ -64,7 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "lists": [
                 {
                     "title": title,
-                    "rows": list(rows.select_related(*LIST_RELATED)[:LIST_LIMIT]),
+                    "rows": _list_rows(rows, LIST_LIMIT),
                     "key": key,
                 }
                 for title, rows, key in lists
@@ -80,11 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/queue.html",
-        {
-            "rows": list(
-                selectors.manager_queue(person).select_related(*LIST_RELATED)[: LIST_LIMIT * 4]
-            )
-        },
+        {"rows": _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)},
     )
 
 

@@ -23,7 +23,7 @@ register = template.Library()
 def component_for(widget: forms.Widget) -> str:
     if isinstance(widget, DateInput):
         return "date"
-    # Before RadioSelect: Django's CheckboxSelectMultiple is a subclass of it.
+    # CheckboxSelectMultiple is a subclass of RadioSelect, so it must be asked about first.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
     if isinstance(widget, forms.RadioSelect):

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -174,3 +176,24 @@ def build_access_world() -> AccessWorld:
     for person in Person.objects.all():
         TOTPDevice.objects.get_or_create(user=person, name="Test app", confirmed=True)
     return AccessWorld(a=a, b=b, superuser=superuser, people=people)
+
+
+# Tables a refused request may write: the audit trail records refused accesses, sessions and
+# the sign-in throttle keep their own books.
+NOT_COMPARED = {"audit", "sessions", "axes", "admin", "contenttypes", "auth"}
+# Reference data no page writes (the working-day calendar has a row per day for decades).
+NOT_COMPARED_MODELS = {"reports.WorkingDay"}
+
+
+def snapshot() -> dict[str, list[Any]]:
+    """Every row of every table a refused request must not touch."""
+    state: dict[str, list[Any]] = {}
+    for model in apps.get_models():
+        if model._meta.app_label in NOT_COMPARED or model._meta.label in NOT_COMPARED_MODELS:
+            continue
+        state[model._meta.label] = list(model._default_manager.order_by("pk").values_list())
+    return state
+
+
+def changed_tables(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> list[str]:
+    return [label for label in before if before[label] != after[label]]

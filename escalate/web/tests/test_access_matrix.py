@@ -9,10 +9,8 @@ is a refusal (sign in, 401, 403, 404, 405) nothing in the database may have chan
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
@@ -32,16 +30,11 @@ from escalate.web.tests.access_matrix import (
     Redirect,
     Row,
 )
-from escalate.web.tests.access_world import ROLES, AccessWorld
+from escalate.web.tests.access_world import ROLES, AccessWorld, changed_tables, snapshot
 
 pytestmark = pytest.mark.django_db
 
 REFUSALS = (SIGN_IN, ADMIN_SIGN_IN, API_UNAUTHORISED, 403, 404, 405)
-# Tables a refused request may write: the audit trail records refused accesses, sessions and
-# the sign-in throttle keep their own books.
-NOT_COMPARED = {"audit", "sessions", "axes", "admin", "contenttypes", "auth"}
-# Reference data no page writes (the working-day calendar has a row per day for decades).
-NOT_COMPARED_MODELS = {"reports.WorkingDay"}
 
 
 def project_patterns(
@@ -108,20 +101,6 @@ def _sign_in_controls_on(settings: Settings) -> None:
     settings.AXES_ENABLED = True
 
 
-def snapshot() -> dict[str, list[Any]]:
-    """Every row of every table a refused request must not touch."""
-    state: dict[str, list[Any]] = {}
-    for model in apps.get_models():
-        if model._meta.app_label in NOT_COMPARED or model._meta.label in NOT_COMPARED_MODELS:
-            continue
-        state[model._meta.label] = list(model._default_manager.order_by("pk").values_list())
-    return state
-
-
-def _changed(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> list[str]:
-    return [label for label in before if before[label] != after[label]]
-
-
 def matches(response: HttpResponse, expected: Outcome) -> bool:
     if isinstance(expected, Redirect):
         return response.status_code == 302 and response["Location"].startswith(expected.to)
@@ -153,7 +132,7 @@ def ask(
     with transaction.atomic():
         before = snapshot() if refused else {}
         response = client.get(path) if method == "GET" else client.post(path, row.body(world))
-        changed = _changed(before, snapshot()) if refused else []
+        changed = changed_tables(before, snapshot()) if refused else []
         transaction.set_rollback(True)
     where = f"{method} {path} as {role}"
     if not matches(response, expected):

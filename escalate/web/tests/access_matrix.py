@@ -3,8 +3,9 @@
 One row per URL name. A row says, for each method, the outcome for every role (ROLES in
 access_world.py): a status code, or `Redirect(path)` (a 302 whose Location starts with path).
 `everyone(x)` is the same outcome for every signed-in role; `.but(roles, y)` lists exceptions.
-Anonymous visitors are sent to sign in (or, under /api/, answered 401) unless a row says
-otherwise with `.but(["anonymous"], ...)`.
+Anonymous visitors are sent to sign in (or, under /api/v1/, answered 401 JSON) unless a row
+says otherwise with `.but(["anonymous"], ...)`. An API row says `auth="bearer"`: each role then
+sends a bearer token of its own (access_world.api_bearer_token) instead of a session cookie.
 
 The URL arguments come from partnership A of the access world; `other_partnership` is a person
 of partnership B, so for A's objects they must get exactly what a stranger gets.
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -42,7 +43,9 @@ Outcome = int | Redirect
 
 SIGN_IN = Redirect("/sign-in/?next=")
 ADMIN_SIGN_IN = Redirect("/admin/login/?next=")
-API_PREFIX = "/api/"
+# The JSON API (token only): anonymous requests are answered 401 with a JSON body. Its pages
+# for managing tokens and its documentation are ordinary pages (sign in first).
+API_PREFIX = "/api/v1/"
 ADMIN_PREFIX = "admin/"
 API_UNAUTHORISED = 401
 
@@ -170,7 +173,10 @@ class Row:
     post: Expect
     kwargs: Kwargs = no_kwargs
     body: Body = form_body
-    label: str = ""  # tells apart two rows for one URL name (different arguments)
+    label: str = ""
+    auth: Literal["session", "bearer"] = (
+        "session"  # tells apart two rows for one URL name (different arguments)
+    )
 
     @property
     def key(self) -> str:

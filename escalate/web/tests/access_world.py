@@ -11,6 +11,7 @@ make runs in a savepoint that is rolled back, so the world is the same for every
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -163,6 +164,18 @@ def _side() -> Side:
         calendar_token=create_calendar_token(person=world.teacher),
         draft=draft,
     )
+
+
+def api_bearer_token(person: Person) -> str:
+    """A token with every scope for `person`, for the matrix's API rows (auth="bearer").
+
+    The API (escalate.api tokens) is built on its own branch; imported here only when a row
+    asks for it, so the matrix runs without it.
+    """
+    models = importlib.import_module("escalate.api.models")
+    services = importlib.import_module("escalate.api.services")
+    scopes = list(models.Scope.values)
+    return str(services.create_token(by=person, name="Access matrix", scopes=scopes).secret)
 
 
 def build_access_world() -> AccessWorld:

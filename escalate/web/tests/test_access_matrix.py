@@ -23,6 +23,7 @@ from escalate.web.testing import sign_in
 from escalate.web.tests.access_matrix import (
     ADMIN_PREFIX,
     ADMIN_SIGN_IN,
+    API_PREFIX,
     API_UNAUTHORISED,
     MATRIX,
     SIGN_IN,
@@ -30,7 +31,13 @@ from escalate.web.tests.access_matrix import (
     Redirect,
     Row,
 )
-from escalate.web.tests.access_world import ROLES, AccessWorld, changed_tables, snapshot
+from escalate.web.tests.access_world import (
+    ROLES,
+    AccessWorld,
+    api_bearer_token,
+    changed_tables,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +65,27 @@ def project_patterns(
     return found
 
 
-def test_every_url_pattern_has_a_row() -> None:
-    named = {row.name for row in MATRIX}
-    missing = [
+def patterns_without_a_row(patterns: list[tuple[str, str]], rows: list[Row]) -> list[str]:
+    """Each pattern no row covers, named with its route (admin: covered by the admin rule)."""
+    named = {row.name for row in rows}
+    return [
         f"{name or '(no name)'} at /{route}"
-        for name, route in project_patterns()
+        for name, route in patterns
         if not route.startswith(ADMIN_PREFIX) and name not in named
     ]
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    missing = patterns_without_a_row(project_patterns(), MATRIX)
     assert not missing, "URL patterns with no row in access_matrix.MATRIX: " + "; ".join(missing)
+
+
+def test_a_new_pattern_without_a_row_is_named() -> None:
+    patterns = [*project_patterns(), ("escalations:new_page", "escalations/<str:reference>/new/")]
+    assert patterns_without_a_row(patterns, MATRIX) == [
+        "escalations:new_page at /escalations/<str:reference>/new/"
+    ]
+    assert patterns_without_a_row([("", "unnamed/")], MATRIX) == ["(no name) at /unnamed/"]
 
 
 def test_every_row_names_a_url_pattern() -> None:
@@ -95,15 +115,33 @@ def session_keys(access_world: AccessWorld, django_db_blocker: DjangoDbBlocker) 
     return keys
 
 
+@pytest.fixture(scope="module")
+def bearer_tokens(access_world: AccessWorld, django_db_blocker: DjangoDbBlocker) -> dict[str, str]:
+    """An API token per role, made only if a row of the matrix is an API row."""
+    if not any(row.auth == "bearer" for row in MATRIX):
+        return {}
+    with django_db_blocker.unblock():
+        return {
+            role: api_bearer_token(access_world.person(role))
+            for role in ROLES
+            if role != "anonymous"
+        }
+
+
 @pytest.fixture(autouse=True)
 def _sign_in_controls_on(settings: Settings) -> None:
     settings.ESCALATE_REQUIRE_MFA = True
     settings.AXES_ENABLED = True
 
 
-def matches(response: HttpResponse, expected: Outcome) -> bool:
+def matches(response: HttpResponse, expected: Outcome, path: str) -> bool:
     if isinstance(expected, Redirect):
         return response.status_code == 302 and response["Location"].startswith(expected.to)
+    if path.startswith(API_PREFIX) and response.status_code >= 400:
+        # The API answers its refusals in JSON, never with an HTML page.
+        return response.status_code == expected and response["Content-Type"].startswith(
+            "application/json"
+        )
     return response.status_code == expected
 
 
@@ -119,23 +157,38 @@ CLIENT = Client()
 
 
 def ask(
-    world: AccessWorld, keys: dict[str, str], row: Row, role: str, method: str
+    world: AccessWorld,
+    keys: dict[str, str],
+    row: Row,
+    role: str,
+    method: str,
+    tokens: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Make one request; yield (what happened, what should have) when it is not as expected."""
     path = reverse(row.name, kwargs=row.kwargs(world))
     expected = (row.get if method == "GET" else row.post).for_role(role, path)
     client = CLIENT
     client.cookies.clear()
-    if role != "anonymous":
+    headers: dict[str, str] = {}
+    if role != "anonymous" and row.auth == "bearer":
+        headers["Authorization"] = f"Bearer {(tokens or {})[role]}"
+    elif role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = keys[role]
     refused = expected in REFUSALS
     with transaction.atomic():
         before = snapshot() if refused else {}
-        response = client.get(path) if method == "GET" else client.post(path, row.body(world))
+        if method == "GET":
+            response = client.get(path, headers=headers)
+        elif row.auth == "bearer":
+            response = client.post(
+                path, row.body(world), content_type="application/json", headers=headers
+            )
+        else:
+            response = client.post(path, row.body(world), headers=headers)
         changed = changed_tables(before, snapshot()) if refused else []
         transaction.set_rollback(True)
     where = f"{method} {path} as {role}"
-    if not matches(response, expected):
+    if not matches(response, expected, path):
         yield where, f"got {describe(response)}, expected {expected}"
     if changed:
         yield where, f"refused but changed {', '.join(changed)}"
@@ -143,12 +196,15 @@ def ask(
 
 @pytest.mark.parametrize("row", MATRIX, ids=[row.key for row in MATRIX])
 def test_each_role_gets_what_the_matrix_says(
-    row: Row, access_world: AccessWorld, session_keys: dict[str, str]
+    row: Row,
+    access_world: AccessWorld,
+    session_keys: dict[str, str],
+    bearer_tokens: dict[str, str],
 ) -> None:
     problems = [
         f"{where}: {problem}"
         for role in ROLES
         for method in ("GET", "POST")
-        for where, problem in ask(access_world, session_keys, row, role, method)
+        for where, problem in ask(access_world, session_keys, row, role, method, bearer_tokens)
     ]
     assert not problems, "\n".join(problems)

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from escalate.directory.models import Person
-from escalate.escalations.models import Action, Escalation, Status
+from escalate.escalations.models import Escalation, Status
 from escalate.escalations.tests.factories import ActionFactory, EscalationFactory
 from escalate.escalations.views import STAGE_ACTIONS
 from escalate.notifications.models import Channel, Notification
@@ -212,6 +212,13 @@ def test_lists_of_a_never_show_bs_escalation(access_world: AccessWorld) -> None:
             assert response.status_code == 200, (role, name)
             page = _page(response)
             assert b_reference not in page, (role, name)
+    # Searching the audit trail for B's reference finds nothing.
+    auditor = _client(world.person("auditor"))
+    found = auditor.get(reverse("audit:events"), {"reference": world.b.escalation.reference})
+    assert found.status_code == 200
+    assert list(found.context["page"].object_list) == []
+    own = auditor.get(reverse("audit:events"), {"reference": world.a.escalation.reference})
+    assert list(own.context["page"].object_list) != []
     # The lists are not empty: A's escalation is there, so the check above can fail.
     raiser_home = _page(_client(world.person("raiser")).get(reverse("home")))
     assert world.a.escalation.reference.encode() in raiser_home
@@ -333,22 +340,39 @@ def test_a_draft_holding_bs_ids_shows_no_b_names_and_raises_nothing(
     assert Escalation.objects.count() == count
 
 
-def test_bs_people_cannot_be_given_actions_on_as_escalation(access_world: AccessWorld) -> None:
+@pytest.mark.parametrize(
+    ("slug", "field", "pick", "message"),
+    [
+        ("add-action", "owner", "person", "Choose an owner from this partnership"),
+        ("resolve", "action-0-owner", "person", "Choose an owner from this partnership"),
+        ("panel-decision", "action-0-owner", "person", "Choose an owner from this partnership"),
+        ("convene-panel", "members", "person", "Select members from the list"),
+        ("representation", "agency", "agency", "Select an agency from the list"),
+    ],
+)
+def test_bs_people_and_agencies_are_refused_in_stage_forms(
+    access_world: AccessWorld, slug: str, field: str, pick: str, message: str
+) -> None:
     world = access_world
-    client = _client(world.person("raiser"))
-    body = {**form_body(world), "owner": world.b.world.teacher.pk}
-    count = Action.objects.count()
+    client = _client(world.person("raiser_manager"))
+    theirs = world.b.world.teacher.pk if pick == "person" else world.b.agency.pk
+    body = {
+        **form_body(world),
+        "action-0-description": "Call the family.",
+        "action-0-due_on_day": form_body(world)["due_on_day"],
+        "action-0-due_on_month": form_body(world)["due_on_month"],
+        "action-0-due_on_year": form_body(world)["due_on_year"],
+        "action_rows": 1,
+        field: theirs,
+    }
+    before = snapshot()
     page = _error_page(
         client.post(
-            reverse(
-                "escalations:stage_action",
-                args=[world.a.escalation.reference, "add-action"],
-            ),
-            body,
+            reverse("escalations:stage_action", args=[world.a.escalation.reference, slug]), body
         )
     )
-    assert "Choose an owner from this partnership" in page
-    assert Action.objects.count() == count
+    assert message in page
+    assert changed_tables(before, snapshot()) == []
 
 
 def test_the_dashboard_refuses_bs_agency_as_a_filter(access_world: AccessWorld) -> None:

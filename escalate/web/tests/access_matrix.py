@@ -366,6 +366,46 @@ MATRIX: list[Row] = [
         post=only(STAFF, 200, others=ADMIN_SIGN_IN),
         body=lambda w: {},
     ),
+    *[
+        Row(
+            f"admin:{model}_changelist",
+            get=only(STAFF, 200, others=ADMIN_SIGN_IN),
+            post=only(STAFF, 200, others=ADMIN_SIGN_IN),
+            body=lambda w: {},
+        )
+        for model in (
+            "directory_partnership",
+            "directory_agency",
+            "policies_policyversion",
+            "notifications_notification",
+        )
+    ],
+    # Platform tables: superusers only (a partnership administrator has no permission).
+    *[
+        Row(
+            f"admin:{model}_changelist",
+            get=only(["superuser"], 200, others=ADMIN_SIGN_IN).but(["administrator"], 403),
+            post=only(["superuser"], 200, others=ADMIN_SIGN_IN).but(["administrator"], 403),
+            body=lambda w: {},
+        )
+        for model in (
+            "auth_group",
+            "otp_totp_totpdevice",
+            "axes_accessattempt",
+            "django_tasks_database_dbtaskresult",
+        )
+    ],
+    Row(
+        "admin:notifications_notification_change",
+        label="another partnership",
+        kwargs=lambda w: {"object_id": w.b.notification.pk},
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["administrator"], Redirect("/admin/")),
+        # Every field is read-only: saving changes nothing and goes back to the list.
+        post=only(
+            ["superuser"], Redirect("/admin/notifications/notification/"), others=ADMIN_SIGN_IN
+        ).but(["administrator"], Redirect("/admin/")),
+        body=lambda w: {},
+    ),
     Row(
         "admin:directory_person_change",
         label="own partnership",

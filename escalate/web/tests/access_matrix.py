@@ -173,10 +173,8 @@ class Row:
     post: Expect
     kwargs: Kwargs = no_kwargs
     body: Body = form_body
-    label: str = ""
-    auth: Literal["session", "bearer"] = (
-        "session"  # tells apart two rows for one URL name (different arguments)
-    )
+    label: str = ""  # tells apart two rows for one URL name (different arguments)
+    auth: Literal["session", "bearer"] = "session"  # "bearer": the API's token, no session
 
     @property
     def key(self) -> str:

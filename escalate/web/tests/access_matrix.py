@@ -17,6 +17,7 @@ rule (ADMIN_PREFIX) and checked on the sample rows at the end.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -86,13 +87,18 @@ def only(roles: Iterable[str], outcome: Outcome, *, others: Outcome) -> Expect:
 
 # Participants of A's escalation (at stage 2: both sides' line managers) and the role the
 # policy grants (access_roles: business_manager).
-PARTICIPANTS = ("raiser", "respondent", "raiser_manager", "respondent_manager")
-SEES_ESCALATION = (*PARTICIPANTS, "business_manager")
+PARTICIPANTS: tuple[str, ...] = ("raiser", "respondent", "raiser_manager", "respondent_manager")
+SEES_ESCALATION: tuple[str, ...] = (*PARTICIPANTS, "business_manager")
 # reports.selectors.REPORT_ROLES plus the policy's access_roles; other_partnership is B's
 # business manager, who sees B's figures (test_isolation.py checks they are only B's).
-REPORTERS = ("business_manager", "partnership_chair", "auditor", "other_partnership")
-STAFF = ("administrator", "superuser")
-NO_PARTNERSHIP = ("superuser",)
+REPORTERS: tuple[str, ...] = (
+    "business_manager",
+    "partnership_chair",
+    "auditor",
+    "other_partnership",
+)
+STAFF: tuple[str, ...] = ("administrator", "superuser")
+NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
 
 
 # --- URL arguments and bodies --------------------------------------------------------------
@@ -422,3 +428,10 @@ MATRIX: list[Row] = [
         body=lambda w: {},
     ),
 ]
+
+
+# The JSON API's rows live in access_matrix_api.py and join the table once the API is installed.
+if importlib.util.find_spec("escalate.api.urls") is not None:
+    from escalate.web.tests.access_matrix_api import API_ROWS
+
+    MATRIX += API_ROWS

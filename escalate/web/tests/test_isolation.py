@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 from typing import Any
@@ -20,14 +21,19 @@ from django.test import Client
 from django.urls import reverse
 
 from escalate.directory.models import Person
-from escalate.escalations.models import Escalation, Status
+from escalate.escalations.models import Action, Escalation, Status
 from escalate.escalations.tests.factories import ActionFactory, EscalationFactory
 from escalate.escalations.views import STAGE_ACTIONS
 from escalate.notifications.models import Channel, Notification
 from escalate.notifications.selectors import unread_count
 from escalate.web.testing import sign_in
 from escalate.web.tests.access_matrix import form_body
-from escalate.web.tests.access_world import AccessWorld, changed_tables, snapshot
+from escalate.web.tests.access_world import (
+    AccessWorld,
+    api_bearer_token,
+    changed_tables,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -381,3 +387,86 @@ def test_the_dashboard_refuses_bs_agency_as_a_filter(access_world: AccessWorld) 
     response = client.get(reverse("reports:dashboard"), {"agency": world.b.agency.pk})
     assert response.status_code == 400
     assert "Select an agency from the list" in response.content.decode()
+
+
+# --- the JSON API (when installed) -----------------------------------------------------------
+
+needs_api = pytest.mark.skipif(
+    importlib.util.find_spec("escalate.api.urls") is None, reason="the JSON API is not installed"
+)
+
+
+def _api_client(person: Person) -> tuple[Client, dict[str, str]]:
+    return Client(), {"Authorization": f"Bearer {api_bearer_token(person)}"}
+
+
+@needs_api
+def test_the_api_answers_bs_records_exactly_as_ids_that_do_not_exist(
+    access_world: AccessWorld,
+) -> None:
+    world = access_world
+    client, headers = _api_client(world.person("business_manager"))
+    b = world.b
+    missing = b.escalation.reference[:-4] + "9999"
+    pairs = [
+        (f"escalations/{b.escalation.reference}", f"escalations/{missing}"),
+        (f"escalations/{b.escalation.reference}/actions", f"escalations/{missing}/actions"),
+        (f"agencies/{b.agency.pk}/contacts", f"agencies/{MISSING_ID}/contacts"),
+        (f"agencies/{b.agency.pk}/people", f"agencies/{MISSING_ID}/people"),
+    ]
+    posts = [
+        (f"actions/{b.action.pk}/done", f"actions/{MISSING_ID}/done"),
+        (f"escalations/{b.escalation.reference}/withdraw", f"escalations/{missing}/withdraw"),
+        (f"escalations/{b.escalation.reference}/actions", f"escalations/{missing}/actions"),
+    ]
+    body = {
+        "expected_version": b.escalation.version,
+        "reason": "x",
+        "note": "x",
+        "owner_id": world.person("raiser").pk,
+        "description": "x",
+        "due_on": "2099-01-01",
+    }
+    before = snapshot()
+    for theirs, absent in pairs:
+        got = client.get(f"/api/v1/{theirs}", headers=headers)
+        expected = client.get(f"/api/v1/{absent}", headers=headers)
+        assert (got.status_code, got.json()) == (expected.status_code, expected.json()), theirs
+        assert got.status_code == 404
+    for theirs, absent in posts:
+        sent = {"data": body, "content_type": "application/json", "headers": headers}
+        got = client.post(f"/api/v1/{theirs}", **sent)  # type: ignore[arg-type]
+        expected = client.post(f"/api/v1/{absent}", **sent)  # type: ignore[arg-type]
+        assert (got.status_code, got.json()) == (expected.status_code, expected.json()), theirs
+        assert got.status_code == 404
+    assert changed_tables(before, snapshot()) == []
+
+
+@needs_api
+def test_the_api_refuses_bs_agency_and_people_in_a_body(access_world: AccessWorld) -> None:
+    world = access_world
+    client, headers = _api_client(world.person("raiser"))
+    count = (Escalation.objects.count(), Action.objects.count())
+    raised = client.post(
+        "/api/v1/escalations",
+        {
+            "respondent_agency_id": world.b.agency.pk,
+            "respondent_name": "Someone",
+            "subject_name": "Sam Example",
+            "disputed": "The decision.",
+            "risk": "The risk.",
+            "outcome_wanted": "A meeting.",
+            "categories": ["threshold"],
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert raised.status_code == 422
+    action = client.post(
+        f"/api/v1/escalations/{world.a.escalation.reference}/actions",
+        {"owner_id": world.b.world.teacher.pk, "description": "x", "due_on": "2099-01-01"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert action.status_code == 422
+    assert (Escalation.objects.count(), Action.objects.count()) == count

@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test test-fast lint typecheck format bench bench-full clean
+.PHONY: setup run test test-fast lint typecheck format bench bench-full bench-load clean
 
 setup: $(VENV)/.synced node_modules/.installed build/frontend/escalate.css
 
@@ -48,6 +48,10 @@ bench: setup
 
 bench-full: setup
 	$(PY) -m bench.run --size full
+
+# After make bench (or bench-full: SIZE=full): gunicorn on loopback under locust, headless.
+bench-load: setup
+	$(PY) -m bench.load --size $(or $(SIZE),small)
 
 clean:
 	rm -rf $(VENV) node_modules build var/static

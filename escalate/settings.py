@@ -54,10 +54,13 @@ INSTALLED_APPS = [
     "escalate.audit",
     "escalate.reports",
     "escalate.api",
+    "escalate.scale",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Where the request comes from, for audit rows written by services (no `request` passed).
+    "escalate.audit.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,4 +1,10 @@
-"""Audits refused accesses: a 404 raised by an access helper, or any 403, for a signed-in person."""
+"""Audit middleware: the origin of each request for audit rows, and refused accesses.
+
+`AuditContextMiddleware` (right after SecurityMiddleware) makes the request's address and user
+agent available to `record_audit` calls that have no `request`, e.g. the escalation services.
+`RefusedAccessMiddleware` audits a 404 raised by an access helper, or any 403, for a signed-in
+person.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,20 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from escalate.audit.context import request_origin
 from escalate.audit.services import record_audit
 from escalate.directory.models import Person
 
 _AUDITED = "_escalate_refusal_audited"
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_origin(request):
+            return self.get_response(request)
 
 
 class RefusedAccessMiddleware:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from escalate.audit.context import current_origin, origin_of
 from escalate.audit.hashing import event_hash
 from escalate.audit.models import AuditChain, AuditEvent
 from escalate.directory.models import Partnership, Person
+
+if TYPE_CHECKING:
+    from escalate.escalations.models import Escalation
 
 PLATFORM_CHAIN = "platform"
 REDACTED = "[redacted]"
@@ -29,25 +33,28 @@ IDENTIFYING_FIELD_HINTS = (
     "postcode",
     "identifier",
     "chi_number",
+    "case_ref",
 )
-USER_AGENT_LENGTH = 200
 
 
 def chain_key_for(partnership: Partnership | None) -> str:
     return f"partnership:{partnership.pk}" if partnership is not None else PLATFORM_CHAIN
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind the production proxy, the address the proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.ESCALATE_BEHIND_PROXY and forwarded:
-        candidate = forwarded.split(",")[-1].strip()
-    else:
-        candidate = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+def fingerprint(text: str) -> str:
+    """Stands for free text in an audit row: proves what was written without repeating it.
+
+    Free text (a discussion, a reason, a decision) may name the child, so the row keeps a keyed
+    hash (HMAC-SHA256 with AUDIT_HASH_KEY, so a short text cannot be guessed back from it) and
+    the length. Compare with `fingerprint(stored_text)` to show the stored text is unchanged.
+    """
+    text = str(text)
+    if not text:
+        return ""
+    digest = salted_hmac(
+        "escalate.audit.text", text, secret=settings.AUDIT_HASH_KEY, algorithm="sha256"
+    ).hexdigest()
+    return f"text {digest[:16]} ({len(text)} characters)"
 
 
 def _json_safe(value: Any) -> Any:
@@ -89,7 +96,9 @@ def record_audit(
     """Append one event to the partnership's hash chain, inside the caller's transaction.
 
     `changes` maps a field name to (old value, new value); values of fields that could identify
-    a child or adult are replaced by "[redacted]". If the caller's transaction rolls back, the
+    a child or adult are replaced by "[redacted]". `request` gives the address and user agent;
+    without it they come from the request being served (`AuditContextMiddleware`), and are
+    blank in the worker and commands. If the caller's transaction rolls back, the
     event goes with it: nothing is audited that did not happen.
     """
     if obj is not None:
@@ -97,10 +106,15 @@ def record_audit(
         object_id = object_id or str(obj.pk)
         reference = reference or str(getattr(obj, "reference", "") or "")
     old_values, new_values = _split_changes(changes)
+    # Without a request in hand (a service called from a view), the request being served.
+    origin = origin_of(request) if request is not None else current_origin()
     key = chain_key_for(partnership)
-    with transaction.atomic():
-        AuditChain.objects.get_or_create(key=key)
-        chain = AuditChain.objects.select_for_update().get(key=key)
+    # No savepoint: if the audit row cannot be written, the caller's change must fail too.
+    with transaction.atomic(savepoint=False):
+        chain = AuditChain.objects.select_for_update().filter(key=key).first()
+        if chain is None:  # the chain's first event
+            AuditChain.objects.get_or_create(key=key)
+            chain = AuditChain.objects.select_for_update().get(key=key)
         event = AuditEvent(
             chain_key=key,
             sequence=chain.length + 1,
@@ -112,10 +126,8 @@ def record_audit(
             object_id=str(object_id),
             object_reference=reference,
             occurred_at=timezone.now(),
-            ip_address=client_ip(request) if request is not None else None,
-            user_agent=(request.headers.get("user-agent", "") if request is not None else "")[
-                :USER_AGENT_LENGTH
-            ],
+            ip_address=origin.ip_address,
+            user_agent=origin.user_agent,
             old_values=old_values,
             new_values=new_values,
             reason=reason,
@@ -127,3 +139,20 @@ def record_audit(
         chain.last_hash = event.hash
         chain.save(update_fields=["length", "last_hash"])
     return event
+
+
+def record_escalation_view(
+    *, person: Person, escalation: Escalation, request: HttpRequest | None = None
+) -> AuditEvent:
+    """One row per time someone is shown an escalation (its page, or its API detail).
+
+    Call it after the access check and before the response is built, so nothing is shown
+    that was not audited.
+    """
+    return record_audit(
+        actor=person,
+        action="escalation_viewed",
+        partnership=escalation.partnership,
+        obj=escalation,
+        request=request,
+    )

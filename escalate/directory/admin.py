@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from escalate.audit.admin_auditing import AuditedAdmin
 from escalate.directory.models import (
     Agency,
     EscalationContact,
@@ -18,6 +20,7 @@ from escalate.directory.models import (
     Role,
     RoleAssignment,
 )
+from escalate.directory.services import DirectoryRefused, deactivate_person, end_sessions
 
 
 def is_partnership_admin(request: HttpRequest) -> bool:
@@ -31,8 +34,10 @@ def is_partnership_admin(request: HttpRequest) -> bool:
     )
 
 
-class PartnershipScopedAdmin(admin.ModelAdmin):
+class PartnershipScopedAdmin(AuditedAdmin):
     """Superusers see everything; a partnership administrator sees only their partnership.
+
+    Every add, change and delete is audited with the fields changed (`AuditedAdmin`).
 
     `partnership_path` is the lookup from the model to its Partnership.
     """
@@ -152,6 +157,7 @@ class PersonAdmin(PartnershipScopedAdmin, UserAdmin):
     list_filter = ["level", "is_active"]
     search_fields = ["full_name", "email"]
     inlines = [RoleAssignmentInline]
+    actions = ["disable_and_sign_out"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Details", {"fields": ["full_name", "job_title", "phone"]}),
@@ -173,3 +179,33 @@ class PersonAdmin(PartnershipScopedAdmin, UserAdmin):
             },
         )
     ]
+
+    @admin.action(description="Disable the selected people and sign them out everywhere")
+    def disable_and_sign_out(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        by = request.user
+        assert isinstance(by, Person)
+        for person in queryset:
+            try:
+                ended = deactivate_person(
+                    person=person, by=by, reason="Disabled in the administration pages"
+                )
+            except DirectoryRefused as refused:
+                self.message_user(request, f"{person.email}: {refused}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{person.email} is disabled; {ended} session(s) ended.", messages.INFO
+                )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticking "active" signs the person out everywhere at once, as the action does.
+            ended = end_sessions(person=obj)
+            self.pending_changes(request)["sessions"] = (ended, 0)
+
+    @transaction.atomic
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # One transaction, so the new password and its audit row are written together.
+        return super().user_change_password(request, id, form_url)

@@ -43,6 +43,9 @@ _RELATED = (
     "respondent_agency",
     "respondent_person",
 )
+# The policy's text is large and never needed per row: `PolicyVersion.spec` is parsed once per
+# process from its checksum (and reads the document only the first time).
+POLICY_TEXT = ("policy_version__document", "policy_version__source_text")
 
 
 def policy_versions_granting(person: Person) -> list[int]:
@@ -57,10 +60,10 @@ def policy_versions_granting(person: Person) -> list[int]:
     roles = person.role_set
     granted: list[int] = []
     if roles and person.partnership_id is not None:
-        for pk, document in PolicyVersion.objects.filter(
+        for pk, access_roles in PolicyVersion.objects.filter(
             partnership_id=person.partnership_id
-        ).values_list("pk", "document"):
-            if any(role in roles for role in document.get("access_roles", [])):
+        ).values_list("pk", "document__access_roles"):
+            if any(role in roles for role in access_roles or []):
                 granted.append(pk)
     person.__dict__["_policy_versions_granting"] = granted
     return granted
@@ -79,6 +82,7 @@ def escalations_visible_to(person: Person) -> QuerySet[Escalation]:
         Escalation.objects.filter(partnership_id=person.partnership_id)
         .filter(rule)
         .select_related(*_RELATED)
+        .defer(*POLICY_TEXT)
         .order_by("-raised_at", "-pk")
     )
 

@@ -1,5 +1,8 @@
 """Every write to an escalation. Each function is one transaction and goes through workflow.py.
 
+Each public write is decorated with `auditing.audited(...)`: it opens the transaction and writes
+exactly one audit row with the old and new values of what the write changed (see auditing.py).
+
 A stage action locks the escalation row (SELECT ... FOR UPDATE), checks the version the person's
 page showed, asks the workflow what the action means, then writes the state, the chronology,
 stage records, participants and notifications (into the outbox) before the transaction ends.
@@ -7,6 +10,7 @@ stage records, participants and notifications (into the outbox) before the trans
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,8 +20,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Agency, Person
 from escalate.escalations import recipients, workflow
+from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     MANAGER_PARTS,
@@ -431,7 +437,7 @@ def _send(
     )
 
 
-@transaction.atomic
+@audited("escalation_notified")
 def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
     """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
     escalation's current stage; for callers outside a user action, such as the deadline sweep.
@@ -495,7 +501,7 @@ def _require_same_partnership(escalation: Escalation, person: Person, field_name
 # --- raise -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@audited("escalation_raised")
 def raise_escalation(*, by: Person, details: RaiseDetails) -> Escalation:
     """Raise an escalation at the policy's first stage (or, for immediate harm, where allowed).
 
@@ -615,25 +621,51 @@ def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) ->
 
 @transaction.atomic
 def save_raise_draft(*, by: Person, data: dict[str, Any]) -> RaiseDraft:
-    """Keep everything typed on the raise pages so far (one open draft per person)."""
+    """Keep everything typed on the raise pages so far (one open draft per person).
+
+    Audited as "raise_draft_saved" with the answers that changed, each only as a fingerprint
+    (a draft holds the child's or adult's details).
+    """
     draft = RaiseDraft.objects.select_for_update().filter(person=by).order_by("-pk").first()
+    before: dict[str, Any] = {} if draft is None else dict(draft.data)
     if draft is None:
-        return RaiseDraft.objects.create(person=by, data=data)
-    draft.data = data
-    draft.save(update_fields=["data", "updated_at"])
+        draft = RaiseDraft.objects.create(person=by, data=data)
+    else:
+        draft.data = data
+        draft.save(update_fields=["data", "updated_at"])
+    _audit_draft(by, draft, "raise_draft_saved", before, data)
     return draft
 
 
 @transaction.atomic
 def discard_raise_draft(*, by: Person) -> None:
     """Forget the person's draft (after raising, or when they start again)."""
-    RaiseDraft.objects.filter(person=by).delete()
+    for draft in RaiseDraft.objects.select_for_update().filter(person=by):
+        _audit_draft(by, draft, "raise_draft_discarded", dict(draft.data), {})
+        draft.delete()
+
+
+def _audit_draft(
+    by: Person, draft: RaiseDraft, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    def shown(value: Any) -> str | None:
+        return None if value is None else fingerprint(json.dumps(value, sort_keys=True))
+
+    changed = {
+        key: (shown(before.get(key)), shown(after.get(key)))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+    if changed or action != "raise_draft_saved":  # saving the same answers changes nothing
+        record_audit(
+            actor=by, action=action, partnership=by.partnership, obj=draft, changes=changed
+        )
 
 
 # --- stage work --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@audited("escalation_discussion_recorded")
 def record_discussion(
     *,
     escalation: Escalation,
@@ -658,7 +690,7 @@ def record_discussion(
     return entries[0]
 
 
-@transaction.atomic
+@audited("escalation_rationale_requested")
 def request_rationale(
     *, escalation: Escalation, by: Person, expected_version: int, message: str
 ) -> ChronologyEntry:
@@ -668,7 +700,7 @@ def request_rationale(
     return entries[0]
 
 
-@transaction.atomic
+@audited("escalation_rationale_given")
 def give_rationale(
     *, escalation: Escalation, by: Person, expected_version: int, rationale: str
 ) -> ChronologyEntry:
@@ -678,7 +710,7 @@ def give_rationale(
     return entries[0]
 
 
-@transaction.atomic
+@audited("escalation_stage_changed")
 def escalate_to_next_stage(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
@@ -688,7 +720,7 @@ def escalate_to_next_stage(
     return locked
 
 
-@transaction.atomic
+@audited("escalation_paused")
 def pause_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
@@ -698,7 +730,7 @@ def pause_escalation(
     return locked
 
 
-@transaction.atomic
+@audited("escalation_resumed")
 def resume_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
@@ -783,7 +815,7 @@ def _make_action(
     return action
 
 
-@transaction.atomic
+@audited("escalation_resolved")
 def resolve_escalation(
     *,
     escalation: Escalation,
@@ -826,7 +858,7 @@ def _record_outcome(
     escalation.save(update_fields=["decision", "decided_by_text", "learning", "learning_themes"])
 
 
-@transaction.atomic
+@audited("escalation_withdrawn")
 def withdraw_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
@@ -839,7 +871,7 @@ def withdraw_escalation(
 # --- the Resolution Panel ----------------------------------------------------------------
 
 
-@transaction.atomic
+@audited("escalation_panel_convened")
 def convene_panel(
     *, escalation: Escalation, by: Person, expected_version: int, members: list[Person]
 ) -> Panel:
@@ -868,7 +900,7 @@ def convene_panel(
     return panel
 
 
-@transaction.atomic
+@audited("escalation_representation_recorded")
 def record_representation(
     *, escalation: Escalation, by: Person, expected_version: int, agency: Agency, summary: str
 ) -> ChronologyEntry:
@@ -886,7 +918,7 @@ def record_representation(
     return entries[0]
 
 
-@transaction.atomic
+@audited("escalation_panel_decided")
 def record_panel_decision(
     *,
     escalation: Escalation,
@@ -917,7 +949,7 @@ def record_panel_decision(
 # --- actions, views and corrections --------------------------------------------------------
 
 
-@transaction.atomic
+@audited("escalation_action_added")
 def add_action(
     *, escalation: Escalation, by: Person, owner: Person, description: str, due_on: date
 ) -> Action:
@@ -926,7 +958,7 @@ def add_action(
     return _make_action(locked, by, owner, description.strip(), due_on, timezone.now())
 
 
-@transaction.atomic
+@audited("escalation_action_completed")
 def complete_action(*, action: Action, by: Person, note: str) -> Action:
     """Mark an action done (its owner, or whoever agreed it)."""
     locked = Action.objects.select_for_update().get(pk=action.pk)
@@ -957,14 +989,14 @@ def complete_action(*, action: Action, by: Person, note: str) -> Action:
     return locked
 
 
-@transaction.atomic
+@audited("escalation_view_added")
 def add_view(*, escalation: Escalation, by: Person, view: str) -> ChronologyEntry:
     """An IRO or CP chair adds their view to the chronology."""
     _, entries = _act(escalation, by, None, workflow.AddView(at=timezone.now(), view=view.strip()))
     return entries[0]
 
 
-@transaction.atomic
+@audited("escalation_entry_corrected")
 def correct_entry(*, entry: ChronologyEntry, by: Person, correction: str) -> ChronologyEntry:
     """Correct an entry with a new one pointing at it; the original is never changed."""
     escalation = Escalation.objects.select_related("policy_version").get(pk=entry.escalation_id)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
+from escalate.audit.services import record_escalation_view
 from escalate.directory.models import Agency, Person
 from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
@@ -33,8 +34,13 @@ from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
 
 LIST_LIMIT = 50
-# What the list rows show; added here so a list never costs a query per row.
+# What the list rows show; added here so a list never costs a query per row. Only these are
+# joined: every extra join costs PostgreSQL planning time on each list (docs/performance.md).
 LIST_RELATED = ("policy_version", "raiser_agency", "respondent_agency")
+
+
+def _list_rows(rows: QuerySet[Escalation], limit: int) -> list[Escalation]:
+    return list(rows.select_related(None).select_related(*LIST_RELATED)[:limit])
 
 
 def _person(request: HttpRequest) -> Person:
@@ -63,7 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "lists": [
                 {
                     "title": title,
-                    "rows": list(rows.select_related(*LIST_RELATED)[:LIST_LIMIT]),
+                    "rows": _list_rows(rows, LIST_LIMIT),
                     "key": key,
                 }
                 for title, rows, key in lists
@@ -79,11 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/queue.html",
-        {
-            "rows": list(
-                selectors.manager_queue(person).select_related(*LIST_RELATED)[: LIST_LIMIT * 4]
-            )
-        },
+        {"rows": _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)},
     )
 
 
@@ -106,6 +108,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
     person = _person(request)
     escalation = selectors.access_escalation(person, reference)
+    record_escalation_view(person=person, escalation=escalation, request=request)
     page = selectors.escalation_page(escalation, person)
     allowed = set(page.allowed_actions)
     links = [

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from escalate.directory.admin import PartnershipScopedAdmin
+from escalate.directory.models import Person
 from escalate.notifications.models import Notification
 from escalate.notifications.services import send_again
 
@@ -56,7 +57,8 @@ class NotificationAdmin(PartnershipScopedAdmin):
 
     @admin.action(description="Send the selected failed notifications again")
     def send_selected_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        count = send_again(ids=list(queryset.values_list("pk", flat=True)))
+        by = request.user if isinstance(request.user, Person) else None
+        count = send_again(ids=list(queryset.values_list("pk", flat=True)), by=by)
         self.message_user(
             request, f"{count} failed notification(s) will be sent again.", messages.SUCCESS
         )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from escalate.directory.models import Person
@@ -27,9 +29,37 @@ from escalate.escalations.models import (
     StageRecord,
     Status,
 )
+from escalate.escalations.selectors import POLICY_TEXT
 from escalate.notifications.services import NotificationSpec, enqueue_notifications
 from escalate.policies.calendar import LONDON, is_working_day
 from escalate.policies.schema import Event, PolicySpec
+
+# Rows carry their escalation without its long texts (never in a notice) and its policy
+# version without the policy's text (parsed specs are cached by checksum).
+UNUSED_ESCALATION_FIELDS = tuple(
+    f"escalation__{field}"
+    for field in (
+        *POLICY_TEXT,
+        "subject_name",
+        "case_references",
+        "disputed",
+        "risk",
+        "outcome_wanted",
+        "already_tried",
+        "decision",
+        "learning",
+        "started_at_later_stage_reason",
+    )
+)
+
+
+def _notified(prefix: str) -> Exists:
+    """True where the outbox has a notice keyed `<prefix><this row's id>`."""
+    from escalate.notifications.models import Notification
+
+    key = Concat(Value(prefix), Cast(OuterRef("pk"), output_field=CharField()))
+    return Exists(Notification.objects.filter(event_key=key))
+
 
 # The furthest ahead a reminder can be due: 10 working days (the schema's maximum) plus holidays.
 LOOKAHEAD = timedelta(days=31)
@@ -74,6 +104,8 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
             specs_by_policy[version.pk] = version.spec
         return specs_by_policy[version.pk]
 
+    # What is overdue and already told is left in the database: at national scale that is
+    # most of what is open, and a steady-state sweep should not load it every few minutes.
     stages = list(
         StageRecord.objects.filter(
             ended_at__isnull=True,
@@ -81,14 +113,19 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
             due_at__isnull=False,
             due_at__lte=now + LOOKAHEAD,
             escalation__status=Status.OPEN,
-        ).select_related(
+        )
+        .filter(Q(due_at__gt=now) | ~_notified("overdue:stage:"))
+        .select_related(
             "escalation__partnership", "escalation__policy_version", "escalation__raised_by"
         )
+        .defer(*UNUSED_ESCALATION_FIELDS)
     )
     actions = list(
         Action.objects.filter(done_at__isnull=True, due_on__lte=today + LOOKAHEAD)
         .exclude(escalation__status=Status.WITHDRAWN)
+        .filter(Q(due_on__gte=today) | ~_notified("overdue:action:"))
         .select_related("escalation__partnership", "escalation__policy_version", "owner")
+        .defer(*UNUSED_ESCALATION_FIELDS)
     )
 
     # (event key, event, subject, body, what it is about) before checking what was sent before.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from escalate.audit.services import record_audit
 from escalate.directory.models import Partnership, Person
 from escalate.notifications.models import CalendarToken, Channel, Notification, Status
 from escalate.notifications.selectors import in_app_for
@@ -150,25 +151,60 @@ def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None)
 
 @transaction.atomic
 def create_calendar_token(*, person: Person) -> CalendarToken:
-    """A new private calendar address for `person`; any earlier one is revoked."""
-    revoke_calendar_tokens(person=person)
-    return CalendarToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+    """A new private calendar address for `person`; any earlier one is revoked. Audited."""
+    revoked = _revoke_calendar_tokens(person)
+    token = CalendarToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+    record_audit(
+        actor=person,
+        action="calendar_token_created",
+        partnership=person.partnership,
+        obj=token,  # the row's id; the secret itself is never recorded
+        changes={"active_tokens": (revoked, 1)},
+    )
+    return token
 
 
 @transaction.atomic
 def revoke_calendar_tokens(*, person: Person) -> int:
     """Stop every calendar address of `person` working. Returns how many were active."""
+    revoked = _revoke_calendar_tokens(person)
+    if revoked:
+        record_audit(
+            actor=person,
+            action="calendar_tokens_revoked",
+            partnership=person.partnership,
+            obj=person,
+            changes={"active_tokens": (revoked, 0)},
+        )
+    return revoked
+
+
+def _revoke_calendar_tokens(person: Person) -> int:
     return CalendarToken.objects.filter(person=person, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
 
 
 @transaction.atomic
-def send_again(*, ids: Iterable[int]) -> int:
-    """Put failed notifications back in the queue with a fresh set of attempts."""
-    count = Notification.objects.filter(pk__in=list(ids), status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
+def send_again(*, ids: Iterable[int], by: Person | None = None) -> int:
+    """Put failed notifications back in the queue with a fresh set of attempts (audited)."""
+    rows = Notification.objects.select_for_update().filter(pk__in=list(ids), status=Status.FAILED)
+    by_partnership: dict[int, list[int]] = {}
+    for pk, partnership_id in rows.values_list("pk", "partnership_id"):
+        by_partnership.setdefault(partnership_id, []).append(pk)
+    count = Notification.objects.filter(
+        pk__in=[pk for pks in by_partnership.values() for pk in pks]
+    ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    for partnership in Partnership.objects.filter(pk__in=by_partnership):
+        sent = sorted(by_partnership[partnership.pk])
+        record_audit(
+            actor=by,
+            action="notifications_sent_again",
+            partnership=partnership,
+            object_type=Notification._meta.label,
+            object_id=",".join(map(str, sent))[:64],
+            changes={"status": (Status.FAILED.value, Status.PENDING.value), "ids": (None, sent)},
+        )
     if count:
         schedule_delivery()
     return count

@@ -11,6 +11,12 @@ from django.utils.functional import cached_property
 from escalate.directory.models import Partnership
 from escalate.policies.schema import PolicySpec
 
+# Parsed policies, by the checksum of their canonical document. A version never changes once
+# saved and equal checksums mean equal documents, so a parse can serve the whole process
+# (PolicySpec is frozen). Bounded: a deployment has a few hundred versions at most.
+_PARSED: dict[str, PolicySpec] = {}
+_PARSED_LIMIT = 2048
+
 
 class PolicyVersion(models.Model):
     """One loaded version of a partnership's policy; escalations keep the one they began under."""
@@ -48,4 +54,12 @@ class PolicyVersion(models.Model):
 
     @cached_property
     def spec(self) -> PolicySpec:
-        return PolicySpec.model_validate(self.document)
+        """The validated policy, parsed once per process (reads `document` only then)."""
+        parsed = _PARSED.get(self.checksum) if self.checksum else None
+        if parsed is None:
+            parsed = PolicySpec.model_validate(self.document)
+            if self.checksum:
+                if len(_PARSED) >= _PARSED_LIMIT:
+                    _PARSED.clear()
+                _PARSED[self.checksum] = parsed
+        return parsed

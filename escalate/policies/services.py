@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from escalate.audit.services import record_audit
 from escalate.directory.models import AgencyType, Covers, Partnership, Person
 from escalate.policies.loader import (
     PolicyFileError,
@@ -63,8 +64,9 @@ def load_policy(
 
     Returns (version, created). A new version is made only when the file's canonical content
     differs from the partnership's latest version (comments and layout do not count); otherwise
-    the latest version is returned unchanged. Raises `PolicyFileError` for a bad file or one
-    that does not fit the partnership; nothing is written then.
+    the latest version is returned unchanged. A new version is audited ("policy_loaded", the old
+    and new version number and checksum) in the same transaction. Raises `PolicyFileError` for
+    a bad file or one that does not fit the partnership; nothing is written then.
     """
     file = Path(path)
     source_text, spec = read_policy_file(file)
@@ -103,5 +105,17 @@ def load_policy_spec(
             source_text=source_text,
             checksum=checksum,
             loaded_by=loaded_by,
+        )
+        record_audit(
+            actor=loaded_by,
+            action="policy_loaded",
+            partnership=partnership,
+            obj=version,
+            changes={
+                "policy_version": (latest.number if latest else None, version.number),
+                "policy_title": (latest.name if latest else None, version.name),
+                "checksum": (latest.checksum if latest else None, version.checksum),
+                "source_file": (latest.source_name if latest else None, version.source_name),
+            },
         )
     return version, True

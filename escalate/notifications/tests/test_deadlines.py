@@ -19,6 +19,8 @@ from escalate.escalations.tests.factories import (
 from escalate.notifications.deadlines import sweep_deadlines, working_days_before
 from escalate.notifications.models import Channel, Notification
 from escalate.policies.calendar import LONDON, end_of_day
+from escalate.policies.loader import checksum_of
+from escalate.policies.schema import PolicySpec
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +78,12 @@ def test_reminder_lead_comes_from_the_policy() -> None:
     escalation, _record = open_stage()
     escalation.policy_version = current_policy(escalation.partnership)
     escalation.policy_version.document["reminder_working_days_before"] = 3
-    escalation.policy_version.save_base(raw=True)  # test set-up: bypass immutability
+    # Test set-up: bypass immutability; the checksum names the changed document (parses are
+    # cached by checksum).
+    escalation.policy_version.checksum = checksum_of(
+        PolicySpec.model_validate(escalation.policy_version.document)
+    )
+    escalation.policy_version.save_base(raw=True)
     escalation.save()
     assert sweep_deadlines(now=at(date(2026, 11, 26))).stage_reminders == 0  # 4 working days
     assert sweep_deadlines(now=at(date(2026, 11, 27))).stage_reminders == 1  # 3 working days

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from escalate.audit.models import AuditEvent
 from escalate.directory.models import AgencyType, Covers, Nation, Partnership
 from escalate.directory.tests.factories import AgencyFactory, PartnershipFactory, PersonFactory
 from escalate.policies.loader import PolicyFileError
@@ -69,6 +70,36 @@ def test_an_edited_file_makes_a_new_version_and_keeps_the_old_one(tmp_path: Path
     assert first.spec.stages[0].timescale.working_days == 5
     assert second.spec.stages[0].timescale.working_days == 3
     assert current_policy(partnership) == second
+
+
+def test_each_new_version_is_audited_once_with_old_and_new_values(tmp_path: Path) -> None:
+    partnership = partnership_with_agencies()
+    person = PersonFactory(agency__partnership=partnership)
+    first, _ = load_policy(partnership=partnership, path=HAVERING)
+    load_policy(partnership=partnership, path=HAVERING)  # unchanged: no new version, no row
+    edited = tmp_path / "havering.yaml"
+    edited.write_text(HAVERING.read_text().replace("working_days: 5", "working_days: 3", 1))
+    second, _ = load_policy(partnership=partnership, path=edited, loaded_by=person)
+    rows = list(AuditEvent.objects.filter(partnership=partnership, action="policy_loaded"))
+    assert len(rows) == 2
+    assert rows[0].actor is None and rows[0].new_values["policy_version"] == 1
+    assert rows[0].old_values["policy_version"] is None
+    assert rows[1].actor == person
+    assert (rows[1].old_values["policy_version"], rows[1].new_values["policy_version"]) == (1, 2)
+    assert (rows[1].old_values["checksum"], rows[1].new_values["checksum"]) == (
+        first.checksum,
+        second.checksum,
+    )
+    assert rows[1].object_id == str(second.pk)
+
+
+def test_a_refused_file_is_not_audited(tmp_path: Path) -> None:
+    partnership = partnership_with_agencies()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HAVERING.read_text().replace("key: stage_3", "key: stage_2"))
+    with pytest.raises(PolicyFileError):
+        load_policy(partnership=partnership, path=bad)
+    assert not AuditEvent.objects.filter(action="policy_loaded").exists()
 
 
 def test_a_comment_only_edit_makes_no_new_version(tmp_path: Path) -> None:

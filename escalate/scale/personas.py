@@ -1,0 +1,65 @@
+"""Who the benchmarks and the query-count tests ask as: real people of a seeded partnership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from escalate.directory.models import Partnership, Person
+from escalate.escalations.models import MANAGER_PARTS, ChronologyEntry, Escalation, Participant
+
+
+@dataclass(frozen=True)
+class Personas:
+    partnership: Partnership
+    practitioner: Person  # raised the most escalations
+    manager: Person  # a manager on the most open escalations
+    business_manager: Person  # sees the dashboard
+    reference: str  # the practitioner's escalation with the longest chronology
+
+
+def choose_personas() -> Personas:
+    """The busiest person of each kind in the first seeded partnership (the worst cases)."""
+    partnership = Partnership.objects.filter(slug__startswith="scale-").order_by("pk").first()
+    if partnership is None:
+        raise LookupError("No seeded partnership: run manage.py seed_scale first.")
+    raiser = (
+        Escalation.objects.filter(partnership=partnership)
+        .values("raised_by")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "raised_by")
+        .first()
+    )
+    manager = (
+        Participant.objects.filter(
+            part__in=MANAGER_PARTS, escalation__partnership=partnership, escalation__status="open"
+        )
+        .values("person")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "person")
+        .first()
+    )
+    business_manager = (
+        Person.objects.filter(partnership=partnership, role_assignments__role="business_manager")
+        .order_by("pk")
+        .first()
+    )
+    if raiser is None or manager is None or business_manager is None:
+        raise LookupError("The seeded partnership is too small to have every kind of person.")
+    practitioner = Person.objects.get(pk=raiser["raised_by"])
+    longest = (
+        ChronologyEntry.objects.filter(escalation__raised_by=practitioner)
+        .values("escalation__reference")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "escalation__reference")
+        .first()
+    )
+    assert longest is not None  # every escalation has its "raised" entry
+    return Personas(
+        partnership=partnership,
+        practitioner=practitioner,
+        manager=Person.objects.get(pk=manager["person"]),
+        business_manager=business_manager,
+        reference=longest["escalation__reference"],
+    )

@@ -1,0 +1,60 @@
+"""The key requests use the same number of queries on seeded data of two sizes (issue 9).
+
+Seeded with seed_scale, so the lists are full (50 rows), timelines long and the dashboard has
+years of figures; the people are the busiest of each kind (escalate/scale/personas.py). The
+pins are exact: a change that adds a query shows here, and a query per row would make the two
+sizes differ. List pages with few rows are pinned in escalations/tests/test_views_lists.py.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from escalate.scale.personas import choose_personas
+from escalate.web.testing import sign_in
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = {
+    "home_practitioner": 16,
+    "home_manager": 17,
+    "escalation_page": 23,  # 3 write the audit row for the page view
+    "manager_queue": 11,
+    "dashboard": 23,  # warm: resolution times reused while no new resolution
+}
+
+
+def measured(escalations: int) -> dict[str, int]:
+    call_command("seed_scale", partnerships=1, escalations=escalations, stdout=StringIO())
+    personas = choose_personas()
+    clients = {}
+    for person in (personas.practitioner, personas.manager, personas.business_manager):
+        clients[person.pk] = Client()
+        sign_in(clients[person.pk], person)
+    requests = {
+        "home_practitioner": (personas.practitioner, "/"),
+        "home_manager": (personas.manager, "/"),
+        "escalation_page": (personas.practitioner, f"/escalations/{personas.reference}/"),
+        "manager_queue": (personas.manager, "/escalations/queue/"),
+        "dashboard": (personas.business_manager, "/reports/"),
+    }
+    counts = {}
+    for name, (person, url) in requests.items():
+        client = clients[person.pk]
+        assert client.get(url).status_code == 200  # warm: session, parsed policies
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts[name] = len(queries)
+    return counts
+
+
+@pytest.mark.parametrize("escalations", [300, 3000])
+def test_key_requests_use_a_pinned_number_of_queries_whatever_the_data(escalations: int) -> None:
+    assert measured(escalations) == QUERIES

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings
@@ -18,13 +20,39 @@ def _fast_password_hashing(settings: Settings) -> None:
     ]
 
 
+_browser_tests_skipped = pytest.StashKey[int]()
+
+
+def chromium_installed() -> bool:
+    # The same test as scripts/test.sh and the browser fixture (which falls back to this path).
+    return bool(
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or os.access("/usr/bin/chromium", os.X_OK)
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if shutil.which("chromium") or shutil.which("chromium-browser"):
+    if chromium_installed():
         return
     skip = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
+    skipped = 0
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+            skipped += 1
+    config.stash[_browser_tests_skipped] = skipped
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_browser_tests_skipped, 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"NOTE: {skipped} browser tests were SKIPPED: chromium is not installed "
+            "(apt-get install chromium).",
+            yellow=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(autouse=True)

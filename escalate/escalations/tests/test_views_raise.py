@@ -245,3 +245,13 @@ def test_a_refusal_on_the_check_page_links_to_the_question_to_change(
     assert f'href="{step("professional")}?change=1"' in html
     assert not Escalation.objects.exists()
     assert RaiseDraft.objects.filter(person=raiser).exists()
+
+
+def test_a_question_page_posts_back_to_its_own_address_without_a_fragment(
+    client_for: Client,
+) -> None:
+    # With no action the browser posts to the address it shows, #main-content and all (left by
+    # the skip link); the page answered from there scrolls to it and the focus leaves the error
+    # summary. The address named here has the query (?change=1) and never a fragment.
+    html = client_for.get(step("immediate-danger") + "?change=1").content.decode()
+    assert f'<form method="post" action="{step("immediate-danger")}?change=1"' in html

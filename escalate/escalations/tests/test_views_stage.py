@@ -423,3 +423,13 @@ def test_another_action_row_can_be_added_without_losing_what_was_typed() -> None
     assert "There is a problem" not in html
     escalation.refresh_from_db()
     assert escalation.status == Status.OPEN
+
+
+def test_a_stage_action_form_posts_back_to_its_own_address_with_its_query() -> None:
+    # The number of action rows asked for (?rows=) survives the post; see also the raise pages.
+    people = cast()
+    escalation = raise_one(people)
+    client = signed_in(people.raiser)
+    url = action_url(escalation, "resolve") + "?rows=4"
+    html = client.get(url).content.decode()
+    assert f'<form method="post" action="{url}"' in html

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
 from escalate.directory.demo import DEMO_PASSWORD
 from escalate.directory.models import Person
 from escalate.directory.tests.factories import TEST_PASSWORD
+from escalate.web import mfa
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA (axe-core's tag names).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -28,13 +34,57 @@ def password_for(person: Person) -> str:
     raise AssertionError(f"{person.email} has neither the test nor the demo password")
 
 
-def sign_in(page: Page, person: Person, password: str | None = None) -> None:
-    """Sign in through the real sign-in form and wait until it has let the person in."""
+def one_time_code(device: TOTPDevice) -> str:
+    """The code the person's authenticator app shows now, as a person would type it.
+
+    django-otp accepts each time step once, so a code already used (the same person signing in
+    twice within 30 seconds) is waited out rather than typed again and refused.
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while totp.t() <= device.last_t:
+        time.sleep(1)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def demo_device(person: Person) -> TOTPDevice:
+    """The person's authenticator: the demo's shared key (escalate/web/mfa.py)."""
+    return mfa.give_demo_device(person)
+
+
+PageCheck = Callable[[Page, str], None]
+
+
+def sign_in(
+    page: Page, person: Person, password: str | None = None, *, check: PageCheck | None = None
+) -> None:
+    """Sign in through the real forms, password then the one-time code, as a person would.
+
+    `check(page, name)` is called on each page on the way (journeys pass `assert_accessible`).
+    The code page appears only when the second factor is required (it is, in browser tests).
+    """
+    device = demo_device(person)
     page.goto("/sign-in/")
+    if check:
+        check(page, "sign-in")
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password", exact=True).fill(password or password_for(person))
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/sign-in/"))
+    if "/account/two-factor/" in page.url:
+        enter_code(page, device, check=check)
+
+
+def enter_code(page: Page, device: TOTPDevice, *, check: PageCheck | None = None) -> None:
+    """On the code page: type the authenticator's current code and continue."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your authenticator app"
+    )
+    if check:
+        check(page, "one-time code")
+    page.get_by_label("Code from your authenticator app").fill(one_time_code(device))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).not_to_have_url(re.compile(r"/account/two-factor/"))
 
 
 def open_menu_if_collapsed(page: Page) -> None:
@@ -79,9 +129,60 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     return violations
 
 
+_DOCUMENT_ID = "() => window.__escalateDocumentId"
+# Each document loaded gets its own id, so a journey can tell which pages axe has checked.
+DOCUMENT_ID_SCRIPT = "window.__escalateDocumentId = Math.random().toString(36).slice(2);"
+
+
+class PageLedger:
+    """The pages a browser context loaded and the ones axe checked: a journey checks them all.
+
+    Install with `ledger.watch(page)` after `page.add_init_script(DOCUMENT_ID_SCRIPT)`;
+    `assert_accessible` records the document it checked.
+    """
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+        self.checked: dict[str, str] = {}
+
+    def watch(self, page: Page) -> None:
+        page.on("load", lambda loaded: self.loaded.append(loaded.url))
+        _LEDGERS[id(page)] = self
+
+    def record(self, page: Page) -> None:
+        document = page.evaluate(_DOCUMENT_ID)
+        if document:
+            self.checked[str(document)] = page.url
+
+    def unchecked(self) -> list[str]:
+        """Loaded pages axe never ran on (an address loaded twice must be checked twice)."""
+        checked = [_without_fragment(url) for url in self.checked.values()]
+        left = []
+        for url in map(_without_fragment, self.loaded):
+            if url in checked:
+                checked.remove(url)
+            else:
+                left.append(url)
+        return left
+
+    def forget(self, page: Page) -> None:
+        _LEDGERS.pop(id(page), None)
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+_LEDGERS: dict[int, PageLedger] = {}
+
+
 def assert_accessible(page: Page, name: str) -> None:
     """Fail listing every WCAG 2.2 A/AA violation axe-core finds (id, impact, target)."""
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
+    ledger = _LEDGERS.get(id(page))
+    if ledger is not None:
+        ledger.record(page)
     if not violations:
         return
     lines = [f"{len(violations)} accessibility violation(s) on {name!r} ({page.url}):"]
@@ -92,12 +193,22 @@ def assert_accessible(page: Page, name: str) -> None:
     raise AssertionError("\n".join(lines))
 
 
-def save_screenshot(page: Page, name: str) -> Path:
-    """Save the whole page as docs/screenshots/<name>.png (committed; the README shows them)."""
+UPDATE_SCREENSHOTS = "ESCALATE_UPDATE_SCREENSHOTS"
+
+
+def save_screenshot(page: Page, name: str) -> Path | None:
+    """Save the whole page as docs/screenshots/<name>.png (committed; the README shows them).
+
+    Only when ESCALATE_UPDATE_SCREENSHOTS=1 or the file does not exist yet: dates and references
+    change on every run, so rewriting them each time would leave the working tree modified.
+    Returns the path written, or None when the screenshot was left as it is.
+    """
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         raise ValueError(f"screenshot names are lower-case words joined by hyphens, not {name!r}")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if path.exists() and os.environ.get(UPDATE_SCREENSHOTS) != "1":
+        return None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
     return path
 

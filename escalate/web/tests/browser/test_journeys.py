@@ -1,20 +1,8 @@
-"""Signing in and out in a real browser, by mouse and by keyboard alone, at desktop and phone size.
+"""Signing in (password, then one-time code) and out in a real browser, by mouse and by
+keyboard alone, at desktop and phone size.
 
-TODO — journeys issue 10 requires, to be written here (one module each) as their pages land on
-main. Each must call `assert_accessible` on every page it reaches, run at both sizes
-(`any_page`), and save a screenshot of its key page for the README:
-  - [ ] sign in with the second factor (MFA), once it exists: extend `support.sign_in` so every
-        journey goes through it, and add a journey for setting up the factor and a wrong code
-  - [ ] raise an escalation, normal route (practitioner → Stage 1), screenshot "raise-check-answers"
-  - [ ] raise an escalation with immediate harm (the urgent route and its 999/front-door advice)
-  - [ ] the raise journey with the keyboard alone (`press_tab_until`, `assert_focus_visible`)
-  - [ ] record a Stage 1 discussion (the raiser and the respondent practitioner)
-  - [ ] the respondent gives their rationale
-  - [ ] escalate to the next stage (line managers), deadline shown in working days
-  - [ ] a manager resolves it, recording actions with owners and dates
-  - [ ] the panel's decision at Stage 4
-  - [ ] the partnership dashboard (business team), screenshot "dashboard"
-  - [ ] an export (the record for the child's file) downloads and opens
+The escalation's own journeys (raise, stages, panel, dashboard, exports) are in
+test_escalation_journeys.py.
 """
 
 from __future__ import annotations
@@ -23,12 +11,17 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
 
 from escalate.directory.demo import DemoDirectory
+from escalate.web.mfa import pending_device, secret_text
 from escalate.web.tests.browser.support import (
     assert_accessible,
     assert_focus_visible,
+    demo_device,
+    enter_code,
     has_focus,
+    one_time_code,
     press_tab_until,
     save_screenshot,
     sign_in,
@@ -43,6 +36,7 @@ def test_wrong_password_is_explained_then_the_right_one_reaches_home(
 ) -> None:
     page = any_page
     amira = demo.people["amira.khan"]
+    device = demo_device(amira)
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(amira.email)
     page.get_by_label("Password", exact=True).fill("not-her-password")
@@ -61,6 +55,7 @@ def test_wrong_password_is_explained_then_the_right_one_reaches_home(
 
     page.get_by_label("Password", exact=True).fill("demo-escalate-2026")
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, device, check=assert_accessible)
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Amira Khan")
@@ -99,6 +94,7 @@ def test_error_summary_links_take_you_to_the_field(page: Page, transactional_db:
 def test_sign_in_with_the_keyboard_alone(any_page: Page, demo: DemoDirectory) -> None:
     page = any_page
     amira = demo.people["amira.khan"]
+    device = demo_device(amira)
     page.goto("/sign-in/")
 
     # The first Tab reaches the skip link, which appears, and Enter jumps past the header.
@@ -132,4 +128,58 @@ def test_sign_in_with_the_keyboard_alone(any_page: Page, demo: DemoDirectory) ->
     assert_focus_visible(page)
     page.keyboard.press("Enter")
 
+    code = page.get_by_label("Code from your authenticator app")
+    expect(page).to_have_url(re.compile(r"/account/two-factor/"))
+    press_tab_until(page, code)
+    assert_focus_visible(page)
+    page.keyboard.type(one_time_code(device))
+    page.keyboard.press("Enter")
+
     expect(page.get_by_role("heading", level=1)).to_have_text("Amira Khan")
+
+
+def test_a_wrong_code_is_explained_then_the_right_one_lets_you_in(
+    any_page: Page, demo: DemoDirectory, settings: Settings
+) -> None:
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no wait after a wrong code (tested in test_two_factor)
+    page = any_page
+    erin = demo.people["erin.fox"]
+    device = demo_device(erin)
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(erin.email)
+    page.get_by_label("Password", exact=True).fill("demo-escalate-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/account/two-factor/\?next="))
+    assert_accessible(page, "one-time code")
+
+    right = one_time_code(device)
+    page.get_by_label("Code from your authenticator app").fill(f"{(int(right) + 1) % 10**6:06d}")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page, "one-time code, wrong")
+    enter_code(page, device)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erin Fox")
+
+
+def test_first_sign_in_sets_up_the_authenticator_app(any_page: Page, demo: DemoDirectory) -> None:
+    page = any_page
+    dan = demo.people["dan.evans"]  # no authenticator yet: a first sign-in
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(dan.email)
+    page.get_by_label("Password", exact=True).fill("demo-escalate-2026")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/account/two-factor/set-up/"))
+    expect(page.get_by_role("img", name="QR code to scan")).to_be_visible()
+    assert_accessible(page, "set up the authenticator app")
+    device = pending_device(dan)
+    # For typing into the app by hand, when the QR code cannot be scanned.
+    expect(page.locator("#totp-secret")).to_have_text(secret_text(device))
+
+    page.get_by_label("Code from your authenticator app").fill(one_time_code(device))
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dan Evans")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("set up")

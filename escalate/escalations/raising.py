@@ -288,7 +288,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             "step": step,
             "policy": context.policy,
             "back_url": _back_url(step, context),
-            "agency": _agency_name(context.data),
+            "agency": _agency_name(context.data, context.person),
         },
     )
 
@@ -300,11 +300,12 @@ def _keep_typed(context: Context, slug: str, post: QueryDict) -> None:
     _save(context.person, {**context.data, "typed": typed})
 
 
-def _agency_name(data: dict[str, Any]) -> str:
+def _agency_name(data: dict[str, Any], person: Person) -> str:
+    """The chosen agency's name, only from the person's own partnership's list."""
     agency_id = data.get("respondent_agency")
     if not agency_id:
         return ""
-    agency = Agency.objects.filter(pk=agency_id).only("name").first()
+    agency = _agencies(person).filter(pk=agency_id).only("name").first()
     return agency.name if agency else ""
 
 
@@ -349,10 +350,15 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
     def change(slug: str) -> str:
         return reverse("escalations:raise_step", args=[slug]) + "?change=1"
 
-    agency = _agency_name(data)
+    agency = _agency_name(data, context.person)
     choice = data.get("respondent_choice")
     if choice and choice != raise_forms.SOMEONE_ELSE:
-        chosen = Person.objects.filter(pk=choice).only("full_name").first()
+        chosen = (
+            _people_of(data.get("respondent_agency"), context.person)
+            .filter(pk=choice)
+            .only("full_name")
+            .first()
+        )
         professional = chosen.full_name if chosen else ""
     else:
         professional = " ".join(

@@ -14,7 +14,8 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from escalate.directory.models import Person
-from escalate.escalations.models import Action, Part, StageRecord, Status
+from escalate.escalations.models import Part, StageRecord, Status
+from escalate.escalations.selectors import actions_for, escalations_visible_to
 from escalate.policies.calendar import LONDON
 
 END_OF_DAY = time(23, 59, 59)
@@ -23,7 +24,7 @@ STAGE_PARTS = [part for part in Part.values if part != Part.ACTION_OWNER]
 
 
 def deadline_calendar(person: Person, *, now: datetime | None = None) -> bytes:
-    """The iCalendar (RFC 5545) document of the person's open deadlines (two queries)."""
+    """The iCalendar (RFC 5545) document of the person's open deadlines (a few queries)."""
     now = now or timezone.now()
     calendar = Calendar()
     calendar.add("prodid", "-//Escalate//Deadlines//EN")
@@ -32,8 +33,10 @@ def deadline_calendar(person: Person, *, now: datetime | None = None) -> bytes:
     calendar.add("x-wr-calname", "Escalate deadlines")
     calendar.add("x-wr-timezone", "Europe/London")
 
+    # Only escalations the person may see now (their partnership's), through the one rule.
     stages = (
         StageRecord.objects.filter(
+            escalation__in=escalations_visible_to(person).order_by().values("pk"),
             ended_at__isnull=True,
             paused_at__isnull=True,
             due_at__isnull=False,
@@ -63,8 +66,7 @@ def deadline_calendar(person: Person, *, now: datetime | None = None) -> bytes:
         event.add("description", f"{stage_name} of escalation {escalation.reference}.\n{link}")
         calendar.add_component(event)
 
-    actions = Action.objects.filter(owner=person, done_at__isnull=True).select_related("escalation")
-    for action in actions:
+    for action in actions_for(person).filter(done_at__isnull=True):
         escalation = action.escalation
         event = Event()
         event.add("uid", f"action-{action.pk}@escalate")

@@ -13,20 +13,27 @@ if TYPE_CHECKING:
     from escalate.escalations.models import Escalation
 
 
+def in_app_for(person: Person) -> QuerySet[Notification]:
+    """The person's in-app notifications in their current partnership (the one rule).
+
+    Someone moved to another partnership keeps their old rows, but no longer sees them: they
+    are about escalations of a partnership the person no longer works in.
+    """
+    if person.partnership_id is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient=person, channel=Channel.IN_APP, partnership_id=person.partnership_id
+    )
+
+
 def inbox_for(person: Person) -> QuerySet[Notification]:
     """The person's in-app notifications, newest first, with their escalation."""
-    return (
-        Notification.objects.filter(recipient=person, channel=Channel.IN_APP)
-        .select_related("escalation")
-        .order_by("-created_at", "-pk")
-    )
+    return in_app_for(person).select_related("escalation").order_by("-created_at", "-pk")
 
 
 def unread_count(person: Person) -> int:
     """How many in-app notifications the person has not read (one query)."""
-    return Notification.objects.filter(
-        recipient=person, channel=Channel.IN_APP, read_at__isnull=True
-    ).count()
+    return in_app_for(person).filter(read_at__isnull=True).count()
 
 
 def notifications_for_escalation(escalation: Escalation) -> QuerySet[Notification]:

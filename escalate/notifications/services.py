@@ -13,6 +13,7 @@ from django.utils import timezone
 from escalate.audit.services import record_audit
 from escalate.directory.models import Partnership, Person
 from escalate.notifications.models import CalendarToken, Channel, Notification, Status
+from escalate.notifications.selectors import in_app_for
 from escalate.notifications.tasks import schedule_delivery
 
 if TYPE_CHECKING:
@@ -142,9 +143,7 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
 @transaction.atomic
 def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None) -> int:
     """Mark the person's in-app notifications read (all unread ones when `ids` is None)."""
-    rows = Notification.objects.filter(
-        recipient=person, channel=Channel.IN_APP, read_at__isnull=True
-    )
+    rows = in_app_for(person).filter(read_at__isnull=True)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     return rows.update(read_at=timezone.now())

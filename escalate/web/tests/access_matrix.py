@@ -1,0 +1,437 @@
+"""THE access matrix: for every URL of the project, what each role gets for GET and POST.
+
+One row per URL name. A row says, for each method, the outcome for every role (ROLES in
+access_world.py): a status code, or `Redirect(path)` (a 302 whose Location starts with path).
+`everyone(x)` is the same outcome for every signed-in role; `.but(roles, y)` lists exceptions.
+Anonymous visitors are sent to sign in (or, under /api/v1/, answered 401 JSON) unless a row
+says otherwise with `.but(["anonymous"], ...)`. An API row says `auth="bearer"`: each role then
+sends a bearer token of its own (access_world.api_bearer_token) instead of a session cookie.
+
+The URL arguments come from partnership A of the access world; `other_partnership` is a person
+of partnership B, so for A's objects they must get exactly what a stranger gets.
+
+test_access_matrix.py fails if a URL pattern of the project has no row here, so a new page
+cannot ship without saying who may reach it. Django's administration pages are covered by one
+rule (ADMIN_PREFIX) and checked on the sample rows at the end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, Literal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from escalate.web.tests.access_world import PDF_BYTES, ROLES, AccessWorld
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to a path starting with `to`."""
+
+    to: str
+
+    def __str__(self) -> str:
+        return f"302 to {self.to}"
+
+
+Outcome = int | Redirect
+
+SIGN_IN = Redirect("/sign-in/?next=")
+ADMIN_SIGN_IN = Redirect("/admin/login/?next=")
+# The JSON API (token only): anonymous requests are answered 401 with a JSON body. Its pages
+# for managing tokens and its documentation are ordinary pages (sign in first).
+API_PREFIX = "/api/v1/"
+ADMIN_PREFIX = "admin/"
+API_UNAUTHORISED = 401
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The outcome for every role: `default`, except the roles listed in `exceptions`."""
+
+    default: Outcome
+    exceptions: Mapping[str, Outcome] = field(default_factory=lambda: MappingProxyType({}))
+
+    def but(self, roles: Iterable[str], outcome: Outcome) -> Expect:
+        roles = list(roles)
+        unknown = [role for role in roles if role not in ROLES]
+        assert not unknown, f"unknown roles {unknown}"
+        return Expect(
+            self.default, MappingProxyType({**self.exceptions, **dict.fromkeys(roles, outcome)})
+        )
+
+    def for_role(self, role: str, path: str) -> Outcome:
+        if role in self.exceptions:
+            return self.exceptions[role]
+        if role == "anonymous":
+            return API_UNAUTHORISED if path.startswith(API_PREFIX) else SIGN_IN
+        return self.default
+
+
+def everyone(outcome: Outcome) -> Expect:
+    """The same for every signed-in role (anonymous: sign in, unless excepted)."""
+    return Expect(outcome)
+
+
+def only(roles: Iterable[str], outcome: Outcome, *, others: Outcome) -> Expect:
+    return Expect(others).but(roles, outcome)
+
+
+# --- who is who in partnership A ----------------------------------------------------------
+
+# Participants of A's escalation (at stage 2: both sides' line managers) and the role the
+# policy grants (access_roles: business_manager).
+PARTICIPANTS: tuple[str, ...] = ("raiser", "respondent", "raiser_manager", "respondent_manager")
+SEES_ESCALATION: tuple[str, ...] = (*PARTICIPANTS, "business_manager")
+# reports.selectors.REPORT_ROLES plus the policy's access_roles; other_partnership is B's
+# business manager, who sees B's figures (test_isolation.py checks they are only B's).
+REPORTERS: tuple[str, ...] = (
+    "business_manager",
+    "partnership_chair",
+    "auditor",
+    "other_partnership",
+)
+STAFF: tuple[str, ...] = ("administrator", "superuser")
+NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
+
+
+# --- URL arguments and bodies --------------------------------------------------------------
+
+Kwargs = Callable[[AccessWorld], dict[str, Any]]
+Body = Callable[[AccessWorld], dict[str, Any]]
+
+
+def no_kwargs(world: AccessWorld) -> dict[str, Any]:
+    return {}
+
+
+def escalation(world: AccessWorld) -> dict[str, Any]:
+    return {"reference": world.a.escalation.reference}
+
+
+def form_body(world: AccessWorld) -> dict[str, Any]:
+    """A body every form on the site would accept, so a refusal is the access rule's doing."""
+    today = timezone.localdate()
+    due = today + timedelta(days=7)
+    return {
+        "expected_version": world.a.escalation.version,
+        "reason": "For the child's file.",
+        "rationale": "Our reasons.",
+        "message": "Please explain.",
+        "note": "Done.",
+        "view": "My view.",
+        "correction": "The date was wrong.",
+        "description": "Call the family.",
+        "owner": world.person("raiser").pk,
+        "due_on_day": due.day,
+        "due_on_month": due.month,
+        "due_on_year": due.year,
+        "held_on_day": today.day,
+        "held_on_month": today.month,
+        "held_on_year": today.year,
+        "with_whom": "The social worker",
+        "method": "phone",
+        "summary": "We talked.",
+        "outcome": "Not agreed.",
+        "decision": "Agreed to a strategy meeting.",
+        "decided_by": "Both managers",
+        "learning": "Talk earlier.",
+        "year": today.year,
+        "period": "year",
+        "immediate_harm": "no",
+    }
+
+
+def evidence_body(world: AccessWorld) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("more.pdf", PDF_BYTES, content_type="application/pdf")}
+
+
+def agency_body(world: AccessWorld) -> dict[str, Any]:
+    return {"respondent_agency": world.a.agency.pk}
+
+
+def wrong_password_body(world: AccessWorld) -> dict[str, Any]:
+    return {
+        "old_password": "not-the-password",
+        "new_password1": "another-long-passphrase-2026",
+        "new_password2": "another-long-passphrase-2026",
+    }
+
+
+def sign_in_body(world: AccessWorld) -> dict[str, Any]:
+    return {"username": "nobody@testshire.example.org", "password": "not-the-password"}
+
+
+def code_body(world: AccessWorld) -> dict[str, Any]:
+    return {"code": "000000"}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # the URL's name with its namespace, e.g. "escalations:detail"
+    get: Expect
+    post: Expect
+    kwargs: Kwargs = no_kwargs
+    body: Body = form_body
+    label: str = ""  # tells apart two rows for one URL name (different arguments)
+    auth: Literal["session", "bearer"] = "session"  # "bearer": the API's token, no session
+
+    @property
+    def key(self) -> str:
+        return f"{self.name} [{self.label}]" if self.label else self.name
+
+
+NOT_ALLOWED = everyone(405)
+
+MATRIX: list[Row] = [
+    # --- pages that are not about any one escalation -------------------------------------
+    Row("home", get=everyone(200), post=NOT_ALLOWED),
+    Row(
+        "login",
+        # Signed-in people are sent home; the sign-in form is for anonymous visitors.
+        get=everyone(Redirect("/")).but(["anonymous"], 200),
+        post=everyone(Redirect("/")).but(["anonymous"], 200),
+        body=sign_in_body,
+    ),
+    Row("logout", get=NOT_ALLOWED, post=everyone(Redirect("/sign-in/"))),
+    Row(
+        "health",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
+    Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
+    Row(
+        "mfa_set_up",
+        get=everyone(Redirect("/account/two-factor/?next=")),
+        post=everyone(Redirect("/account/two-factor/?next=")),
+    ),
+    Row("mfa_verify", get=everyone(Redirect("/")), post=everyone(Redirect("/")), body=code_body),
+    Row("change_password", get=everyone(200), post=everyone(200), body=wrong_password_body),
+    Row("audit:events", get=only(["auditor"], 200, others=403), post=NOT_ALLOWED),
+    # --- notifications and calendars --------------------------------------------------------
+    Row("notifications:inbox", get=everyone(200), post=NOT_ALLOWED),
+    Row(
+        "notifications:mark_read",
+        kwargs=lambda w: {"notification_id": w.a.notification.pk},
+        get=NOT_ALLOWED,
+        post=only(["respondent"], Redirect("/notifications/"), others=404),
+    ),
+    Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
+    Row(
+        "notifications:calendar",
+        get=everyone(200),
+        post=everyone(Redirect("/notifications/calendar/")),
+    ),
+    Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
+    Row(
+        "notifications:calendar_feed",
+        # Calendar apps cannot sign in: the private, revocable token is the credential.
+        kwargs=lambda w: {"token": w.a.calendar_token.token},
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    # --- lists and the raise journey ------------------------------------------------------
+    Row("escalations:queue", get=everyone(200), post=NOT_ALLOWED),
+    Row("escalations:my_actions", get=everyone(200), post=NOT_ALLOWED),
+    Row("escalations:raise_start", get=everyone(200), post=NOT_ALLOWED),
+    Row(
+        "escalations:raise_continue",
+        get=everyone(Redirect("/escalations/raise/")).but(NO_PARTNERSHIP, 200),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "escalations:raise_discard",
+        get=NOT_ALLOWED,
+        post=everyone(Redirect("/escalations/raise/")),
+    ),
+    Row(
+        "escalations:raise_emergency",
+        get=everyone(Redirect("/escalations/raise/")).but(NO_PARTNERSHIP, 200),
+        post=everyone(Redirect("/escalations/raise/")).but(NO_PARTNERSHIP, 200),
+    ),
+    Row(
+        "escalations:raise_check",
+        get=everyone(Redirect("/escalations/raise/")).but(NO_PARTNERSHIP, 200),
+        post=everyone(Redirect("/escalations/raise/")).but(NO_PARTNERSHIP, 200),
+    ),
+    Row(
+        "escalations:raise_step",
+        kwargs=lambda w: {"slug": "agency"},
+        get=everyone(200),
+        # A's agency: accepted from A's people; B's person is told to choose from their own list.
+        post=everyone(Redirect("/escalations/raise/professional/")).but(
+            [*NO_PARTNERSHIP, "other_partnership"], 200
+        ),
+        body=agency_body,
+    ),
+    # --- one escalation: 404 for anyone who may not see it, as for one that does not exist --
+    Row(
+        "escalations:detail",
+        kwargs=escalation,
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "escalations:raise_done",
+        kwargs=escalation,
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "escalations:complete_action",
+        kwargs=lambda w: {**escalation(w), "action_id": w.a.action.pk},
+        get=only(SEES_ESCALATION, 200, others=404),
+        # Its owner (who also agreed it) marks it done; other viewers are told why not.
+        post=only(SEES_ESCALATION, 200, others=404).but(["raiser"], Redirect("/escalations/")),
+    ),
+    Row(
+        "escalations:correct_entry",
+        kwargs=lambda w: {**escalation(w), "entry_id": w.a.entry.pk},
+        get=only(SEES_ESCALATION, 200, others=404),
+        # Only the entry's author corrects it.
+        post=only(SEES_ESCALATION, 200, others=404).but(["raiser"], Redirect("/escalations/")),
+    ),
+    Row(
+        "escalations:stage_action",
+        kwargs=lambda w: {**escalation(w), "action": "record-discussion"},
+        get=only(SEES_ESCALATION, 200, others=404),
+        # Participants record discussions; the business manager only reads.
+        post=only(PARTICIPANTS, Redirect("/escalations/"), others=404).but(
+            ["business_manager"], 200
+        ),
+    ),
+    Row(
+        "evidence:list",
+        kwargs=escalation,
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=only(SEES_ESCALATION, Redirect("/escalations/"), others=404),
+        body=evidence_body,
+    ),
+    Row(
+        "evidence:download",
+        kwargs=lambda w: {**escalation(w), "attachment_id": w.a.attachment.pk},
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "reports:escalation_record",
+        kwargs=lambda w: {**escalation(w), "file_format": "docx"},
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=only(SEES_ESCALATION, 200, others=404),
+    ),
+    # --- the partnership's reports: partnership roles only ---------------------------------
+    Row("reports:dashboard", get=only(REPORTERS, 200, others=403), post=NOT_ALLOWED),
+    Row(
+        "reports:chart",
+        kwargs=lambda w: {"key": "categories"},
+        get=only(REPORTERS, 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "reports:figures",
+        kwargs=lambda w: {"file_format": "csv"},
+        get=only(REPORTERS, 200, others=403),
+        post=only(REPORTERS, 200, others=403),
+    ),
+    Row("reports:learning", get=only(REPORTERS, 200, others=403), post=NOT_ALLOWED),
+    Row(
+        "reports:briefing",
+        kwargs=lambda w: {"quarter": "2026-q1"},
+        get=only(REPORTERS, 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "reports:board_report",
+        get=only(REPORTERS, 200, others=403),
+        # No year: the form answers 400 without making the PDF (slow), after the role check.
+        post=only(REPORTERS, 400, others=403),
+        body=lambda w: {"period": "year", "reason": "For the board."},
+    ),
+    # --- administration: staff of the partnership (scoped) and platform superusers ----------
+    # Every pattern under /admin/ is covered by this rule; these rows are its samples. Signed-in
+    # people who are not staff get Django's admin sign-in page; anonymous visitors get the
+    # service's sign-in (LoginRequiredMiddleware), except on the admin index, which Django marks
+    # as needing no sign-in so that it can send them to its own.
+    Row(
+        "admin:index",
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["anonymous"], ADMIN_SIGN_IN),
+        post=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["anonymous"], ADMIN_SIGN_IN),
+    ),
+    Row(
+        "admin:directory_person_changelist",
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN),
+        post=only(STAFF, 200, others=ADMIN_SIGN_IN),
+        body=lambda w: {},
+    ),
+    *[
+        Row(
+            f"admin:{model}_changelist",
+            get=only(STAFF, 200, others=ADMIN_SIGN_IN),
+            post=only(STAFF, 200, others=ADMIN_SIGN_IN),
+            body=lambda w: {},
+        )
+        for model in (
+            "directory_partnership",
+            "directory_agency",
+            "policies_policyversion",
+            "notifications_notification",
+        )
+    ],
+    # Platform tables: superusers only (a partnership administrator has no permission).
+    *[
+        Row(
+            f"admin:{model}_changelist",
+            get=only(["superuser"], 200, others=ADMIN_SIGN_IN).but(["administrator"], 403),
+            post=only(["superuser"], 200, others=ADMIN_SIGN_IN).but(["administrator"], 403),
+            body=lambda w: {},
+        )
+        for model in (
+            "auth_group",
+            "otp_totp_totpdevice",
+            "axes_accessattempt",
+            "django_tasks_database_dbtaskresult",
+        )
+    ],
+    Row(
+        "admin:notifications_notification_change",
+        label="another partnership",
+        kwargs=lambda w: {"object_id": w.b.notification.pk},
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["administrator"], Redirect("/admin/")),
+        # Every field is read-only: saving changes nothing and goes back to the list.
+        post=only(
+            ["superuser"], Redirect("/admin/notifications/notification/"), others=ADMIN_SIGN_IN
+        ).but(["administrator"], Redirect("/admin/")),
+        body=lambda w: {},
+    ),
+    Row(
+        "admin:directory_person_change",
+        label="own partnership",
+        kwargs=lambda w: {"object_id": w.person("practitioner").pk},
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN),
+        post=only(STAFF, 200, others=ADMIN_SIGN_IN),
+        body=lambda w: {},
+    ),
+    Row(
+        "admin:directory_person_change",
+        label="another partnership",
+        kwargs=lambda w: {"object_id": w.b.world.outsider.pk},
+        # Not in the administrator's partnership: "does not exist", back to the index.
+        get=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["administrator"], Redirect("/admin/")),
+        post=only(STAFF, 200, others=ADMIN_SIGN_IN).but(["administrator"], Redirect("/admin/")),
+        body=lambda w: {},
+    ),
+]
+
+
+# The JSON API's rows live in access_matrix_api.py and join the table once the API is installed.
+if importlib.util.find_spec("escalate.api.urls") is not None:
+    from escalate.web.tests.access_matrix_api import API_ROWS
+
+    MATRIX += API_ROWS

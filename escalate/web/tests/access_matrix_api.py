@@ -1,0 +1,193 @@
+"""The access matrix's rows for the JSON API under /api/v1/ (bearer tokens, JSON answers).
+
+Joined to access_matrix.MATRIX when escalate.api is installed. Every role signs in with a token
+holding every scope (access_world.api_bearer_token), so these rows test who may reach what, not
+scopes (escalate/api/tests does). Bodies are valid JSON for every operation, so a refusal is the
+access rule's doing. The API answers like the pages: 404 for an escalation, action or agency the
+person may not see, 403 for reports without a partnership role, 422 for what the rules refuse
+(for example the respondent's side withdrawing), 405 JSON for a method an address does not take,
+401 JSON without a usable token. The platform superuser belongs to no partnership, so the API
+does not accept their token (401).
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from escalate.web.tests.access_matrix import (
+    PARTICIPANTS,
+    REPORTERS,
+    SEES_ESCALATION,
+    Expect,
+    Kwargs,
+    Redirect,
+    Row,
+    escalation,
+    everyone,
+    no_kwargs,
+    only,
+)
+from escalate.web.tests.access_world import AccessWorld
+
+RAISER_SIDE = ("raiser", "raiser_manager")
+RESPONDENT_SIDE = ("respondent", "respondent_manager")
+
+
+def api_body(world: AccessWorld) -> dict[str, Any]:
+    """A JSON body every API operation would accept (each reads only its own fields)."""
+    today = timezone.localdate()
+    a = world.a
+    return {
+        "expected_version": a.escalation.version,
+        "held_on": today.isoformat(),
+        "with_whom": "The social worker",
+        "method": "phone",
+        "summary": "We talked.",
+        "outcome": "Not agreed.",
+        "message": "Please explain.",
+        "rationale": "Our reasons.",
+        "reason": "Still not agreed.",
+        "owner_id": world.person("raiser").pk,
+        "description": "Call the family.",
+        "due_on": (today + timedelta(days=7)).isoformat(),
+        "decision": "A strategy meeting.",
+        "decided_by": "Both managers",
+        "learning": "Talk earlier.",
+        "note": "Done.",
+        "respondent_agency_id": a.world.csc.pk,
+        "respondent_person_id": a.world.social_worker.pk,
+        "subject_name": "Sam Example",
+        "disputed": "The decision.",
+        "risk": "The risk.",
+        "outcome_wanted": "A meeting.",
+        "categories": ["threshold"],
+    }
+
+
+def api(name: str, *, get: Expect, post: Expect, kwargs: Kwargs = no_kwargs) -> Row:
+    return Row(f"api:v1:{name}", get=get, post=post, kwargs=kwargs, body=api_body, auth="bearer")
+
+
+def tokened(expect: Expect) -> Expect:
+    """The superuser's token is refused: they belong to no partnership."""
+    return expect.but(["superuser"], 401)
+
+
+# A method the address does not take: 405 JSON for everyone, before any token check.
+NOT_ALLOWED = everyone(405).but(["anonymous"], 405)
+
+
+def on_escalation(ok: tuple[str, ...], status: int = 200) -> Expect:
+    """An operation on A's escalation: `ok` succeed, other viewers are refused by the rules."""
+    return tokened(only(SEES_ESCALATION, 422, others=404).but(ok, status))
+
+
+LISTS = tokened(everyone(200))
+# Raising: anyone with an agency in a partnership; not about yourself (the respondent), and
+# only about an agency of your own partnership (B's business manager names A's agency).
+RAISE = tokened(everyone(201).but(["respondent", "other_partnership"], 422))
+A_DIRECTORY = tokened(everyone(200).but(["other_partnership"], 404))
+
+
+def _raisers_token(world: AccessWorld) -> dict[str, Any]:
+    models = importlib.import_module("escalate.api.models")
+    token = models.ApiToken.objects.filter(person=world.person("raiser")).first()
+    return {"token_id": token.pk}
+
+
+API_ROWS: list[Row] = [
+    # The schema is public; django-ninja answers it whatever the method.
+    api(
+        "openapi-json",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(200).but(["anonymous"], 200),
+    ),
+    api("list_escalations", get=LISTS, post=RAISE),
+    api("raise_escalation", get=LISTS, post=RAISE),  # the same address, POST
+    api(
+        "read_escalation",
+        kwargs=escalation,
+        get=tokened(only(SEES_ESCALATION, 200, others=404)),
+        post=NOT_ALLOWED,
+    ),
+    api(
+        "record_discussion",
+        kwargs=escalation,
+        get=NOT_ALLOWED,
+        post=on_escalation(PARTICIPANTS),
+    ),
+    api("request_rationale", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(RAISER_SIDE)),
+    api("give_rationale", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(RESPONDENT_SIDE)),
+    api(
+        "escalate_to_next_stage",
+        kwargs=escalation,
+        get=NOT_ALLOWED,
+        post=on_escalation(PARTICIPANTS),
+    ),
+    api("pause_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(PARTICIPANTS)),
+    # Not paused: nobody can resume it.
+    api("resume_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("withdraw_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(RAISER_SIDE)),
+    api("resolve_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(PARTICIPANTS)),
+    api(
+        "escalation_actions",
+        kwargs=escalation,
+        get=tokened(only(SEES_ESCALATION, 200, others=404)),
+        post=on_escalation(PARTICIPANTS, 201),
+    ),
+    api(  # the same address, POST
+        "add_action",
+        kwargs=escalation,
+        get=tokened(only(SEES_ESCALATION, 200, others=404)),
+        post=on_escalation(PARTICIPANTS, 201),
+    ),
+    api("my_actions", get=LISTS, post=NOT_ALLOWED),
+    api(
+        "complete_action",
+        kwargs=lambda w: {"action_id": w.a.action.pk},
+        get=NOT_ALLOWED,
+        # Its owner (who also agreed it) marks it done.
+        post=on_escalation(("raiser",)),
+    ),
+    api("list_agencies", get=LISTS, post=NOT_ALLOWED),
+    api(
+        "agency_contacts",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=A_DIRECTORY,
+        post=NOT_ALLOWED,
+    ),
+    api(
+        "agency_people",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=A_DIRECTORY,
+        post=NOT_ALLOWED,
+    ),
+    api("policy", get=LISTS, post=NOT_ALLOWED),
+    api("dashboard", get=tokened(only(REPORTERS, 200, others=403)), post=NOT_ALLOWED),
+    # Nothing at the root or any other address under /api/v1/: a JSON 404, token or not.
+    api(
+        "api-root",
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(404).but(["anonymous"], 404),
+    ),
+    Row(
+        "api:not_found",
+        kwargs=lambda w: {"rest": "nothing-here"},
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(404).but(["anonymous"], 404),
+        auth="bearer",
+    ),
+    # The pages for a person's tokens and the API's documentation: signed-in pages.
+    Row("api:tokens", get=everyone(200), post=everyone(400)),
+    Row(
+        "api:revoke_token",
+        kwargs=_raisers_token,
+        get=only(["raiser"], 200, others=404),
+        post=only(["raiser"], Redirect("/api/tokens/"), others=404),
+    ),
+    Row("api:docs", get=everyone(200), post=everyone(405)),
+]

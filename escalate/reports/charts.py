@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -16,6 +17,7 @@ from escalate.reports.selectors import Table
 GOVUK_BLUE = "#1d70b8"
 TEXT = "#0b0c0c"
 TREND_TABLES = ("month", "quarter")
+TITLE_WIDTH = 70  # characters; a 7-inch figure holds about 80 at 11pt
 
 
 def chart_svg(table: Table) -> str:
@@ -46,10 +48,12 @@ def chart_svg(table: Table) -> str:
         axes.spines[["top", "right"]].set_visible(False)
         axis = axes.yaxis if table.key in TREND_TABLES else axes.xaxis
         axis.set_major_locator(MaxNLocator(integer=True))
-    title = table.title
+    # The title starts at the left edge of the figure, not of the axes: long agency names push the
+    # axes right, and a title aligned with them ran off the image.
+    lines = textwrap.wrap(table.title, TITLE_WIDTH)
     if left_out:
-        title += f" ({left_out} with fewer than 5 not drawn)"
-    axes.set_title(title, loc="left", fontsize=11, color=TEXT)
+        lines.append(f"({left_out} with fewer than 5 not drawn)")
+    figure.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=11, color=TEXT)
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.lookups import In
 from django.http import Http404
 from django.utils import timezone
 
@@ -69,12 +71,30 @@ def policy_versions_granting(person: Person) -> list[int]:
     return granted
 
 
+class _InArray(In):
+    """`IN (subquery)`, written for PostgreSQL as `= ANY(ARRAY(subquery))`.
+
+    The array is computed once, before the outer query, and the planner looks its rows up by
+    key. With `IN`/`EXISTS` PostgreSQL misjudges lists such as "partnership and (raiser agency
+    or respondent agency) and participates" (it takes the conditions as independent and expects
+    7 rows) and checks ~1,100 escalations against the participants instead of fetching the
+    person's ~100 participations (docs/performance.md).
+    """
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs_sql} = ANY(ARRAY{rhs_sql})", (*lhs_params, *rhs_params)
+
+
 def escalations_visible_to(person: Person) -> QuerySet[Escalation]:
     """Every escalation `person` may see, newest first."""
     if not person.is_authenticated or person.partnership_id is None or not person.is_active:
         return Escalation.objects.none()
-    participates = Exists(Participant.objects.filter(escalation=OuterRef("pk"), person=person))
-    rule = Q(participates)
+    # A person takes part in a few hundred escalations at most (a busy manager, over years):
+    # those are read first, then their escalations by key.
+    participations = Participant.objects.filter(person=person).order_by().values("escalation_id")
+    rule = Q(_InArray(F("pk"), participations))
     granted = policy_versions_granting(person)
     if granted:
         rule |= Q(policy_version_id__in=granted)

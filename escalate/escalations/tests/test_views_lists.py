@@ -72,6 +72,7 @@ def test_home_lists_use_a_fixed_number_of_queries(
     people = cast()
     made = many(people, count)
     client = signed_in(people.raiser)
+    client.get(reverse("home"))  # warm: the process's parsed-policy cache reads a document once
     with django_assert_max_num_queries(HOME_QUERIES):
         response = client.get(reverse("home"))
     html = response.content.decode()
@@ -87,6 +88,7 @@ def test_the_queue_uses_a_fixed_number_of_queries(
     people = cast()
     made = many(people, count)
     client = signed_in(people.raiser_manager)
+    client.get(reverse("escalations:queue"))  # warm, as above
     with django_assert_max_num_queries(QUEUE_QUERIES):
         response = client.get(reverse("escalations:queue"))
     html = response.content.decode()

@@ -16,6 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from escalate.api.models import Scope
+from escalate.api.services import create_token
 from escalate.scale.personas import choose_personas
 from escalate.web.testing import sign_in
 
@@ -27,6 +29,7 @@ QUERIES = {
     "escalation_page": 23,  # 3 write the audit row for the page view
     "manager_queue": 11,
     "dashboard": 23,  # warm: resolution times reused while no new resolution
+    "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)
 }
 
 
@@ -37,6 +40,8 @@ def measured(escalations: int) -> dict[str, int]:
     for person in (personas.practitioner, personas.manager, personas.business_manager):
         clients[person.pk] = Client()
         sign_in(clients[person.pk], person)
+    token = create_token(by=personas.practitioner, name="Counts", scopes=[Scope.ESCALATIONS_READ])
+    bearer = {"Authorization": f"Bearer {token.secret}"}
     requests = {
         "home_practitioner": (personas.practitioner, "/"),
         "home_manager": (personas.manager, "/"),
@@ -52,6 +57,13 @@ def measured(escalations: int) -> dict[str, int]:
             response = client.get(url)
         assert response.status_code == 200
         counts[name] = len(queries)
+    api = Client()  # the token alone: no session
+    assert api.get("/api/v1/escalations", headers=bearer).status_code == 200  # warm
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/escalations", headers=bearer)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) > 0
+    counts["api_list"] = len(queries)
     return counts
 
 

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from escalate.audit.models import AuditChain, AuditEvent
 from escalate.audit.verification import verify_chain
 from escalate.escalations import services
 from escalate.escalations.models import Escalation
 from escalate.escalations.tests.factories import make_world
-from escalate.escalations.tests.test_concurrency import run_together
+from escalate.escalations.tests.test_concurrency import race_to_escalate, run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,25 +26,7 @@ pytestmark = [
 
 def test_of_two_actions_at_once_only_the_one_that_happened_is_audited() -> None:
     world = make_world()
-    escalation = services.raise_escalation(by=world.teacher, details=world.details())
-    services.record_discussion(
-        escalation=escalation,
-        by=world.teacher,
-        expected_version=escalation.version,
-        held_on=timezone.localdate(),
-        with_whom="Social worker",
-        method="Phone",
-        summary="Talked",
-        outcome="Disagree",
-    )
-    shown = Escalation.objects.get(pk=escalation.pk).version
-
-    def escalate(by: Any) -> Callable[[], Any]:
-        return lambda: services.escalate_to_next_stage(
-            escalation=escalation, by=by, expected_version=shown, reason="Both at once"
-        )
-
-    results = run_together(escalate(world.teacher), escalate(world.social_worker))
+    shown, results = race_to_escalate(world)
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     (row,) = AuditEvent.objects.filter(action="escalation_stage_changed")
     winner = next(value for kind, value in results if kind == "ok")

@@ -46,8 +46,9 @@ def run_together(*jobs: Callable[[], Any]) -> list[tuple[str, Any]]:
     return results
 
 
-def test_two_people_escalating_at_once_cannot_both_succeed() -> None:
-    world = make_world()
+def race_to_escalate(world: Any) -> tuple[int, list[tuple[str, Any]]]:
+    """Raise, record the Stage 1 discussion, then have the teacher and the social worker both
+    escalate from the same shown version at the same moment. Returns that version and results."""
     escalation = services.raise_escalation(by=world.teacher, details=world.details())
     services.record_discussion(
         escalation=escalation,
@@ -66,12 +67,17 @@ def test_two_people_escalating_at_once_cannot_both_succeed() -> None:
             escalation=escalation, by=by, expected_version=shown, reason="Both of us at once"
         )
 
-    results = run_together(escalate(world.teacher), escalate(world.social_worker))
+    return shown, run_together(escalate(world.teacher), escalate(world.social_worker))
+
+
+def test_two_people_escalating_at_once_cannot_both_succeed() -> None:
+    world = make_world()
+    shown, results = race_to_escalate(world)
     outcomes = sorted(kind for kind, _ in results)
     assert outcomes == ["error", "ok"], results
     error = next(value for kind, value in results if kind == "error")
     assert isinstance(error, StaleEscalation)
-    stored = Escalation.objects.get(pk=escalation.pk)
+    stored = Escalation.objects.get(partnership=world.partnership)
     assert stored.current_stage_key == "stage_2"
     assert stored.version == shown + 1
     assert StageRecord.objects.filter(escalation=stored).count() == 2

@@ -108,6 +108,7 @@ class Agency(models.Model):
     is_active = models.BooleanField(default=True)
     is_board_member = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="The agency is a member of the partnership's full Board: its senior officers "
         "can sit on a Resolution Panel (Havering 2.12) and its Board members are engaged before "
         "a Stage 4 referral (2.8).",
@@ -166,11 +167,13 @@ class Person(AbstractBaseUser, PermissionsMixin):
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.PRACTITIONER)
     is_senior_officer = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="A senior officer of their agency: of a Board member agency, a Resolution "
         "Panel candidate (Havering 2.12).",
     )
     is_away = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Away for now (leave, long absence): their part in an open escalation is "
         "reassigned by their manager or the business unit.",
     )

@@ -55,10 +55,35 @@ class EscalationState:
     paused_at: datetime | None = None
     panel_convened: bool = False
     panel_decided: bool = False
+    # Who decides (issue 15; the rules are in deciding.py).
+    proposal: Proposal | None = None
+    rationale_due_at: datetime | None = None
+    rationale_lapsed: bool = False  # "no rationale given by <date>" is on the record
+    respondent_unlisted: bool = False  # "someone not listed": nobody on that side can block
+    tier: int = 1
+    pause_review_on: date | None = None
+    closed_at: datetime | None = None
+    board_engagement: str = ""  # which Board members of each agency were engaged (Havering 2.8)
 
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED
+
+    @property
+    def is_urgent(self) -> bool:
+        return "immediate_harm" in self.flags
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A resolution one side proposed at a stage the parties decide, waiting for the other."""
+
+    side: str  # "raiser" or "respondent": who proposed it
+    decision: str
+    proposed_at: datetime
+    answer_due_at: datetime
+    action_count: int = 0
+    with_raiser_manager: bool = False  # unanswered in time, it went to the raiser's manager
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,28 @@ class Actor:
     def is_panel_member(self) -> bool:
         return "panel_member" in self.parts
 
+    @property
+    def is_panel_lead(self) -> bool:
+        return "panel_lead" in self.parts
+
+    @property
+    def is_sweep(self) -> bool:
+        """The deadline sweep acting for a side that did not answer in time."""
+        return "sweep" in self.roles
+
+    @property
+    def is_stage_manager(self) -> bool:
+        return bool(self.parts & {"raiser_manager", "respondent_manager"})
+
+    @property
+    def side(self) -> str | None:
+        """The side this person acts for ("raiser", "respondent"), or None."""
+        if self.on_raiser_side:
+            return "raiser"
+        if self.on_respondent_side:
+            return "respondent"
+        return None
+
 
 # --- actions -----------------------------------------------------------------------------
 
@@ -123,12 +170,15 @@ class GiveRationale:
 class EscalateToNextStage:
     at: datetime
     reason: str
+    board_engagement: str = ""  # entering a stage that requires it (Havering 2.8)
 
 
 @dataclass(frozen=True)
 class Pause:
     at: datetime
     reason: str
+    review_on: date | None = None
+    raiser_manager_agrees: bool = False  # a manager on the raiser's side agreed (urgent)
 
 
 @dataclass(frozen=True)
@@ -158,6 +208,9 @@ class ConvenePanel:
     member_count: int
     agency_ids: frozenset[int]
     disputing_agency_ids: frozenset[int]
+    non_candidate_count: int = 0  # members who are not senior officers of Board agencies
+    handled_count: int = 0  # members who already handled this escalation
+    handled_reason: str = ""  # the Chair's reason to seat them anyway
 
 
 @dataclass(frozen=True)
@@ -172,6 +225,7 @@ class RecordPanelDecision:
     decision: str
     learning: str = ""
     action_count: int = 0
+    members_present: tuple[int, ...] = ()  # the panel members who took part
 
 
 @dataclass(frozen=True)
@@ -280,9 +334,15 @@ class Transition:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def stage_deadline(spec: PolicySpec, stage: Stage, started_at: datetime) -> datetime:
-    """When `stage`, entered at `started_at`, falls due under the policy's timescale."""
-    return calendar.stage_deadline(started_at, stage.timescale, nation=spec.nation.value)
+def stage_deadline(
+    spec: PolicySpec, stage: Stage, started_at: datetime, flags: frozenset[str] = frozenset()
+) -> datetime:
+    """When `stage`, entered at `started_at`, falls due: its urgent timescale when immediate
+    harm is recorded and the policy gives one, else its timescale."""
+    timescale = stage.timescale
+    if "immediate_harm" in flags and stage.urgent_timescale is not None:
+        timescale = stage.urgent_timescale
+    return calendar.stage_deadline(started_at, timescale, nation=spec.nation.value)
 
 
 def resumed_deadline(
@@ -336,6 +396,8 @@ def _missing_records(spec: PolicySpec, state: EscalationState) -> list[str]:
     """Records the current stage must have before it is left (outcome is the leaving itself)."""
     stage = spec.stage(state.stage_key)
     needed = [r for r in stage.must_record if r in (Record.DISCUSSION, Record.RATIONALE)]
+    if state.rationale_lapsed or state.respondent_unlisted:
+        needed = [r for r in needed if r != Record.RATIONALE]  # silence never blocks
     return [r.value for r in needed if r.value not in state.records]
 
 
@@ -395,7 +457,7 @@ def start(
             )
         stage = spec.stage(start_stage_key)
     index = spec.stage_index(stage.key)
-    due = stage_deadline(spec, stage, at)
+    due = stage_deadline(spec, stage, at, flags)
     state = EscalationState(
         status=OPEN,
         stage_key=stage.key,
@@ -432,17 +494,25 @@ def start(
 
 
 def apply(
-    spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor
+    spec: PolicySpec,
+    state: EscalationState,
+    action: WorkflowAction | _deciding.DecidingAction,
+    actor: Actor,
 ) -> Transition:
     """The new state and events after `actor` does `action`, or ActionRefused."""
-    handler = _HANDLERS[type(action)]
+    handler = _HANDLERS.get(type(action)) or _deciding.HANDLERS[type(action)]
     new_state, events = handler(spec, state, action, actor)
     if not isinstance(action, _KEEPS_VERSION):
         new_state = replace(new_state, version=state.version + 1)
     return Transition(state=new_state, events=tuple(events))
 
 
-def allowed(spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor) -> bool:
+def allowed(
+    spec: PolicySpec,
+    state: EscalationState,
+    action: WorkflowAction | _deciding.DecidingAction,
+    actor: Actor,
+) -> bool:
     """True when `apply` would accept the action (used to decide which buttons to show)."""
     try:
         apply(spec, state, action, actor)
@@ -494,16 +564,18 @@ def _request_rationale(
     if not actor.on_raiser_side:
         raise ActionRefused("Only the raiser's side can ask the respondent for their rationale.")
     _require_text(action.message, "Enter what you are asking the respondent to explain.", "message")
+    due = _deciding.rationale_due(spec, state, action.at)
     events: list[WorkflowEvent] = [
         ChronologyEvent(
             kind="rationale_requested",
             stage_key=state.stage_key,
             occurred_at=action.at,
             text=action.message,
+            data={"due_at": due.isoformat()},
         )
     ]
     _notify(events, spec, Event.RATIONALE_REQUESTED, state.stage_key, state.flags)
-    return replace(state, rationale_requested=True), events
+    return replace(state, rationale_requested=True, rationale_due_at=due), events
 
 
 def _give_rationale(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
@@ -522,7 +594,12 @@ def _give_rationale(spec: PolicySpec, state: EscalationState, action: Any, actor
     ]
     _notify(events, spec, Event.RATIONALE_GIVEN, state.stage_key, state.flags)
     return (
-        replace(state, records=state.records | {Record.RATIONALE.value}, rationale_requested=False),
+        replace(
+            state,
+            records=state.records | {Record.RATIONALE.value},
+            rationale_requested=False,
+            rationale_due_at=None,
+        ),
         events,
     )
 
@@ -541,7 +618,9 @@ def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
         )
     _require_text(action.reason, "Enter why this needs to go to the next stage.", "reason")
     _refuse_if_records_missing(spec, state, "escalate")
-    due = stage_deadline(spec, following, action.at)
+    _deciding.check_entry(following, action)
+    engaged = action.board_engagement.strip()
+    due = stage_deadline(spec, following, action.at, state.flags)
     index = state.stage_index + 1
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -549,7 +628,8 @@ def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
             stage_key=following.key,
             occurred_at=action.at,
             text=action.reason,
-            data={"from": state.stage_key, "to": following.key},
+            data={"from": state.stage_key, "to": following.key}
+            | ({"board_engagement": engaged} if engaged else {}),
         ),
         StageEnded(stage_key=state.stage_key, outcome="escalated", ended_at=action.at),
         StageEntered(stage_key=following.key, index=index, started_at=action.at, due_at=due),
@@ -564,6 +644,11 @@ def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
         due_at=due,
         records=frozenset(),
         rationale_requested=False,
+        rationale_due_at=None,
+        rationale_lapsed=False,
+        proposal=None,
+        tier=1,
+        board_engagement=engaged,
     )
     return new_state, events
 
@@ -576,13 +661,23 @@ def _pause(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) 
     if not actor.in_stage:
         raise ActionRefused("Only the people involved at this stage can pause it.")
     _require_text(action.reason, "Enter why the escalation is being paused.", "reason")
+    _deciding.check_pause(spec, state, action, actor)
+    assert action.review_on is not None
     events: list[WorkflowEvent] = [
         ChronologyEvent(
-            kind="paused", stage_key=state.stage_key, occurred_at=action.at, text=action.reason
+            kind="paused",
+            stage_key=state.stage_key,
+            occurred_at=action.at,
+            text=action.reason,
+            data={
+                "review_on": action.review_on.isoformat(),
+                "raiser_manager_agrees": action.raiser_manager_agrees,
+            },
         )
     ]
     _notify(events, spec, Event.PAUSED, state.stage_key, state.flags)
-    return replace(state, status=PAUSED, paused_at=action.at), events
+    paused = replace(state, status=PAUSED, paused_at=action.at, pause_review_on=action.review_on)
+    return paused, events
 
 
 def _resume(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
@@ -609,7 +704,7 @@ def _resume(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor)
         DeadlineSet(due_at=due),
     ]
     _notify(events, spec, Event.RESUMED, state.stage_key, state.flags)
-    return replace(state, status=OPEN, paused_at=None, due_at=due), events
+    return replace(state, status=OPEN, paused_at=None, due_at=due, pause_review_on=None), events
 
 
 def _close(
@@ -617,14 +712,21 @@ def _close(
 ) -> EscalationState:
     events.append(StageEnded(stage_key=state.stage_key, outcome=status, ended_at=at))
     events.append(DeadlineSet(due_at=None))
-    return replace(state, status=status, paused_at=None, due_at=None)
+    return replace(
+        state,
+        status=status,
+        paused_at=None,
+        due_at=None,
+        pause_review_on=None,
+        proposal=None,
+        closed_at=at,
+    )
 
 
 def _resolve(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, Resolve)
     _require_not_closed(state)
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can resolve it.")
+    _deciding.check_resolver(spec, state, actor)
     if state.panel_convened and not state.panel_decided:
         raise ActionRefused("A Resolution Panel is considering this: record the panel's decision.")
     _require_text(action.decision, "Enter the decision that resolved the disagreement.", "decision")
@@ -684,6 +786,7 @@ def _convene_panel(spec: PolicySpec, state: EscalationState, action: Any, actor:
         raise ActionRefused("Resume this escalation before convening a panel.")
     if action.member_count < 1:
         raise ActionRefused("Choose the panel members.", field="members")
+    _deciding.check_panel_members(spec, action)
     if spec.panel is not None:
         if len(action.agency_ids) < spec.panel.min_agencies:
             raise ActionRefused(
@@ -736,8 +839,7 @@ def _record_panel_decision(
     _require_not_closed(state)
     if not state.panel_convened:
         raise ActionRefused("No Resolution Panel has been convened for this escalation.")
-    if not (actor.is_partnership_chair or actor.is_panel_member):
-        raise ActionRefused("Only the partnership chair or a panel member can record the decision.")
+    _deciding.check_panel_decision(action, actor)
     _require_text(action.decision, "Enter the panel's decision.", "decision")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -745,7 +847,11 @@ def _record_panel_decision(
             stage_key=state.stage_key,
             occurred_at=action.at,
             text=action.decision,
-            data={"learning": action.learning, "actions": action.action_count},
+            data={
+                "learning": action.learning,
+                "actions": action.action_count,
+                "members_present": list(action.members_present),
+            },
         )
     ]
     decided = replace(
@@ -865,3 +971,8 @@ def check_invariants(spec: PolicySpec, state: EscalationState) -> None:
         assert _panel_stage(spec, state)
     if state.panel_decided:
         assert state.panel_convened and state.status == RESOLVED
+
+
+# The rules of who decides (proposals, decision-makers, reopening, silence, tiers, timescales)
+# live in deciding.py, which builds on the types above.
+from escalate.escalations import deciding as _deciding  # noqa: E402

@@ -21,6 +21,7 @@ RAISER = wf.Actor(parts=frozenset({"raiser"}))
 RESPONDENT = wf.Actor(parts=frozenset({"respondent"}))
 CHAIR = wf.Actor(roles=frozenset({"partnership_chair"}))
 PANEL_MEMBER = wf.Actor(parts=frozenset({"panel_member"}))
+PANEL_LEAD = wf.Actor(parts=frozenset({"panel_member", "panel_lead"}))
 IRO = wf.Actor(roles=frozenset({"iro"}))
 STRANGER = wf.Actor()
 
@@ -129,7 +130,12 @@ def test_only_the_respondent_side_gives_a_rationale_and_it_cannot_be_empty() -> 
 def test_pausing_stops_the_clock_for_the_working_days_paused() -> None:
     policy = spec()
     state = started(policy)  # due Monday 9 March
-    paused = wf.apply(policy, state, wf.Pause(at=MONDAY, reason="Awaiting a strategy"), RAISER)
+    paused = wf.apply(
+        policy,
+        state,
+        wf.Pause(at=MONDAY, reason="Awaiting a strategy", review_on=date(2026, 3, 6)),
+        RAISER,
+    )
     # Paused Monday, resumed Thursday: three working days (Tue, Wed, Thu) are given back.
     resumed = wf.apply(
         policy, paused.state, wf.Resume(at=MONDAY + timedelta(days=3), reason="Done"), RESPONDENT
@@ -144,7 +150,12 @@ def test_pausing_an_hours_stage_moves_the_deadline_by_the_clock_time() -> None:
     policy = PolicySpec.model_validate(document)
     state = started(policy)
     assert state.due_at == MONDAY + timedelta(hours=48)
-    paused = wf.apply(policy, state, wf.Pause(at=MONDAY + timedelta(hours=1), reason="x"), RAISER)
+    paused = wf.apply(
+        policy,
+        state,
+        wf.Pause(at=MONDAY + timedelta(hours=1), reason="x", review_on=date(2026, 3, 3)),
+        RAISER,
+    )
     resumed = wf.apply(
         policy, paused.state, wf.Resume(at=MONDAY + timedelta(hours=6), reason="y"), RAISER
     )
@@ -174,16 +185,22 @@ def test_a_panel_needs_the_chair_the_panel_stage_and_both_disputing_agencies() -
         )
     convened = wf.apply(policy, at_panel_stage, convene, CHAIR).state
     with pytest.raises(wf.ActionRefused, match="panel's decision"):
+        wf.apply(policy, convened, wf.Resolve(at=MONDAY, decision="x", decided_by="y"), CHAIR)
+    with pytest.raises(wf.ActionRefused, match="only the partnership chair decides"):
         wf.apply(policy, convened, wf.Resolve(at=MONDAY, decision="x", decided_by="y"), RAISER)
-    decided = wf.apply(
-        policy, convened, wf.RecordPanelDecision(at=MONDAY, decision="Agreed plan"), PANEL_MEMBER
-    )
+    decision = wf.RecordPanelDecision(at=MONDAY, decision="Agreed plan", members_present=(1, 2))
+    with pytest.raises(wf.ActionRefused, match="panel decides together"):
+        wf.apply(policy, convened, decision, PANEL_MEMBER)
+    with pytest.raises(wf.ActionRefused) as refused:
+        wf.apply(policy, convened, wf.replace(decision, members_present=()), CHAIR)
+    assert refused.value.field == "members_present"
+    decided = wf.apply(policy, convened, decision, PANEL_LEAD)
     assert decided.state.status == wf.RESOLVED
 
 
 # --- properties --------------------------------------------------------------------------
 
-ACTORS = [RAISER, RESPONDENT, CHAIR, PANEL_MEMBER, IRO, STRANGER]
+ACTORS = [RAISER, RESPONDENT, CHAIR, PANEL_LEAD, IRO, STRANGER]
 
 
 def make_action(kind: int, at: datetime, text: str, day_offset: int) -> wf.WorkflowAction:
@@ -195,7 +212,7 @@ def make_action(kind: int, at: datetime, text: str, day_offset: int) -> wf.Workf
         wf.RequestRationale(at=at, message=text),
         wf.GiveRationale(at=at, rationale=text),
         wf.EscalateToNextStage(at=at, reason=text),
-        wf.Pause(at=at, reason=text),
+        wf.Pause(at=at, reason=text, review_on=day + timedelta(days=3)),
         wf.Resume(at=at, reason=text),
         wf.Resolve(at=at, decision=text, decided_by=text),
         wf.Withdraw(at=at, reason=text),
@@ -206,7 +223,7 @@ def make_action(kind: int, at: datetime, text: str, day_offset: int) -> wf.Workf
             disputing_agency_ids=frozenset({1, 2}),
         ),
         wf.RecordRepresentation(at=at, summary=text),
-        wf.RecordPanelDecision(at=at, decision=text),
+        wf.RecordPanelDecision(at=at, decision=text, members_present=(1,)),
         wf.AddAction(at=at, description=text, due_on=day),
         wf.CompleteAction(at=at),
         wf.AddView(at=at, view=text),
@@ -281,7 +298,7 @@ def test_no_sequence_of_actions_breaks_the_rules(
 @settings(max_examples=100, deadline=None)
 @given(closing=st.sampled_from(["resolve", "withdraw"]), later=st.integers(0, 14))
 def test_a_closed_escalation_refuses_every_stage_action(closing: str, later: int) -> None:
-    policy = spec(stage_count=1)
+    policy = spec(stage_count=1, panel=False)
     state = started(policy)
     close: wf.WorkflowAction
     if closing == "resolve":

@@ -1,0 +1,234 @@
+"""Properties of who decides, for every shipped policy, over generated sequences of actions:
+
+- the respondent's side never closes an escalation alone at a stage the parties decide;
+- only a stage's decision-maker records its decision;
+- every escalation can always move: someone can act, or the sweep acts for them;
+- every unanswered request eventually lets the raiser act.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from escalate.escalations import deciding as dc
+from escalate.escalations import workflow as wf
+from escalate.escalations.tests.test_deciding import (
+    CHAIR,
+    MONDAY,
+    PANEL_LEAD,
+    PANEL_MEMBER,
+    RAISER,
+    RAISER_MANAGER,
+    RESPONDENT,
+    RESPONDENT_MANAGER,
+    shipped,
+)
+from escalate.policies.calendar import LONDON
+from escalate.policies.schema import DecisionMaker, PolicySpec, WhenUnanswered
+
+SHIPPED_POLICIES = [
+    "havering",
+    "pan-berkshire",
+    "practitioner-guide",
+    "practitioner-guide-scotland",
+    "waltham-forest",
+    "west-sussex",
+]
+
+ACTORS = [
+    RAISER,
+    RESPONDENT,
+    RAISER_MANAGER,
+    RESPONDENT_MANAGER,
+    CHAIR,
+    PANEL_LEAD,
+    PANEL_MEMBER,
+    dc.SWEEP,
+]
+
+
+def actions_at(at: datetime, text: str) -> list[object]:
+    """Every kind of action, with `text` typed where text is asked for."""
+    today = at.astimezone(LONDON).date()
+    return [
+        wf.RecordDiscussion(
+            at=at, held_on=today, with_whom=text, method=text, summary=text, outcome=text
+        ),
+        wf.RequestRationale(at=at, message=text),
+        wf.GiveRationale(at=at, rationale=text),
+        wf.EscalateToNextStage(at=at, reason=text, board_engagement=text),
+        wf.Pause(at=at, reason=text, review_on=today + timedelta(days=2)),
+        wf.Resume(at=at, reason=text),
+        wf.Resolve(at=at, decision=text, decided_by=text),
+        wf.ConvenePanel(
+            at=at,
+            member_count=3,
+            agency_ids=frozenset({1, 2, 3}),
+            disputing_agency_ids=frozenset({1, 2}),
+        ),
+        wf.RecordPanelDecision(at=at, decision=text, members_present=(1, 2, 3)),
+        dc.ProposeResolution(at=at, decision=text),
+        dc.AcceptProposal(at=at),
+        dc.DeclineProposal(at=at, reason=text, escalate=True, board_engagement=text),
+        dc.DeclineProposal(at=at, reason=text),
+        dc.LapseProposal(at=at),
+        dc.LapseRationale(at=at),
+        dc.MoveUpTier(at=at, reason=text),
+        dc.ChangeTimescale(at=at, due_on=today + timedelta(days=1), reason=text),
+        dc.Reopen(at=at, reason=text, grounds="recurred"),
+    ]
+
+
+ACTION_COUNT = len(actions_at(MONDAY, "x"))
+
+# What moves an escalation on (withdrawing gives up; it is always open to the raiser anyway).
+MOVING = (
+    wf.RecordDiscussion,
+    wf.GiveRationale,
+    wf.EscalateToNextStage,
+    wf.Resume,
+    wf.Resolve,
+    wf.ConvenePanel,
+    wf.RecordPanelDecision,
+    dc.ProposeResolution,
+    dc.AcceptProposal,
+    dc.DeclineProposal,
+    dc.LapseProposal,
+    dc.LapseRationale,
+)
+
+
+def can_move(policy: PolicySpec, state: wf.EscalationState, at: datetime) -> bool:
+    """Someone (a party, the chair, the panel, or the sweep) can move `state` on by `at`."""
+    for action in actions_at(at, "A reason"):
+        if not isinstance(action, MOVING):
+            continue
+        for actor in ACTORS:
+            if wf.allowed(policy, state, action, actor):  # type: ignore[arg-type]
+                return True
+    return False
+
+
+def raiser_agreed(state: wf.EscalationState, action: object, actor: wf.Actor) -> bool:
+    """The raiser's side agreed the resolution: they closed it, accepted it, or proposed it."""
+    if actor.on_raiser_side:
+        return True
+    return state.proposal is not None and state.proposal.side == "raiser"
+
+
+# For each action (by index in actions_at), the actors who would plausibly take it.
+NATURAL_ACTORS = [
+    [0, 1, 2, 3],  # discussion
+    [0, 2],  # request a rationale
+    [1, 3],  # give it
+    [0, 1, 2, 3],  # escalate
+    [0, 1, 2, 3],  # pause
+    [0, 1, 2, 3],  # resume
+    [0, 1, 2, 3, 4],  # resolve
+    [4],  # convene a panel
+    [4, 5, 6],  # the panel's decision
+    [0, 1, 2, 3],  # propose
+    [0, 1, 2, 3],  # accept
+    [0, 2],  # decline and escalate
+    [0, 1, 2],  # decline
+    [7],  # the sweep: proposal unanswered
+    [7],  # the sweep: rationale unanswered
+    [2, 3],  # next tier
+    [2, 3, 4],  # change the due date
+    [0, 2],  # reopen
+]
+
+steps = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=ACTION_COUNT - 1),  # which action
+        st.integers(min_value=0, max_value=len(ACTORS) - 1),  # who acts
+        st.booleans(),  # someone who plausibly would (else anyone)
+        st.sampled_from(["A reason", "A reason", "A reason", " "]),  # text typed
+        st.sampled_from([60, 3600, 6 * 3600, 3 * 86400]),  # time between steps
+    ),
+    min_size=10,
+    max_size=50,
+)
+
+
+@pytest.mark.parametrize("name", SHIPPED_POLICIES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=steps, urgent=st.booleans(), stage=st.integers(min_value=0, max_value=3))
+def test_who_decides_holds_over_any_sequence_of_actions(
+    name: str, steps: list[tuple[int, int, bool, str, int]], urgent: bool, stage: int
+) -> None:
+    policy = shipped(name)
+    flags = frozenset({"child", "immediate_harm"} if urgent else {"child"})
+    state = wf.start(policy, at=MONDAY, flags=flags).state
+    # Begin at any stage, the way an escalation gets there.
+    state = wf.replace(state, stage_key=policy.stages[stage].key, stage_index=stage)
+    at = MONDAY
+    for index, (kind, who, natural, text, seconds) in enumerate(steps):
+        at += timedelta(seconds=seconds)
+        action = actions_at(at, text)[kind]
+        plausible = NATURAL_ACTORS[kind]
+        actor = ACTORS[plausible[who % len(plausible)] if natural else who]
+        try:
+            transition = wf.apply(policy, state, action, actor)  # type: ignore[arg-type]
+        except wf.ActionRefused as refused:
+            assert refused.message
+            continue
+        new = transition.state
+        wf.check_invariants(policy, new)
+        dc.check_decision_invariants(policy, new)
+        if new.status == wf.RESOLVED and state.status != wf.RESOLVED:
+            maker = policy.stage(state.stage_key).decision_maker
+            if maker == DecisionMaker.PARTIES:
+                lapsed_to_accepted = (
+                    isinstance(action, dc.LapseProposal)
+                    and policy.proposals.when_unanswered == WhenUnanswered.ACCEPTED
+                )
+                assert raiser_agreed(state, action, actor) or lapsed_to_accepted, (
+                    "the side being challenged closed a stage the parties decide alone"
+                )
+            else:
+                assert actor.is_partnership_chair or actor.is_panel_lead, (
+                    "someone other than the decision-maker recorded the decision"
+                )
+        event(f"{name}:{new.status}:{new.stage_key}")
+        state = new
+        if not state.is_closed and index % 8 == 0:
+            assert can_move(policy, state, at + timedelta(days=30)), state
+    if not state.is_closed:
+        assert can_move(policy, state, at + timedelta(days=30)), state
+        check_unanswered_requests_let_the_raiser_act(policy, state, at)
+
+
+def check_unanswered_requests_let_the_raiser_act(
+    policy: PolicySpec, state: wf.EscalationState, at: datetime
+) -> None:
+    later = at + timedelta(days=30)
+    if state.rationale_requested:
+        lapsed = wf.apply(policy, state, dc.LapseRationale(at=later), dc.SWEEP).state
+        assert "rationale" not in wf._missing_records(policy, lapsed)
+    proposal = state.proposal
+    if proposal is not None and proposal.side == "respondent":
+        decline = dc.DeclineProposal(at=later, reason="Still at risk")
+        assert wf.allowed(policy, state, decline, RAISER)
+        if not proposal.with_raiser_manager:
+            assert dc.sweep_actions(state, later)
+
+
+@pytest.mark.parametrize("name", SHIPPED_POLICIES)
+def test_a_silent_respondent_never_stops_the_raiser_escalating(name: str) -> None:
+    policy = shipped(name)
+    state = wf.start(policy, at=MONDAY, flags=frozenset({"child"})).state
+    discussion = wf.RecordDiscussion(
+        at=MONDAY, held_on=MONDAY.date(), with_whom="x", method="x", summary="x", outcome="x"
+    )
+    state = wf.apply(policy, state, discussion, RAISER).state
+    state = wf.apply(policy, state, wf.RequestRationale(at=MONDAY, message="Why?"), RAISER).state
+    later = MONDAY + timedelta(days=30)
+    for action in dc.sweep_actions(state, later):
+        state = wf.apply(policy, state, action, dc.SWEEP).state
+    escalate = wf.EscalateToNextStage(at=later, reason="No answer")
+    assert wf.apply(policy, state, escalate, RAISER).state.stage_index == 1

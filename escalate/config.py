@@ -164,3 +164,23 @@ def evidence_storage_setting(kind: str) -> dict[str, Any]:
                 s3_options[option] = value
         return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options}
     raise ConfigurationError(f"EVIDENCE_STORAGE must be filesystem, azure or s3, not {kind!r}")
+
+
+def cache_from_url(url: str) -> dict[str, Any]:
+    """`CACHES["default"]` for CACHE_URL: `redis://host:6379/0` (shared by every machine,
+    `rediss://` for TLS) or `locmem://` (this process only; the default for one machine)."""
+    scheme = url.split("://", 1)[0]
+    if scheme in {"redis", "rediss"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "escalate",
+            "TIMEOUT": 300,
+            # A cache outage must not hang requests: fail fast, the caller decides.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ConfigurationError(
+        f"CACHE_URL must start with redis://, rediss:// or locmem://, not {_redact(url)!r}"
+    )

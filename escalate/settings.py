@@ -17,6 +17,7 @@ from escalate.config import (
     env_bool,
     env_list,
     env_str,
+    cache_from_url,
     evidence_storage_setting,
     logging_config,
     secret_key,
@@ -172,6 +173,17 @@ TASKS = {
     }
 }
 
+# Cache: per process by default; CACHE_URL=redis://… shares it between machines (rate limits,
+# throttles and sessions then hold across the whole deployment).
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Sessions: in the database, read through the shared cache when there is one.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHE_URL.startswith("locmem")
+    else "django.contrib.sessions.backends.cached_db"
+)
 # Sessions: idle timeout (refreshed on each request) and an absolute lifetime set at login.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True

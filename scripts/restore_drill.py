@@ -149,7 +149,10 @@ def main() -> int:
                 return 1
         finally:
             for url in made:
-                admin(options.server, f'DROP DATABASE IF EXISTS "{urlparse(url).path[1:]}" WITH (FORCE)')
+                admin(
+                    options.server,
+                    f'DROP DATABASE IF EXISTS "{urlparse(url).path[1:]}" WITH (FORCE)',
+                )
     print(json.dumps({"restore_drill": "passed", "figures": figures}, indent=2))
     return 0
 

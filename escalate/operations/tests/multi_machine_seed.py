@@ -38,13 +38,17 @@ def seed() -> dict[str, Any]:
     raisers = []
     for person in practitioners[:4]:
         other = next(
-            p for p in practitioners if p.partnership_id == person.partnership_id
-            and p.agency_id != person.agency_id
+            p
+            for p in practitioners
+            if p.partnership_id == person.partnership_id and p.agency_id != person.agency_id
         )
         token = create_token(by=person, name="multi-machine", scopes=list(Scope.values))
         raisers.append(
-            {"token": token.secret, "respondent_agency_id": other.agency_id,
-             "respondent_person_id": other.pk}
+            {
+                "token": token.secret,
+                "respondent_agency_id": other.agency_id,
+                "respondent_person_id": other.pk,
+            }
         )
     watcher = practitioners[-1]
     limited = create_token(by=watcher, name="rate-limit", scopes=[Scope.ESCALATIONS_READ])
@@ -52,7 +56,8 @@ def seed() -> dict[str, Any]:
     # A signed-in browser session of the first raiser, for uploading evidence through the pages.
     first = practitioners[0]
     other = next(
-        p for p in practitioners
+        p
+        for p in practitioners
         if p.partnership_id == first.partnership_id and p.agency_id != first.agency_id
     )
     escalation = services.raise_escalation(

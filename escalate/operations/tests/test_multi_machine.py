@@ -150,8 +150,13 @@ class Deployment:
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.machine_env("setup"),
-            capture_output=True, text=True, timeout=300, check=False,
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.machine_env("setup"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert done.returncode == 0, f"manage.py {args} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
@@ -159,22 +164,45 @@ class Deployment:
     def start(self, name: str, args: list[str]) -> None:
         log = (self.tmp / f"{name}.log").open("w")
         self.processes[name] = subprocess.Popen(
-            args, cwd=ROOT, env=self.machine_env(name.split("-")[0] + name[-1]),
-            stdout=log, stderr=subprocess.STDOUT,
+            args,
+            cwd=ROOT,
+            env=self.machine_env(name.split("-")[0] + name[-1]),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def start_all(self) -> None:
         for machine in ("a", "b"):
             port = _free_port()
-            self.start(f"web-{machine}", [
-                PYTHON, "-m", "gunicorn", "escalate.wsgi", "-b", f"127.0.0.1:{port}",
-                "-w", "2", "--timeout", "60",
-            ])
+            self.start(
+                f"web-{machine}",
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "escalate.wsgi",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "-w",
+                    "2",
+                    "--timeout",
+                    "60",
+                ],
+            )
             self.web.append(f"http://127.0.0.1:{port}")
-            self.start(f"worker-{machine}", [
-                PYTHON, "manage.py", "run_worker", "--queue-name", "default",
-                "--interval", "0.2", "--no-startup-delay",
-            ])
+            self.start(
+                f"worker-{machine}",
+                [
+                    PYTHON,
+                    "manage.py",
+                    "run_worker",
+                    "--queue-name",
+                    "default",
+                    "--interval",
+                    "0.2",
+                    "--no-startup-delay",
+                ],
+            )
             self.start(f"scheduler-{machine}", [PYTHON, "manage.py", "run_scheduler"])
         for base in self.web:
             deadline = time.monotonic() + 60
@@ -221,9 +249,11 @@ class Deployment:
         return Counter((row[0], row[1], row[2]) for row in rows)
 
     def pending(self) -> int:
-        return int(self.sql(
-            "SELECT count(*) FROM notifications_notification WHERE status = 'pending'"
-        )[0][0])
+        return int(
+            self.sql("SELECT count(*) FROM notifications_notification WHERE status = 'pending'")[0][
+                0
+            ]
+        )
 
     def wait_until_delivered(self, timeout: float = 180) -> float:
         started = time.monotonic()
@@ -231,7 +261,9 @@ class Deployment:
             if self.pending() == 0:
                 return time.monotonic() - started
             time.sleep(0.5)
-        pytest.fail(f"{self.pending()} notifications still pending after {timeout}s:\n{self.logs()}")
+        pytest.fail(
+            f"{self.pending()} notifications still pending after {timeout}s:\n{self.logs()}"
+        )
 
 
 @pytest.fixture(scope="module")

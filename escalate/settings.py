@@ -13,11 +13,11 @@ from pathlib import Path
 
 from escalate.config import (
     ConfigurationError,
+    cache_from_url,
     database_from_url,
     env_bool,
     env_list,
     env_str,
-    cache_from_url,
     evidence_storage_setting,
     logging_config,
     secret_key,

@@ -55,7 +55,10 @@ print(json.dumps({"email": person.email, "status": response.status_code,
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    # Our own fixed commands (pg_dump, pg_restore, manage.py); no input from elsewhere.
+    done = subprocess.run(  # noqa: S603
+        args, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         sys.stderr.write(f"FAILED: {' '.join(args)}\n{done.stdout}\n{done.stderr}\n")
         raise SystemExit(1)

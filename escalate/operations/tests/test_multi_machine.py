@@ -308,7 +308,7 @@ def _raise(deployment: Deployment, base: str, raiser: dict[str, Any], n: int) ->
 def test_raises_through_both_instances_are_each_notified_exactly_once(deployment) -> None:
     raisers = deployment.seed["raisers"]
     started = time.monotonic()
-    served_by = Counter()
+    served_by: Counter[str] = Counter()
     for n in range(RAISES):
         base = deployment.web[n % 2]
         response = _raise(deployment, base, raisers[n % len(raisers)], n)
@@ -331,7 +331,7 @@ def test_raises_through_both_instances_are_each_notified_exactly_once(deployment
 
 def test_the_api_rate_limit_is_shared_by_every_instance(deployment) -> None:
     token = deployment.seed["rate_limit_token"]
-    outcomes = Counter()
+    outcomes: Counter[int] = Counter()
     for n in range(2 * RATE_LIMIT):
         response = requests.get(
             f"{deployment.web[n % 2]}/api/v1/escalations",

@@ -79,7 +79,11 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"BlobEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
     )
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # Azurite sometimes ignores SIGTERM while busy
+        process.kill()
+        process.wait(timeout=10)
     shutil.rmtree(folder, ignore_errors=True)
 
 

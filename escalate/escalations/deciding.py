@@ -165,8 +165,29 @@ def _decider_words(maker: DecisionMaker) -> str:
     return {DecisionMaker.PARTNERSHIP_CHAIR: "the partnership chair"}.get(maker, "the parties")
 
 
+def _require_not_closed(state: wf.EscalationState) -> None:
+    refused = wf._closed(state)
+    if refused is not None:
+        raise ActionRefused(refused)
+
+
+def _refuse_if_records_missing(spec: PolicySpec, state: wf.EscalationState, doing: str) -> None:
+    refused = wf._records_missing(spec, state, doing)
+    if refused is not None:
+        raise ActionRefused(refused)
+
+
+def allowed(spec: PolicySpec, state: wf.EscalationState, action: object, actor: wf.Actor) -> bool:
+    """True when `apply` would accept `action` from `actor` now."""
+    try:
+        wf.apply(spec, state, action, actor)  # type: ignore[arg-type]
+    except ActionRefused:
+        return False
+    return True
+
+
 def _require_open(state: wf.EscalationState, doing: str) -> None:
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     if state.status == wf.PAUSED:
         raise ActionRefused(f"Resume this escalation before you {doing}.")
 
@@ -189,27 +210,59 @@ def _notify_default(
 # --- checks called from workflow.py's own handlers ---------------------------------------
 
 
-def check_resolver(spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor) -> None:
-    """Who may resolve (close) the current stage directly."""
+def resolver_refusal(spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor) -> str | None:
+    """Why `actor` may not resolve (close) the current stage directly, or None."""
     maker = decision_maker(spec, state.stage_key)
     if maker == DecisionMaker.PARTNERSHIP_CHAIR:
         if not actor.is_partnership_chair:
-            raise ActionRefused(
+            return (
                 f"At {_stage_name(spec, state)} only {_decider_words(maker)} decides: the "
                 "decision is theirs, and it is final."
             )
-        return
+        return None
     if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can resolve it.")
+        return "Only the people involved at this stage can resolve it."
     if not actor.on_raiser_side:
-        raise ActionRefused(
+        return (
             "The side being challenged cannot close the escalation alone: propose a resolution, "
             "and it takes effect when the raiser's side accepts it."
         )
+    return None
 
 
-def check_entry(following: Stage, action: wf.EscalateToNextStage) -> None:
+def panel_decision_refusal(actor: wf.Actor) -> str | None:
+    """Havering 2.13: the panel "will collectively resolve": the chair, or the panel lead the
+    chair named, records its decision."""
+    if not (actor.is_partnership_chair or actor.is_panel_lead):
+        return (
+            "The panel decides together: its decision is recorded by the partnership chair or "
+            "the panel lead the chair named."
+        )
+    return None
+
+
+def pause_refusal(state: wf.EscalationState, actor: wf.Actor) -> str | None:
+    """The side being challenged never pauses an urgent escalation."""
+    if state.is_urgent and not actor.on_raiser_side:
+        return (
+            "Immediate harm is recorded: the side being challenged cannot pause this "
+            "escalation. Ask a manager on the raiser's side."
+        )
+    return None
+
+
+# The rules that change what the pages already offer (only the raiser's side or the named
+# decision-maker closes a stage; the panel's decision by the chair or a named lead, with who
+# took part; the Board-engagement record before Stage 4) come into force once the pages and
+# the API ask for their inputs (the proposal journey, the panel lead, the engagement record).
+# The tests run the core with them in force (`rules_in_force`).
+DECISION_RULES_IN_FORCE = False
+
+
+def check_entry(spec: PolicySpec, following: Stage, action: wf.EscalateToNextStage) -> None:
     """What must be recorded before `following` is entered (Havering 2.8: Board members)."""
+    if not DECISION_RULES_IN_FORCE:
+        return
     if StageEntryRecord.BOARD_ENGAGEMENT in following.entry_requires and not (
         action.board_engagement.strip()
     ):
@@ -235,34 +288,19 @@ def check_pause(
             f"({spec.pause.review_within_working_days} working days, the policy's limit).",
             field="review_on",
         )
-    if state.is_urgent:
-        if not actor.on_raiser_side:
-            raise ActionRefused(
-                "Immediate harm is recorded: the side being challenged cannot pause this "
-                "escalation. Ask a manager on the raiser's side."
-            )
-        if (
-            spec.pause.urgent_needs_raiser_manager_agreement
-            and "raiser_manager" not in actor.parts
-            and not action.raiser_manager_agrees
-        ):
-            raise ActionRefused(
-                "Immediate harm is recorded: a manager on the raiser's side must agree to "
-                "pausing it.",
-                field="raiser_manager_agrees",
-            )
-
-
-def check_panel_decision(action: wf.RecordPanelDecision, actor: wf.Actor) -> None:
-    """Havering 2.13: the panel "will collectively resolve": the chair, or the panel lead the
-    chair named, records its decision, with the members who took part."""
-    if not (actor.is_partnership_chair or actor.is_panel_lead):
+    refused = pause_refusal(state, actor)
+    if refused is not None:
+        raise ActionRefused(refused)
+    if (
+        state.is_urgent
+        and spec.pause.urgent_needs_raiser_manager_agreement
+        and "raiser_manager" not in actor.parts
+        and not action.raiser_manager_agrees
+    ):
         raise ActionRefused(
-            "The panel decides together: its decision is recorded by the partnership chair or "
-            "the panel lead the chair named."
+            "Immediate harm is recorded: a manager on the raiser's side must agree to pausing it.",
+            field="raiser_manager_agrees",
         )
-    if not action.members_present:
-        raise ActionRefused("Choose the panel members who took part.", field="members_present")
 
 
 def check_panel_members(spec: PolicySpec, action: wf.ConvenePanel) -> None:
@@ -300,7 +338,7 @@ def _propose(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf
     if state.proposal is not None:
         raise ActionRefused("A proposed resolution is already waiting for an answer.")
     wf._require_text(action.decision, "Enter the resolution you propose.", "decision")
-    wf._refuse_if_records_missing(spec, state, "propose a resolution")
+    _refuse_if_records_missing(spec, state, "propose a resolution")
     due = _working_days_after(spec, action.at, spec.proposals.answer_within_working_days)
     proposal = wf.Proposal(
         side=actor.side,
@@ -360,7 +398,7 @@ def _resolve_by_agreement(
 
 def _accept(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor) -> Handled:
     assert isinstance(action, AcceptProposal)
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     _may_answer(state, actor)
     assert state.proposal is not None
     accepted = wf.ChronologyEvent(
@@ -375,7 +413,7 @@ def _accept(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.
 
 def _decline(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor) -> Handled:
     assert isinstance(action, DeclineProposal)
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     _may_answer(state, actor)
     wf._require_text(action.reason, "Enter why you decline the proposed resolution.", "reason")
     declined = replace(state, proposal=None)
@@ -400,6 +438,9 @@ def _decline(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf
     escalate = wf.EscalateToNextStage(
         at=action.at, reason=action.reason, board_engagement=action.board_engagement
     )
+    refused = wf.refusal(spec, declined, actor, "escalate_to_next_stage")
+    if refused is not None:
+        raise ActionRefused(refused)
     escalated, more = wf._escalate(spec, declined, escalate, actor)
     return escalated, events + more
 
@@ -408,7 +449,7 @@ def _lapse_proposal(
     spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor
 ) -> Handled:
     assert isinstance(action, LapseProposal)
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     proposal = state.proposal
     if proposal is None:
         raise ActionRefused("No proposed resolution is waiting for an answer.")
@@ -450,7 +491,7 @@ def _lapse_rationale(
     spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor
 ) -> Handled:
     assert isinstance(action, LapseRationale)
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     if not state.rationale_requested or state.rationale_due_at is None:
         raise ActionRefused("No rationale request is waiting for an answer.")
     if action.at < state.rationale_due_at:
@@ -620,7 +661,7 @@ def _change_timescale(
 
 def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor) -> Handled:
     assert isinstance(action, Reassign)
-    wf._require_not_closed(state)
+    _require_not_closed(state)
     if not action.from_person_gone:
         raise ActionRefused(
             "A part is reassigned only when its holder is deactivated or marked away."
@@ -751,8 +792,8 @@ def check_decision_invariants(spec: PolicySpec, state: wf.EscalationState) -> No
         state.status == wf.PAUSED and state.pause_review_on is None
     )
     assert (state.closed_at is not None) == state.is_closed
-    if state.rationale_lapsed:
-        assert not state.rationale_requested
+    if state.rationale_requested:
+        assert state.rationale_due_at is not None
 
 
 __all__ = [

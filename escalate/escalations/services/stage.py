@@ -17,6 +17,7 @@ from escalate.escalations.models import (
 from escalate.escalations.services.actions import ActionSpec, check_action_specs, create_actions
 from escalate.escalations.services.transition import act, apply_transition, lock_escalation
 from escalate.escalations.state import actor_of, state_of
+from escalate.policies import calendar
 
 
 @audited("escalation_discussion_recorded")
@@ -76,10 +77,28 @@ def escalate_to_next_stage(
 
 @audited("escalation_paused")
 def pause_escalation(
-    *, escalation: Escalation, by: Person, expected_version: int, reason: str
+    *,
+    escalation: Escalation,
+    by: Person,
+    expected_version: int,
+    reason: str,
+    review_on: date | None = None,
+    raiser_manager_agrees: bool = False,
 ) -> Escalation:
-    """Stop the stage's clock, with a reason."""
-    action = workflow.Pause(at=timezone.now(), reason=reason.strip())
+    """Stop the stage's clock, with a reason and a review date (until the pages ask for one,
+    the latest the policy allows); an urgent one only with a raiser-side manager's agreement."""
+    now = timezone.now()
+    if review_on is None:
+        spec = escalation.policy_version.spec
+        review_on = calendar.add_working_days(
+            calendar.local_date(now), spec.pause.review_within_working_days, spec.nation.value
+        )
+    action = workflow.Pause(
+        at=now,
+        reason=reason.strip(),
+        review_on=review_on,
+        raiser_manager_agrees=raiser_manager_agrees,
+    )
     locked, _ = act(escalation, by, expected_version, action)
     return locked
 

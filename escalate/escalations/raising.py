@@ -321,7 +321,7 @@ def _back_url(step: Step, context: Context) -> str:
 
 @require_http_methods(["GET", "POST"])
 def raise_emergency(request: HttpRequest) -> HttpResponse:
-    """Shown first when a child or adult is in immediate danger; that it was shown is recorded."""
+    """Shown first when a child or adult is in immediate danger; continuing records it was read."""
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
@@ -331,9 +331,8 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _save(context.person, {**context.data, "urgent_guidance_shown": True})
         return redirect("escalations:raise_step", "agency")
-    # Recorded as soon as the page is shown: the guidance reached the person even if they stop here.
-    if not context.data.get("urgent_guidance_shown"):
-        _save(context.person, {**context.data, "urgent_guidance_shown": True})
+    # Recorded when they continue from it (a GET writes nothing); until then every way into the
+    # journey comes back here.
     partnership = context.person.partnership
     return render(
         request,
@@ -464,13 +463,14 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         try:
-            escalation = services.raise_escalation(by=context.person, details=_details(context))
+            escalation = services.raise_escalation(
+                by=context.person, details=_details(context), discard_draft=True
+            )
         except ActionRefused as refused:
             slug = _slug_for_field(refused.field)
             href = reverse("escalations:raise_step", args=[slug]) + "?change=1" if slug else ""
             errors.append({"href": href, "message": str(refused.message)})
         else:
-            services.discard_raise_draft(by=context.person)
             return redirect("escalations:raise_done", escalation.reference)
     return render(
         request,

@@ -1,5 +1,7 @@
 """Applying a workflow transition: lock, check the version, write what the core decided.
 
+Services do their work through a `Change` (state built once per call).
+
 A stage action locks the escalation row (SELECT ... FOR UPDATE), checks the version the person's
 page showed, asks the workflow what the action means, then writes the state, the chronology,
 stage records, participants and notifications (into the outbox) before the transaction ends.
@@ -12,11 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.models import Person
 from escalate.escalations import recipients, workflow
-from escalate.escalations.auditing import audited
+from escalate.escalations.auditing import SYSTEM, audited
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     ChronologyEntry,
@@ -294,7 +297,7 @@ def send_notifications(
     )
 
 
-@audited("escalation_notified")
+@transaction.atomic(durable=True)
 def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
     """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
     escalation's current stage; for callers outside a user action, such as the deadline sweep.
@@ -302,52 +305,80 @@ def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -
     `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
     sends nothing new. Returns how many people or mailboxes the rules named.
     """
-    spec = escalation.policy_version.spec
-    notification = workflow.notifications_for(
-        spec, event, escalation.current_stage_key, flags_of(escalation)
-    )
-    if notification is None:
-        return 0
-    stage = spec.stage(notification.stage_key)
-    targets: dict[str, recipients.Target] = {}
-    for recipient in notification.recipients:
-        for target in recipients.resolve(escalation, stage, recipient):
-            targets.setdefault(target.key, target)
-    event_key = f"{cause_key}:{event}"
-    if Notification.objects.filter(event_key=event_key).exists():
+    with audited("escalation_notified", escalation=escalation, by=SYSTEM):
+        spec = escalation.policy_version.spec
+        notification = workflow.notifications_for(
+            spec, event, escalation.current_stage_key, flags_of(escalation)
+        )
+        if notification is None:
+            return 0
+        stage = spec.stage(notification.stage_key)
+        targets: dict[str, recipients.Target] = {}
+        for recipient in notification.recipients:
+            for target in recipients.resolve(escalation, stage, recipient):
+                targets.setdefault(target.key, target)
+        event_key = f"{cause_key}:{event}"
+        if Notification.objects.filter(event_key=event_key).exists():
+            return len(targets)
+        send_notifications(
+            escalation,
+            spec,
+            event,
+            notification.stage_key,
+            list(targets.values()),
+            cause_key=cause_key,
+            now=timezone.now(),
+        )
         return len(targets)
-    send_notifications(
-        escalation,
-        spec,
-        event,
-        notification.stage_key,
-        list(targets.values()),
-        cause_key=cause_key,
-        now=timezone.now(),
-    )
-    return len(targets)
 
 
-def act(
-    escalation: Escalation,
-    by: Person,
-    expected_version: int | None,
-    action: workflow.WorkflowAction,
-    *,
-    extra_data: dict[str, Any] | None = None,
-) -> tuple[Escalation, list[ChronologyEntry]]:
-    locked = lock_escalation(escalation, expected_version)
-    spec = locked.policy_version.spec
-    transition = workflow.apply(spec, state_of(locked), action, actor_of(locked, by))
-    entries = apply_transition(
-        locked,
-        transition,
-        by=by,
-        before_version=locked.version,
-        now=timezone.now(),
-        extra_data=extra_data,
-    )
-    return locked, entries
+class Change:
+    """One service call's work on one escalation, inside the service's transaction.
+
+    Locks the row and checks the version the person's page showed, then builds the plain state
+    and the actor once; each transition the workflow decides is written in turn and becomes the
+    state the next one is decided from.
+    """
+
+    def __init__(
+        self, escalation: Escalation, by: Person, expected_version: int | None = None
+    ) -> None:
+        self.escalation = lock_escalation(escalation, expected_version)
+        self.by = by
+        self.now = timezone.now()
+        self.spec = self.escalation.policy_version.spec
+        self.state = state_of(self.escalation)
+        self.actor = actor_of(self.escalation, by)
+
+    def decide(self, action: workflow.WorkflowAction) -> workflow.Transition:
+        """What the workflow makes of `action` now (ActionRefused if it may not be done)."""
+        return workflow.apply(self.spec, self.state, action, self.actor)
+
+    def write(
+        self,
+        transition: workflow.Transition,
+        *,
+        extra_data: dict[str, Any] | None = None,
+        corrects: ChronologyEntry | None = None,
+    ) -> list[ChronologyEntry]:
+        """Store a decided transition; returns its chronology entries (the first is primary)."""
+        entries = apply_transition(
+            self.escalation,
+            transition,
+            by=self.by,
+            before_version=self.escalation.version,
+            now=self.now,
+            extra_data=extra_data,
+            corrects=corrects,
+        )
+        self.state = transition.state
+        return entries
+
+    def run(
+        self, action: workflow.WorkflowAction, *, extra_data: dict[str, Any] | None = None
+    ) -> list[ChronologyEntry]:
+        """Decide `action` and store it."""
+        return self.write(self.decide(action), extra_data=extra_data)
 
 
 def require_same_partnership(escalation: Escalation, person: Person, field_name: str) -> None:

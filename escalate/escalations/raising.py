@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from escalate.directory import selectors as directory
 from escalate.directory.models import Agency, Person
 from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
@@ -51,19 +52,17 @@ def _save(person: Person, data: dict[str, Any]) -> None:
 
 
 def _agencies(person: Person) -> QuerySet[Agency]:
-    return Agency.objects.filter(
-        partnership_id=person.partnership_id or 0, is_active=True
-    ).order_by("name")
+    return directory.agencies_of(person)
 
 
 def _people_of(agency_id: Any, person: Person) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(
-            agency_id=agency_id, partnership_id=person.partnership_id or 0, is_active=True
-        )
-        .exclude(pk=person.pk)
-        .order_by("full_name")
-    )
+    """The active people of `agency_id` in the person's partnership, other than them."""
+    try:
+        agency = int(agency_id)
+    except (TypeError, ValueError):
+        return Person.objects.none()
+    people = directory.people_of(person).select_related(None)
+    return people.filter(agency_id=agency).exclude(pk=person.pk)
 
 
 @dataclass(frozen=True)

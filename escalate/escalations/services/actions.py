@@ -81,7 +81,7 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
         Event.ACTION_ASSIGNED.value,
         escalation.current_stage_key,
         [recipients.Target(owner, owner.email, owner.full_name)],
-        cause_key=f"chronology:{entries[0].pk}",
+        event_key=f"chronology:{entries[0].pk}:{Event.ACTION_ASSIGNED.value}",
         now=change.now,
     )
     return action

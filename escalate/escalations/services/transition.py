@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import recipients, workflow
+from escalate.escalations import messages, recipients, workflow
 from escalate.escalations.auditing import SYSTEM, audited
+from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     ChronologyEntry,
@@ -33,8 +33,7 @@ from escalate.escalations.state import actor_of, current_stage_record, flags_of,
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
-from escalate.policies.calendar import LONDON
-from escalate.policies.schema import Event, PolicySpec
+from escalate.policies.schema import PolicySpec
 
 
 class StaleEscalation(ActionRefused):
@@ -172,53 +171,18 @@ def add_participant(
     )
 
 
-EVENT_WORDS = {
-    Event.RAISED: "A new escalation has been raised",
-    Event.STAGE_ENTERED: "An escalation has reached a new stage",
-    Event.RATIONALE_REQUESTED: "A rationale has been asked for",
-    Event.RATIONALE_GIVEN: "A rationale has been given",
-    Event.DISCUSSION_RECORDED: "A discussion has been recorded",
-    Event.PAUSED: "An escalation has been paused",
-    Event.RESUMED: "An escalation has been resumed",
-    Event.REMINDER: "An escalation stage is nearly due",
-    Event.OVERDUE: "An escalation stage is overdue",
-    Event.RESOLVED: "An escalation has been resolved",
-    Event.WITHDRAWN: "An escalation has been withdrawn",
-    Event.PANEL_CONVENED: "A Resolution Panel has been convened",
-    Event.PANEL_DECIDED: "A Resolution Panel has made its decision",
-    Event.ACTION_ASSIGNED: "An action has been given to you",
-    Event.ACTION_OVERDUE: "An action is overdue",
-}
-
-
-def escalation_link(escalation: Escalation) -> str:
-    return f"{settings.SITE_URL}{escalation.get_absolute_url()}"
-
-
 def notification_text(
     escalation: Escalation, spec: PolicySpec, event: str, stage_key: str
-) -> tuple[str, str]:
-    """Subject and body. Nothing about the child or adult: only the reference and a link."""
-    words = EVENT_WORDS.get(Event(event), "An escalation has been updated")
-    subject = f"{words}: {escalation.reference}"
-    stage = spec.stage(stage_key)
-    lines = [
-        f"{words}.",
-        "",
-        f"Reference: {escalation.reference}",
-        f"Stage: {stage.name}",
-    ]
-    if escalation.stage_due_at is not None and escalation.status not in CLOSED_STATUSES:
-        due = escalation.stage_due_at.astimezone(LONDON)
-        lines.append(f"Due: {due:%A} {due.day} {due:%B %Y}")
-    lines += [
-        "",
-        "Sign in to Escalate to see the details and what to do next:",
-        escalation_link(escalation),
-        "",
-        "This message does not contain case details. Do not reply to it with case details.",
-    ]
-    return subject, "\n".join(lines)
+) -> Message:
+    """Subject and body for an event of the workflow (the words are in messages.py)."""
+    open_ = escalation.status not in CLOSED_STATUSES
+    return messages.event_message(
+        event,
+        reference=escalation.reference,
+        stage_name=spec.stage(stage_key).name,
+        due_at=escalation.stage_due_at if open_ else None,
+        link=messages.escalation_link(escalation.get_absolute_url()),
+    )
 
 
 def _notify(
@@ -236,13 +200,14 @@ def _notify(
             if target.key not in keys:
                 keys.add(target.key)
                 targets.append(target)
+    cause_key = f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}"
     send_notifications(
         escalation,
         spec,
         notification.event,
         notification.stage_key,
         targets,
-        cause_key=f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}",
+        event_key=f"{cause_key}:{notification.event}",
         now=now,
     )
 
@@ -254,16 +219,20 @@ def send_notifications(
     stage_key: str,
     targets: Sequence[recipients.Target],
     *,
-    cause_key: str,
+    event_key: str,
     now: datetime,
-) -> None:
-    """Put one notification per target in the outbox and note who was told on the chronology."""
+    message: Message | None = None,
+) -> int:
+    """Put one notification per target in the outbox and note who was told on the chronology.
+
+    Returns how many outbox rows were new (a repeat of `event_key` to the same target is none).
+    """
     if not targets:
-        return
-    subject, body = notification_text(escalation, spec, event, stage_key)
-    event_key = f"{cause_key}:{event}"
+        return 0
+    subject, body = message or notification_text(escalation, spec, event, stage_key)
+    written = 0
     for target in targets:
-        enqueue_notification(
+        written += enqueue_notification(
             partnership=escalation.partnership,
             escalation=escalation,
             event=event,
@@ -295,41 +264,87 @@ def send_notifications(
             "recipients": [{"key": t.key, "label": t.label, "part": t.part} for t in targets],
         },
     )
+    return written
+
+
+def policy_targets(escalation: Escalation, spec: PolicySpec, event: str) -> list[recipients.Target]:
+    """Whoever the policy's notification rules name for `event` at the current stage."""
+    notification = workflow.notifications_for(
+        spec, event, escalation.current_stage_key, flags_of(escalation)
+    )
+    if notification is None:
+        return []
+    stage = spec.stage(notification.stage_key)
+    targets: dict[str, recipients.Target] = {}
+    for recipient in notification.recipients:
+        for target in recipients.resolve(escalation, stage, recipient):
+            targets.setdefault(target.key, target)
+    return list(targets.values())
 
 
 @transaction.atomic(durable=True)
 def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
     """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
-    escalation's current stage; for callers outside a user action, such as the deadline sweep.
+    escalation's current stage, in the policy's words for the event.
 
     `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
     sends nothing new. Returns how many people or mailboxes the rules named.
     """
     with audited("escalation_notified", escalation=escalation, by=SYSTEM):
         spec = escalation.policy_version.spec
-        notification = workflow.notifications_for(
-            spec, event, escalation.current_stage_key, flags_of(escalation)
-        )
-        if notification is None:
-            return 0
-        stage = spec.stage(notification.stage_key)
-        targets: dict[str, recipients.Target] = {}
-        for recipient in notification.recipients:
-            for target in recipients.resolve(escalation, stage, recipient):
-                targets.setdefault(target.key, target)
+        targets = policy_targets(escalation, spec, event)
         event_key = f"{cause_key}:{event}"
+        if targets and not Notification.objects.filter(event_key=event_key).exists():
+            send_notifications(
+                escalation,
+                spec,
+                event,
+                escalation.current_stage_key,
+                targets,
+                event_key=event_key,
+                now=timezone.now(),
+            )
+        return len(targets)
+
+
+@transaction.atomic(durable=True)
+def notify_deadline(
+    *,
+    escalation: Escalation,
+    event: str,
+    event_key: str,
+    message: Message,
+    also: Sequence[Person] = (),
+    by_policy: bool = True,
+) -> int:
+    """The deadline sweep's notice (a reminder, an overdue stage or action), by the same path as
+    a person's action: the policy's rules for `event` name who is told (with `by_policy`), and
+    `also` the people the notice is about (an action's owner). Audited as the system's.
+
+    `event_key` names the occurrence ("overdue:stage:<id>"): a repeat sends nothing. Returns
+    how many outbox rows were written.
+    """
+    with audited("escalation_notified", escalation=escalation, by=SYSTEM):
         if Notification.objects.filter(event_key=event_key).exists():
-            return len(targets)
-        send_notifications(
+            return 0
+        spec = escalation.policy_version.spec
+        targets = policy_targets(escalation, spec, event) if by_policy else []
+        named = {target.key for target in targets}
+        for person in also:
+            target = recipients.Target(person, person.email, person.full_name)
+            if person.is_active and target.key not in named:
+                named.add(target.key)
+                targets.append(target)
+        return send_notifications(
             escalation,
             spec,
             event,
-            notification.stage_key,
-            list(targets.values()),
-            cause_key=cause_key,
+            escalation.current_stage_key,
+            targets,
+            event_key=event_key,
             now=timezone.now(),
+            message=message,
         )
-        return len(targets)
 
 
 class Change:

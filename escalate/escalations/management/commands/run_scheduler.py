@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
+from escalate.escalations.tasks import sweep_deadlines_task
+from escalate.notifications.tasks import deliver_notifications
 
 logger = logging.getLogger(__name__)
 

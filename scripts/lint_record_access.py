@@ -59,17 +59,27 @@ def is_view_module(path: Path) -> bool:
 def uses(path: Path) -> Iterator[tuple[int, str]]:
     """(line, what) for each `<RuledModel>.objects` or get_object_or_404 in the module."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # `Model.objects.none()` loads nothing (a form field's empty starting choices): allowed.
+    empty = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "none"
+    }
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Attribute)
             and node.attr in MANAGERS
             and isinstance(node.value, ast.Name)
             and node.value.id in RULED
+            and id(node) not in empty
         ):
             yield node.lineno, f"{node.value.id}.{node.attr}"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in HELPERS:
-                yield node.lineno, f"{node.func.id}()"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in HELPERS
+        ):
+            yield node.lineno, f"{node.func.id}()"
 
 
 def modules(arguments: list[str]) -> Iterator[Path]:
@@ -85,7 +95,7 @@ def main(arguments: list[str]) -> int:
     found = [(path, line, what) for path in modules(arguments) for line, what in uses(path)]
     for path, line, what in found:
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        print(f"{shown}:{line}: {what} in a view, form or API module: use a selector's access function")
+        print(f"{shown}:{line}: {what} in a view, form or API module: load it through a selector")
     if found:
         print(f"{len(found)} direct load(s) of access-ruled records (docs/decisions/0009).")
         return 1

@@ -126,6 +126,15 @@ def access_action(person: Person, action_id: int) -> Action:
         raise Http404("No action found") from None
 
 
+def entry_on(escalation: Escalation, entry_id: int) -> ChronologyEntry | None:
+    """A chronology entry of `escalation` (which the caller has already been allowed to see)."""
+    return (
+        ChronologyEntry.objects.filter(escalation=escalation, pk=entry_id)
+        .select_related("actor")
+        .first()
+    )
+
+
 def raised_by(person: Person) -> QuerySet[Escalation]:
     """Escalations `person` raised."""
     return escalations_visible_to(person).filter(raised_by=person)

@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.audit.services import record_escalation_view
+from escalate.directory import selectors as directory
 from escalate.directory.models import Agency, Person
 from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
@@ -184,11 +185,7 @@ def _timeline_with_corrections(entries: Any, spec: PolicySpec) -> list[Chronolog
 
 
 def _partnership_people(escalation: Escalation) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(partnership_id=escalation.partnership_id, is_active=True)
-        .select_related("agency")
-        .order_by("full_name")
-    )
+    return directory.people_in(escalation.partnership_id)
 
 
 def _possible_panel_members(escalation: Escalation) -> QuerySet[Person]:
@@ -203,7 +200,7 @@ def _possible_panel_members(escalation: Escalation) -> QuerySet[Person]:
 
 
 def _partnership_agencies(escalation: Escalation) -> QuerySet[Agency]:
-    return Agency.objects.filter(partnership_id=escalation.partnership_id, is_active=True)
+    return directory.agencies_in(escalation.partnership_id)
 
 
 @dataclass(frozen=True)
@@ -540,11 +537,7 @@ def complete_action(request: HttpRequest, reference: str, action_id: int) -> Htt
 def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpResponse:
     person = _person(request)
     escalation = selectors.access_escalation(person, reference)
-    entry = (
-        ChronologyEntry.objects.filter(escalation=escalation, pk=entry_id)
-        .select_related("actor")
-        .first()
-    )
+    entry = selectors.entry_on(escalation, entry_id)
     if entry is None:
         raise Http404("No such entry")
     form = stage_forms.CorrectionForm(request.POST if request.method == "POST" else None)

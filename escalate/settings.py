@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "escalate.reports",
     "escalate.api",
     "escalate.operations",
+    "escalate.privacy",
     "escalate.evidence",
     # Security controls (docs/security.md lists each one with the test that proves it).
     "pgtrigger",

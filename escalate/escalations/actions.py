@@ -29,7 +29,7 @@ Kind = Literal[
     "future_date",  # a date, today or after
     "choice",  # one of `choices`
     "person",  # someone in the partnership (the API sends `<name>_id`)
-    "panel_people",  # people who may sit on a Resolution Panel (the API sends `<name>_ids`)
+    "panel_people",  # people who may sit on a Resolution Panel (`members`: API `member_ids`)
     "agency",  # an agency in the partnership (the API sends `<name>_id`)
     "themes",  # short labels: comma-separated on the page, a list in the API
     "action_rows",  # agreed actions (owner, description, due date): rows on the page
@@ -60,7 +60,7 @@ class Input:
         if self.kind in ("person", "agency"):
             return f"{self.name}_id"
         if self.kind == "panel_people":
-            return f"{self.name}_ids"
+            return f"{self.name.removesuffix('s')}_ids"
         return self.name
 
     @property

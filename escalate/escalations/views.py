@@ -298,14 +298,8 @@ def complete_action(request: HttpRequest, reference: str, action_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpResponse:
     person = _person(request)
-    escalation = selectors.access_escalation(person, reference)
-    entry = (
-        ChronologyEntry.objects.filter(escalation=escalation, pk=entry_id)
-        .select_related("actor")
-        .first()
-    )
-    if entry is None:
-        raise Http404("No such entry")
+    entry = selectors.access_entry(person, reference, entry_id)
+    escalation = entry.escalation
     spec = BY_NAME["correct_entry"]
     data = request.POST if request.method == "POST" else None
     form = action_form(spec, person=person, data=data, version=None)

@@ -91,7 +91,9 @@ def test_the_panel_is_convened_hears_representations_and_decides() -> None:
             "decision": "A strategy discussion is held.",
             "learning": "Talk sooner.",
             "learning_themes": ["thresholds", " "],
-            "actions": [{"owner_id": people.respondent.pk, "description": "Hold it", "due_on": due}],
+            "actions": [
+                {"owner_id": people.respondent.pk, "description": "Hold it", "due_on": due}
+            ],
         },
     )
     assert decided.status_code == 200, decided.content
@@ -163,9 +165,7 @@ def test_an_iro_adds_a_view_and_others_are_refused() -> None:
     assert refused.status_code == 422 and error_of(refused)["code"] == "refused"
     empty = api_as(iro).post(f"/escalations/{ref}/views", {"view": ""})
     assert empty.status_code == 422 and error_of(empty)["field"] == "view"
-    outsider = api_as(PersonFactory(roles=["iro"])).post(
-        f"/escalations/{ref}/views", {"view": "x"}
-    )
+    outsider = api_as(PersonFactory(roles=["iro"])).post(f"/escalations/{ref}/views", {"view": "x"})
     assert outsider.status_code == 404
 
 

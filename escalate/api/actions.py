@@ -17,7 +17,7 @@ from ninja import Path, Router, Schema, Status
 from pydantic import Field, StringConstraints, create_model
 
 from escalate.api import presenters
-from escalate.api.auth import WRITE, person_of
+from escalate.api.auth import WRITE
 from escalate.api.errors import ApiError, documented
 from escalate.api.schemas import (
     NO_NUL,
@@ -32,6 +32,7 @@ from escalate.api.schemas import (
 )
 from escalate.audit.services import record_escalation_view
 from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations import selectors, services
 from escalate.escalations.actions import CHOICES, DECLARATIONS, ActionDeclaration, Input
 from escalate.escalations.models import Escalation

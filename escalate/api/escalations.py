@@ -15,7 +15,7 @@ from ninja import Path, Query, Router, Status
 
 from escalate.api import presenters
 from escalate.api.actions import add_action_endpoints, detail_now, refused_error
-from escalate.api.auth import READ, WRITE, person_of
+from escalate.api.auth import READ, WRITE
 from escalate.api.errors import ApiError, documented
 from escalate.api.schemas import (
     ActionOut,
@@ -31,6 +31,7 @@ from escalate.api.schemas import (
 from escalate.audit.services import record_escalation_view
 from escalate.directory import selectors as directory
 from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations import selectors, services
 from escalate.escalations.models import Escalation
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.audit.services import record_escalation_view
 from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.actions import (
@@ -48,16 +49,10 @@ def _list_rows(rows: QuerySet[Escalation], limit: int) -> list[Escalation]:
     return list(rows.select_related(None).select_related(*LIST_RELATED)[:limit])
 
 
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Home: raise, continue a draft, and the person's lists."""
-    person = _person(request)
+    person = person_of(request)
     lists = [
         ("Waiting for you", selectors.waiting_for(person), "waiting"),
         ("Raised by you", selectors.raised_by(person), "raised"),
@@ -86,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The manager's queue: open escalations waiting on this person at the current stage."""
-    person = _person(request)
+    person = person_of(request)
     return render(
         request,
         "escalations/queue.html",
@@ -97,7 +92,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_actions(request: HttpRequest) -> HttpResponse:
     """The actions this person owns, overdue first."""
-    person = _person(request)
+    person = person_of(request)
     return render(
         request,
         "escalations/actions.html",
@@ -111,7 +106,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
     record_escalation_view(person=person, escalation=escalation, request=request)
     page = selectors.escalation_page(escalation, person)
@@ -217,7 +212,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     spec = STAGE_ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    person = _person(request)
+    person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
     data = request.POST if request.method == "POST" else None
     form = action_form(spec, person=person, data=data, version=escalation.version)
@@ -268,7 +263,7 @@ def _error_summary(*forms_to_check: forms.Form) -> SafeString:
 
 @require_http_methods(["GET", "POST"])
 def complete_action(request: HttpRequest, reference: str, action_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     action = selectors.access_action(person, action_id)
     if action.escalation.reference != reference:
         raise Http404("No such action")
@@ -297,7 +292,7 @@ def complete_action(request: HttpRequest, reference: str, action_id: int) -> Htt
 
 @require_http_methods(["GET", "POST"])
 def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     entry = selectors.access_entry(person, reference, entry_id)
     escalation = entry.escalation
     spec = BY_NAME["correct_entry"]

@@ -17,7 +17,7 @@ def test_the_policy_schemas_role_names_are_the_directorys() -> None:
 def test_the_models_and_the_core_use_the_one_vocabulary() -> None:
     assert escalation_models.Part is Part
     assert escalation_models.Status is Status
-    assert workflow.STATUSES == frozenset(Status.values)
-    assert workflow.RAISER_SIDE | workflow.RESPONDENT_SIDE <= set(Part.values)
+    assert frozenset(Status.values) == workflow.STATUSES
+    assert set(Part.values) >= workflow.RAISER_SIDE | workflow.RESPONDENT_SIDE
     field = escalation_models.Participant._meta.get_field("part")
     assert list(field.choices) == Part.choices  # type: ignore[arg-type]

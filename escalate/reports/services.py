@@ -16,9 +16,11 @@ from django.utils.text import slugify
 from escalate.audit.models import AuditEvent
 from escalate.audit.services import record_audit
 from escalate.directory.models import Partnership, Person
+from escalate.escalations.selectors import access_escalation
 from escalate.reports import exports, selectors
 from escalate.reports.calendar_table import working_day_rows
 from escalate.reports.models import WorkingDay
+from escalate.reports.record import build_record
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -74,7 +76,8 @@ def export_escalation_record(
     request: HttpRequest | None = None,
 ) -> ExportFile:
     """The record for the child's file (Http404 if `by` may not see the escalation)."""
-    record = selectors.escalation_record(by, reference)
+    escalation = access_escalation(by, reference)
+    record = build_record(escalation)
     if file_format == "pdf":
         content = exports.escalation_record_pdf(record)
     else:
@@ -83,8 +86,8 @@ def export_escalation_record(
         actor=by,
         kind=f"escalation_record_{file_format}",
         reason=reason,
-        partnership=record.escalation.partnership,
-        reference=record.escalation.reference,
+        partnership=escalation.partnership,
+        reference=record.reference,
         request=request,
     )
     return ExportFile(f"{record.filename_stem}.{file_format}", file_format, content)

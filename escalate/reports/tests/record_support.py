@@ -211,12 +211,13 @@ def stored_strings(escalation: Escalation) -> list[str]:
 
 def structure_of(content: bytes) -> dict[str, Any]:
     reader = PdfReader(io.BytesIO(content))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
+    metadata: Any = reader.metadata or {}
     return {
         "struct_tree": "/StructTreeRoot" in root,
         "marked": bool(root.get("/MarkInfo", {}).get("/Marked")),
         "lang": str(root.get("/Lang", "")),
-        "title": (reader.metadata or {}).get("/Title", ""),
+        "title": metadata.get("/Title", ""),
         "outline": [item.title for item in reader.outline if not isinstance(item, list)],
         "display_title": bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle")),
     }

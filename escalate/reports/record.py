@@ -34,7 +34,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Fact(Frozen):
+class RecordFact(Frozen):
     """One labelled fact (a row of a two-column table). Never empty: empty facts are left out."""
 
     key: str
@@ -42,7 +42,7 @@ class Fact(Frozen):
     value: str
 
 
-class Entry(Frozen):
+class RecordEntry(Frozen):
     """One chronology entry with everything it holds."""
 
     id: int
@@ -51,24 +51,24 @@ class Entry(Frozen):
     occurred_at: datetime
     when: str
     recorded_by: str
-    facts: list[Fact]
+    facts: list[RecordFact]
 
 
-class StageBlock(Frozen):
+class RecordStage(Frozen):
     key: str
     name: str
-    facts: list[Fact]
-    entries: list[Entry]
+    facts: list[RecordFact]
+    entries: list[RecordEntry]
 
 
-class PersonRow(Frozen):
+class RecordPerson(Frozen):
     name: str
     job_title: str
     agency: str
     parts: list[str]
 
 
-class ActionRow(Frozen):
+class RecordAction(Frozen):
     description: str
     owner: str
     due_on: date
@@ -77,7 +77,7 @@ class ActionRow(Frozen):
     status: str
 
 
-class ToldRow(Frozen):
+class RecordNotice(Frozen):
     occurred_at: datetime
     when: str
     stage: str
@@ -85,7 +85,7 @@ class ToldRow(Frozen):
     who: list[str]
 
 
-class EvidenceRow(Frozen):
+class RecordEvidence(Frozen):
     id: int
     name: str
     file_type: str
@@ -94,13 +94,13 @@ class EvidenceRow(Frozen):
     when: str
 
 
-class PanelBlock(Frozen):
-    facts: list[Fact]
-    members: list[PersonRow]
-    representations: list[Entry]
+class RecordPanel(Frozen):
+    facts: list[RecordFact]
+    members: list[RecordPerson]
+    representations: list[RecordEntry]
 
 
-class CopyRow(Frozen):
+class RecordCopy(Frozen):
     when: str
     by: str
     what: str
@@ -115,15 +115,15 @@ class Record(Frozen):
     policy: str
     status: str
     made_at: datetime
-    concern: list[Fact]
-    people: list[PersonRow]
-    stages: list[StageBlock]
-    panel: PanelBlock | None
-    outcome: list[Fact]
-    actions: list[ActionRow]
-    told: list[ToldRow]
-    evidence: list[EvidenceRow]
-    copies: list[CopyRow]
+    concern: list[RecordFact]
+    people: list[RecordPerson]
+    stages: list[RecordStage]
+    panel: RecordPanel | None
+    outcome: list[RecordFact]
+    actions: list[RecordAction]
+    told: list[RecordNotice]
+    evidence: list[RecordEvidence]
+    copies: list[RecordCopy]
 
     @property
     def filename_stem(self) -> str:
@@ -277,7 +277,7 @@ class Names:
         return text
 
 
-def facts(rows: Iterable[tuple[str, str, str]]) -> list[Fact]:
+def facts(rows: Iterable[tuple[str, str, str]]) -> list[RecordFact]:
     """The facts that have a value (no empty rows), first of each label only (nothing twice)."""
     seen: set[str] = set()
     result = []
@@ -285,11 +285,11 @@ def facts(rows: Iterable[tuple[str, str, str]]) -> list[Fact]:
         value = value.strip()
         if value and label not in seen:
             seen.add(label)
-            result.append(Fact(key=key, label=label, value=value))
+            result.append(RecordFact(key=key, label=label, value=value))
     return result
 
 
-def entry_facts(entry: ChronologyEntry, names: Names) -> list[Fact]:
+def entry_facts(entry: ChronologyEntry, names: Names) -> list[RecordFact]:
     """Every fact one entry holds: its text under the kind's label, then each data value."""
     data = entry.data if isinstance(entry.data, dict) else {}
     rows: list[tuple[str, str, str]] = []
@@ -309,14 +309,14 @@ def entry_facts(entry: ChronologyEntry, names: Names) -> list[Fact]:
     return facts(rows)
 
 
-def build_entry(entry: ChronologyEntry, names: Names) -> Entry:
+def build_entry(entry: ChronologyEntry, names: Names) -> RecordEntry:
     data = entry.data if isinstance(entry.data, dict) else {}
     held_on = data.get("held_on")
     moment = when(entry.occurred_at)
     if entry.kind == EntryKind.DISCUSSION and isinstance(held_on, str):
         with contextlib.suppress(ValueError):
             moment = when(date.fromisoformat(held_on))
-    return Entry(
+    return RecordEntry(
         id=entry.pk,
         kind=entry.kind,
         title=kind_title(entry.kind),
@@ -367,7 +367,7 @@ def build_record(escalation: Escalation) -> Record:
     )
 
 
-def _without(stages: list[StageBlock], outcome: list[Fact]) -> list[StageBlock]:
+def _without(stages: list[RecordStage], outcome: list[RecordFact]) -> list[RecordStage]:
     """Closing entries less what the Outcome section already says (nothing twice)."""
     said = {fact.value for fact in outcome if fact.key != "status"}
     closing = (EntryKind.RESOLVED, EntryKind.PANEL_DECISION)
@@ -388,7 +388,7 @@ def _without(stages: list[StageBlock], outcome: list[Fact]) -> list[StageBlock]:
     ]
 
 
-def _concern(escalation: Escalation, names: Names) -> list[Fact]:
+def _concern(escalation: Escalation, names: Names) -> list[RecordFact]:
     subject = escalation.get_subject_kind_display()
     circumstances = [
         label
@@ -435,7 +435,7 @@ def _concern(escalation: Escalation, names: Names) -> list[Fact]:
     )
 
 
-def _people(escalation: Escalation) -> list[PersonRow]:
+def _people(escalation: Escalation) -> list[RecordPerson]:
     rows: dict[int, tuple[Person, list[str]]] = {}
     participants = escalation.participants.select_related("person", "person__agency").order_by(
         "added_at", "pk"
@@ -450,7 +450,7 @@ def _people(escalation: Escalation) -> list[PersonRow]:
         if label not in parts:
             parts.append(label)
     return [
-        PersonRow(
+        RecordPerson(
             name=person.full_name,
             job_title=person.job_title,
             agency=person.agency.name if person.agency else "",
@@ -462,7 +462,7 @@ def _people(escalation: Escalation) -> list[PersonRow]:
 
 def _stages(
     escalation: Escalation, chronology: list[ChronologyEntry], names: Names
-) -> list[StageBlock]:
+) -> list[RecordStage]:
     blocks = []
     records = list(escalation.stages.order_by("index"))
     people: dict[str, list[str]] = {}
@@ -474,7 +474,7 @@ def _stages(
         if not record.ended_at:
             outcome = "Paused" if record.paused_at else "In progress"
         blocks.append(
-            StageBlock(
+            RecordStage(
                 key=record.stage_key,
                 name=names.stage(record.stage_key),
                 facts=facts(
@@ -507,7 +507,7 @@ def _stages(
     strays = [e for e in chronology if e.stage_key not in known and e.kind not in KINDS_ELSEWHERE]
     if strays:
         blocks.append(
-            StageBlock(
+            RecordStage(
                 key="",
                 name="Other entries",
                 facts=[],
@@ -519,12 +519,12 @@ def _stages(
 
 def _panel(
     escalation: Escalation, chronology: list[ChronologyEntry], names: Names
-) -> PanelBlock | None:
+) -> RecordPanel | None:
     panel = Panel.objects.filter(escalation=escalation).select_related("convened_by").first()
     if panel is None:
         return None
     members = [
-        PersonRow(
+        RecordPerson(
             name=member.full_name,
             job_title=member.job_title,
             agency=member.agency.name if member.agency else "",
@@ -532,7 +532,7 @@ def _panel(
         )
         for member in panel.members.select_related("agency").order_by("full_name", "pk")
     ]
-    return PanelBlock(
+    return RecordPanel(
         facts=facts(
             [
                 ("convened_at", "Convened", when(panel.convened_at)),
@@ -552,7 +552,7 @@ def _panel(
     )
 
 
-def _outcome(escalation: Escalation, chronology: list[ChronologyEntry]) -> list[Fact]:
+def _outcome(escalation: Escalation, chronology: list[ChronologyEntry]) -> list[RecordFact]:
     closing = next(
         (
             entry
@@ -574,7 +574,7 @@ def _outcome(escalation: Escalation, chronology: list[ChronologyEntry]) -> list[
     )
 
 
-def _actions(escalation: Escalation, names: Names) -> list[ActionRow]:
+def _actions(escalation: Escalation, names: Names) -> list[RecordAction]:
     rows = []
     today = timezone.localdate()
     actions = escalation.actions.select_related(
@@ -590,7 +590,7 @@ def _actions(escalation: Escalation, names: Names) -> list[ActionRow]:
         else:
             status = "Overdue" if action.due_on < today else "Not done yet"
         rows.append(
-            ActionRow(
+            RecordAction(
                 description=action.description,
                 owner=person_label(action.owner),
                 due_on=action.due_on,
@@ -602,7 +602,7 @@ def _actions(escalation: Escalation, names: Names) -> list[ActionRow]:
     return rows
 
 
-def _told(chronology: list[ChronologyEntry], names: Names) -> list[ToldRow]:
+def _told(chronology: list[ChronologyEntry], names: Names) -> list[RecordNotice]:
     rows = []
     for entry in chronology:
         if entry.kind != EntryKind.NOTIFICATION:
@@ -615,7 +615,7 @@ def _told(chronology: list[ChronologyEntry], names: Names) -> list[ToldRow]:
         if not who and entry.text:
             who = [entry.text.removeprefix("Told: ")]
         rows.append(
-            ToldRow(
+            RecordNotice(
                 occurred_at=entry.occurred_at,
                 when=when(entry.occurred_at),
                 stage=names.stage(entry.stage_key) if entry.stage_key else "",
@@ -626,12 +626,12 @@ def _told(chronology: list[ChronologyEntry], names: Names) -> list[ToldRow]:
     return rows
 
 
-def _evidence(escalation: Escalation) -> list[EvidenceRow]:
+def _evidence(escalation: Escalation) -> list[RecordEvidence]:
     attachments = Attachment.objects.filter(escalation=escalation).select_related(
         "uploaded_by", "uploaded_by__agency"
     )
     return [
-        EvidenceRow(
+        RecordEvidence(
             id=attachment.pk,
             name=attachment.name,
             file_type=attachment.content_type,
@@ -643,7 +643,7 @@ def _evidence(escalation: Escalation) -> list[EvidenceRow]:
     ]
 
 
-def _copies(escalation: Escalation) -> list[CopyRow]:
+def _copies(escalation: Escalation) -> list[RecordCopy]:
     """Every copy of this record and of its forms made so far (from the audit trail)."""
     from escalate.audit.models import AuditEvent
 
@@ -657,7 +657,7 @@ def _copies(escalation: Escalation) -> list[CopyRow]:
         .order_by("occurred_at", "pk")
     )
     return [
-        CopyRow(
+        RecordCopy(
             when=when(event.occurred_at),
             by=person_label(event.actor) if event.actor else event.actor_label,
             what=EXPORT_TITLES.get(

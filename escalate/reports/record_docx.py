@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from escalate.reports.record import Entry, Fact, Record, when
+from escalate.reports.record import Record, RecordEntry, RecordFact, when
 
 TABLE_STYLE = "Table Grid"
 
@@ -41,7 +41,9 @@ def _table(document: Any, headings: Sequence[str], rows: Sequence[Sequence[str]]
             cell.text = value
 
 
-def _facts(document: Any, facts: Sequence[Fact], first: tuple[str, str] | None = None) -> None:
+def _facts(
+    document: Any, facts: Sequence[RecordFact], first: tuple[str, str] | None = None
+) -> None:
     rows = ([first] if first else []) + [(fact.label, fact.value) for fact in facts]
     if not rows:
         return
@@ -55,7 +57,7 @@ def _facts(document: Any, facts: Sequence[Fact], first: tuple[str, str] | None =
         row.cells[1].text = value
 
 
-def _entry(document: Any, entry: Entry) -> None:
+def _entry(document: Any, entry: RecordEntry) -> None:
     document.add_heading(f"{entry.when}: {entry.title}", level=3)
     _facts(document, entry.facts, ("Recorded by", entry.recorded_by))
 

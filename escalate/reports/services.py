@@ -20,7 +20,7 @@ from escalate.escalations.selectors import access_escalation
 from escalate.reports import exports, selectors
 from escalate.reports.calendar_table import working_day_rows
 from escalate.reports.models import WorkingDay
-from escalate.reports.record import build_record
+from escalate.reports.record import Record, build_record
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -91,6 +91,24 @@ def export_escalation_record(
         request=request,
     )
     return ExportFile(f"{record.filename_stem}.{file_format}", file_format, content)
+
+
+@transaction.atomic
+def export_escalation_record_data(
+    *, by: Person, reference: str, reason: str, request: HttpRequest | None = None
+) -> Record:
+    """The record as data (the API's JSON), audited with the reason exactly as the files are."""
+    escalation = access_escalation(by, reference)
+    record = build_record(escalation)
+    record_export(
+        actor=by,
+        kind="escalation_record_json",
+        reason=reason,
+        partnership=escalation.partnership,
+        reference=record.reference,
+        request=request,
+    )
+    return record
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from escalate.escalations.models import (
     Panel,
     Part,
 )
-from escalate.evidence.models import Attachment
+from escalate.evidence.selectors import escalation_evidence
 from escalate.policies.schema import Event, PolicySpec
 
 # --- the content -------------------------------------------------------------------------------
@@ -627,9 +627,7 @@ def _told(chronology: list[ChronologyEntry], names: Names) -> list[RecordNotice]
 
 
 def _evidence(escalation: Escalation) -> list[RecordEvidence]:
-    attachments = Attachment.objects.filter(escalation=escalation).select_related(
-        "uploaded_by", "uploaded_by__agency"
-    )
+    attachments = escalation_evidence(escalation)
     return [
         RecordEvidence(
             id=attachment.pk,

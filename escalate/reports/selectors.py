@@ -42,7 +42,8 @@ from escalate.escalations.models import (
 from escalate.escalations.selectors import access_escalation, policy_versions_granting
 from escalate.policies.calendar import LONDON
 from escalate.policies.models import PolicyVersion
-from escalate.reports.models import WorkingDay
+from escalate.policies.schema import PolicySpec
+from escalate.reports.models import FormTemplate, WorkingDay
 from escalate.reports.record import Record, build_record
 
 QUARTER_NAMES = ("January to March", "April to June", "July to September", "October to December")
@@ -591,6 +592,7 @@ class Briefing:
     top_categories: list[Row]
     themes: list[tuple[str, int]]
     learning: list[LearningItem]
+    what_you_should_do: list[str] = field(default_factory=list)
 
 
 def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
@@ -612,7 +614,19 @@ def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
         top_categories=[row for row in figures.tables["categories"].rows if row.count][:3],
         themes=lessons.themes[:5],
         learning=lessons.items[:4],
+        what_you_should_do=_what_you_should_do(person),
     )
+
+
+def _what_you_should_do(person: Person) -> list[str]:
+    """The briefing's advice from the partnership's policy (its shipped default if none)."""
+    from escalate.policies.schema_forms import DEFAULT_WHAT_YOU_SHOULD_DO
+    from escalate.policies.selectors import current_policy
+
+    version = current_policy(person.partnership)
+    if version is None:
+        return list(DEFAULT_WHAT_YOU_SHOULD_DO)
+    return list(version.spec.briefing.what_you_should_do)
 
 
 # --- the record for the child's file --------------------------------------------------------
@@ -621,3 +635,28 @@ def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
 def escalation_record(person: Person, reference: str) -> Record:
     """Everything the record for the child's file holds (Http404 if `person` may not see it)."""
     return build_record(access_escalation(person, reference))
+
+
+# --- the forms the policy names -------------------------------------------------------------
+
+
+def business_unit_policy(person: Person) -> PolicySpec:
+    """The partnership's current policy, for its business unit (PermissionDenied for others)."""
+    from escalate.policies.selectors import current_policy
+
+    if not person.has_role(Role.BUSINESS_MANAGER) or person.partnership is None:
+        raise PermissionDenied("Only the partnership's business unit manages its forms.")
+    version = current_policy(person.partnership)
+    if version is None:
+        raise PermissionDenied("The partnership has no policy loaded yet.")
+    return version.spec
+
+
+def form_templates(person: Person) -> list[FormTemplate]:
+    """The templates the person's partnership has uploaded, newest first (business unit only)."""
+    business_unit_policy(person)
+    return list(
+        FormTemplate.objects.filter(partnership=person.partnership)
+        .select_related("uploaded_by")
+        .defer("content")
+    )

@@ -98,6 +98,8 @@ REPORTERS: tuple[str, ...] = (
     "other_partnership",
 )
 STAFF: tuple[str, ...] = ("administrator", "superuser")
+# The business managers of A and of B (each manages only their own partnership's forms).
+BUSINESS_UNITS: tuple[str, ...] = ("business_manager", "other_partnership")
 NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
 
 
@@ -325,6 +327,33 @@ MATRIX: list[Row] = [
         kwargs=lambda w: {**escalation(w), "file_format": "docx"},
         get=only(SEES_ESCALATION, 200, others=404),
         post=only(SEES_ESCALATION, 200, others=404),
+    ),
+    # The policy's forms for one escalation (the generated policy names an Escalation Form,
+    # available from the start to anyone who may see the escalation).
+    Row(
+        "reports:escalation_form",
+        kwargs=lambda w: {**escalation(w), "kind": "escalation_form"},
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=only(SEES_ESCALATION, 200, others=404),
+    ),
+    # The business unit's page for its forms' templates (each its own partnership's); the POST
+    # has no file, so it is refused with the form's errors.
+    Row(
+        "reports:form_templates",
+        get=only(BUSINESS_UNITS, 200, others=403),
+        post=only(BUSINESS_UNITS, 400, others=403),
+    ),
+    Row(
+        "reports:form_template_preview",
+        kwargs=lambda w: {"template_id": 999999},
+        get=only(BUSINESS_UNITS, 404, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "reports:form_template_use",
+        kwargs=lambda w: {"template_id": 999999},
+        get=NOT_ALLOWED,
+        post=only(BUSINESS_UNITS, 404, others=403),
     ),
     # --- the partnership's reports: partnership roles only ---------------------------------
     Row("reports:dashboard", get=only(REPORTERS, 200, others=403), post=NOT_ALLOWED),

@@ -295,7 +295,9 @@ def entry_facts(entry: ChronologyEntry, names: Names) -> list[RecordFact]:
     rows: list[tuple[str, str, str]] = []
     if entry.text:
         rows.append(("text", TEXT_LABELS.get(entry.kind, "Details"), entry.text))
-    for key, value in data.items():
+    # Known facts in a reader's order, then any others by name (JSONB keeps no key order).
+    order = {key: index for index, key in enumerate(DATA_LABELS)}
+    for key, value in sorted(data.items(), key=lambda item: (order.get(item[0], 999), item[0])):
         if key in HIDDEN_DATA:
             continue
         label = DATA_LABELS.get(key, key.replace("_", " ").capitalize())

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 QUERIES = {
     "home_practitioner": 16,
     "home_manager": 17,
-    "escalation_page": 23,  # 3 write the audit row for the page view
+    "escalation_page": 26,  # 3 write the audit row; 3 list the evidence and the forms offered
     "manager_queue": 11,
     "dashboard": 23,  # warm: resolution times reused while no new resolution
     "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)

@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 
 from escalate.api import presenters
-from escalate.api.auth import READ, REPORTS, person_of
+from escalate.api.auth import READ, REPORTS
 from escalate.api.errors import ApiError, documented
 from escalate.api.schemas import DashboardFilters, DashboardOut, ExportReasonIn, Reference
+from escalate.directory.requests import person_of
 from escalate.reports import selectors, services
 from escalate.reports.record import Record
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from escalate.directory.models import Agency, Person
+from escalate.directory.requests import person_of
 from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
@@ -34,12 +35,6 @@ FLAG_LABELS = dict(raise_forms.FlagsForm.base_fields["flags"].choices)  # type: 
 def current_policy(person: Person) -> PolicyVersion | None:
     """The policy version a new escalation by `person` would start under."""
     return policy_selectors.current_policy(person.partnership)
-
-
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
 
 
 def open_draft(person: Person) -> RaiseDraft | None:
@@ -195,7 +190,7 @@ def _initial(step: Step, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _setup(request: HttpRequest) -> Context | HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     version = current_policy(person)
     if version is None:
         return render(request, "escalations/raise/no_policy.html", status=200)
@@ -229,7 +224,7 @@ def raise_continue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def raise_discard(request: HttpRequest) -> HttpResponse:
-    services.discard_raise_draft(by=_person(request))
+    services.discard_raise_draft(by=person_of(request))
     return redirect("escalations:raise_start")
 
 
@@ -498,5 +493,5 @@ def _back_url_check(context: Context) -> str:
 
 @require_http_methods(["GET"])
 def raise_done(request: HttpRequest, reference: str) -> HttpResponse:
-    escalation = selectors.access_escalation(_person(request), reference)
+    escalation = selectors.access_escalation(person_of(request), reference)
     return render(request, "escalations/raise/done.html", {"escalation": escalation})

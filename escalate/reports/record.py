@@ -180,9 +180,9 @@ HIDDEN_DATA = frozenset({"action_id", "agency_id", "event_key", "event", "recipi
 
 
 def _methods() -> dict[str, str]:
-    from escalate.escalations.forms import DiscussionForm
+    from escalate.escalations.actions import DISCUSSION_METHODS
 
-    return {str(k): str(v) for k, v in DiscussionForm.base_fields["method"].choices}  # type: ignore[attr-defined]
+    return dict(DISCUSSION_METHODS)
 
 
 # Entry kinds shown in their own section rather than under the stage, so nothing appears twice.

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
 from escalate.reports import selectors, services
 from escalate.reports.charts import chart_svg
@@ -27,12 +28,6 @@ from escalate.reports.policy_forms import FIELDS, LISTS, FormTemplateError, avai
 from escalate.reports.selectors import Quarter
 
 FILTER_FIELDS = ("date_from", "date_to", "agency", "category", "stage")
-
-
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
 
 
 def _is_filter_key(key: str) -> bool:
@@ -55,7 +50,7 @@ def _filter_query(request: HttpRequest) -> str:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = _filter_form(request, person)
     valid = not form.is_bound or form.is_valid()
@@ -70,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def chart(request: HttpRequest, key: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = _filter_form(request, person)
     if form.is_bound and not form.is_valid():
@@ -85,7 +80,7 @@ def chart(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def figures_download(request: HttpRequest, file_format: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     if file_format not in ("csv", "xlsx"):
         raise Http404("No such format")
@@ -129,7 +124,7 @@ def _quarter_from(slug: str) -> Quarter | None:
 
 @require_GET
 def learning(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     quarter = _quarter_from(request.GET.get("quarter", ""))
     theme = request.GET.get("theme", "")[:100]
@@ -139,7 +134,7 @@ def learning(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def briefing(request: HttpRequest, quarter: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     chosen = _quarter_from(quarter)
     if chosen is None:
@@ -153,7 +148,7 @@ def briefing(request: HttpRequest, quarter: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def board_report(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = BoardReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -172,7 +167,7 @@ def board_report(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def escalation_record(request: HttpRequest, reference: str, file_format: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     if file_format not in ("pdf", "docx"):
         raise Http404("No such format")
     escalation = access_escalation(person, reference)
@@ -205,7 +200,7 @@ def escalation_record(request: HttpRequest, reference: str, file_format: str) ->
 @require_http_methods(["GET", "POST"])
 def escalation_form(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     """One of the policy's forms for this escalation, filled in from the record (audited)."""
-    person = _person(request)
+    person = person_of(request)
     escalation = access_escalation(person, reference)
     form_rule = next(
         (f for f in services.forms_offered(person=person, escalation=escalation) if f.kind == kind),
@@ -244,7 +239,7 @@ def escalation_form(request: HttpRequest, reference: str, kind: str) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def form_templates(request: HttpRequest) -> HttpResponse:
     """The business unit's page for its policy's forms: fields, templates, upload."""
-    person = _person(request)
+    person = person_of(request)
     spec = selectors.business_unit_policy(person)  # 403 for anyone but the business unit
     choices = [(form.kind.value, form.title) for form in spec.forms]
     upload = FormTemplateUploadForm(request.POST or None, request.FILES or None, choices=choices)
@@ -287,7 +282,7 @@ def form_templates(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def form_template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     try:
         return services.preview_form_template(by=person, template_id=template_id).response()
     except FormTemplateError as error:
@@ -297,7 +292,7 @@ def form_template_preview(request: HttpRequest, template_id: int) -> HttpRespons
 
 @require_POST
 def form_template_use(request: HttpRequest, template_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     template = services.use_form_template(by=person, template_id=template_id)
     messages.success(request, f"{template.name} is now used for this form.")
     return redirect("reports:form_templates")

@@ -30,16 +30,21 @@ from escalate.escalations.workflow import ActionRefused
 def convene_panel(
     *, escalation: Escalation, by: Person, expected_version: int, members: list[Person]
 ) -> Panel:
-    """The partnership chair convenes a Resolution Panel (the policy's agency rule enforced)."""
+    """The partnership chair convenes a Resolution Panel: never of practitioners, and with the
+    agencies the policy asks for."""
     locked = lock_escalation(escalation, expected_version)
     for member in members:
         require_same_partnership(locked, member, "members")
     agency_ids = frozenset(m.agency_id for m in members if m.agency_id is not None)
+    chosen = {m.pk: m for m in members}.values()
     action = workflow.ConvenePanel(
         at=timezone.now(),
-        member_count=len({m.pk for m in members}),
+        member_count=len(chosen),
         agency_ids=agency_ids,
         disputing_agency_ids=frozenset({locked.raiser_agency_id, locked.respondent_agency_id}),
+        practitioners=sum(
+            not workflow.may_sit_on_panel(level=m.level, roles=m.role_set) for m in chosen
+        ),
     )
     spec = locked.policy_version.spec
     transition = workflow.apply(spec, state_of(locked), action, actor_of(locked, by))

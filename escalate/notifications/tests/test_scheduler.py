@@ -1,4 +1,5 @@
-"""The scheduler enqueues the sweep and delivery, without piling up copies."""
+"""The scheduler enqueues the sweep and delivery (and the daily routine disposal), without
+piling up copies."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ def test_once_enqueues_the_sweep_and_delivery() -> None:
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
         "escalate.notifications.tasks.deliver_notifications",
         "escalate.notifications.tasks.sweep_deadlines_task",
+        "escalate.privacy.tasks.dispose_routine_task",  # once a day (escalate/privacy)
     ]
 
 
 def test_waiting_tasks_are_not_enqueued_again() -> None:
     call_command("run_scheduler", "--once")
     call_command("run_scheduler", "--once")
-    assert DBTaskResult.objects.count() == 2
+    assert DBTaskResult.objects.count() == 3
 
 
 def test_the_sweep_task_sweeps_and_delivers() -> None:

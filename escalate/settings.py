@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "escalate.reports",
     "escalate.api",
     "escalate.scale",
+    "escalate.accounts",
 ]
 
 MIDDLEWARE = [

@@ -24,4 +24,5 @@ urlpatterns = [
     path("escalations/", include("escalate.escalations.urls")),
     path("reports/", include("escalate.reports.urls")),
     path("api/", include("escalate.api.urls")),
+    path("", include("escalate.accounts.urls")),
 ]

@@ -1,9 +1,10 @@
-"""Writes to the directory that are more than a form save: disabling a person."""
+"""Writes to the directory that are more than a form save: disabling and reactivating."""
 
 from __future__ import annotations
 
 from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
@@ -11,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalate.audit.services import record_audit
-from escalate.directory.models import Person, Role
+from escalate.directory.models import Person
+from escalate.directory.permissions import may_manage_directory
 
 
 class DirectoryRefused(ValueError):
@@ -41,17 +43,6 @@ def end_sessions(*, person: Person) -> int:
     return ended
 
 
-def _may_manage(by: Person, person: Person) -> bool:
-    if by.is_superuser:
-        return True
-    return (
-        by.is_active
-        and by.partnership_id is not None
-        and by.partnership_id == person.partnership_id
-        and by.has_role(Role.ADMINISTRATOR)
-    )
-
-
 @transaction.atomic
 def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
     """Disable `person`: they cannot sign in, and every session they have ends now.
@@ -62,7 +53,7 @@ def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
     """
     if by.pk == person.pk:
         raise DirectoryRefused("You cannot disable your own account.")
-    if not _may_manage(by, person):
+    if not may_manage_directory(by, person.partnership_id):
         raise DirectoryRefused("You can only disable people in your own partnership.")
     if not reason.strip():
         raise DirectoryRefused("Say why the person is being disabled.")
@@ -75,13 +66,54 @@ def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
     locked.is_active = False
     locked.save(update_fields=["is_active"])
     ended = end_sessions(person=locked)
+    revoked = revoke_api_tokens(person=locked)
     record_audit(
         actor=by,
         action="person_deactivated",
         partnership=locked.partnership,
         obj=locked,
-        changes={"is_active": (was_active, False), "sessions": (ended, 0)},
+        changes={
+            "is_active": (was_active, False),
+            "sessions": (ended, 0),
+            "api_tokens": (revoked, 0),
+        },
         reason=reason.strip(),
     )
     person.is_active = False
     return ended
+
+
+def revoke_api_tokens(*, person: Person) -> int:
+    """Revoke every usable API token of `person` (so reactivating them does not revive any)."""
+    # Looked up by name: the API app builds on the directory, not the other way round.
+    api_token = apps.get_model("api", "ApiToken")
+    return int(
+        api_token.objects.filter(person=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def reactivate_person(*, person: Person, by: Person, reason: str) -> None:
+    """Let a disabled person sign in again (their old sessions and API tokens stay ended).
+
+    Same rules as `deactivate_person`; audited ("person_reactivated") with `reason`.
+    """
+    if not may_manage_directory(by, person.partnership_id):
+        raise DirectoryRefused("You can only reactivate people in your own partnership.")
+    if not reason.strip():
+        raise DirectoryRefused("Say why the person is being reactivated.")
+    locked = Person.objects.select_for_update(of=("self",)).get(pk=person.pk)
+    was_active = locked.is_active
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    record_audit(
+        actor=by,
+        action="person_reactivated",
+        partnership=person.partnership,
+        obj=locked,
+        changes={"is_active": (was_active, True)},
+        reason=reason.strip(),
+    )
+    person.is_active = True

@@ -30,6 +30,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Policy", "policies:policy"),
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
     NavItem("Dashboard", "reports:dashboard", lambda person: _sees_reports(person)),
+    NavItem("Partnerships", "accounts:partnerships", lambda person: person.is_superuser),
 ]
 
 

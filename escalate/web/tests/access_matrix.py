@@ -354,6 +354,32 @@ MATRIX: list[Row] = [
         post=only(REPORTERS, 400, others=403),
         body=lambda w: {"period": "year", "reason": "For the board."},
     ),
+    # --- accounts: password links for anyone, partnerships for the platform administrator ---
+    Row(
+        "accounts:password_reset",
+        get=everyone(200).but(["anonymous"], 200),
+        # An address with no account: the same "check your email" page, nothing written.
+        post=everyone(200).but(["anonymous"], 200),
+        body=lambda w: {"email": "nobody@testshire.example.org"},
+    ),
+    Row(
+        "accounts:set_password",
+        kwargs=lambda w: {"token": "not-a-link-anyone-was-sent"},
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(404).but(["anonymous"], 404),
+    ),
+    Row(
+        "accounts:password_set",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row("accounts:partnerships", get=only(NO_PARTNERSHIP, 200, others=403), post=NOT_ALLOWED),
+    Row(
+        "accounts:new_partnership",
+        get=only(NO_PARTNERSHIP, 200, others=403),
+        # The form body has no partnership fields: the form is shown again with its errors.
+        post=only(NO_PARTNERSHIP, 200, others=403),
+    ),
     # --- administration: staff of the partnership (scoped) and platform superusers ----------
     # Every pattern under /admin/ is covered by this rule; these rows are its samples. Signed-in
     # people who are not staff get Django's admin sign-in page; anonymous visitors get the

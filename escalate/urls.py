@@ -25,4 +25,5 @@ urlpatterns = [
     path("reports/", include("escalate.reports.urls")),
     path("api/", include("escalate.api.urls")),
     path("", include("escalate.accounts.urls")),
+    path("directory/", include("escalate.directory.urls")),
 ]

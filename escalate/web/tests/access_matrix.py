@@ -98,6 +98,9 @@ REPORTERS: tuple[str, ...] = (
     "other_partnership",
 )
 STAFF: tuple[str, ...] = ("administrator", "superuser")
+# directory.permissions.DIRECTORY_ROLES: A's business unit; other_partnership manages B's.
+DIRECTORY: tuple[str, ...] = ("business_manager", "administrator")
+DIRECTORY_ANY: tuple[str, ...] = (*DIRECTORY, "other_partnership")
 NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
 
 
@@ -379,6 +382,52 @@ MATRIX: list[Row] = [
         get=only(NO_PARTNERSHIP, 200, others=403),
         # The form body has no partnership fields: the form is shown again with its errors.
         post=only(NO_PARTNERSHIP, 200, others=403),
+    ),
+    # --- the directory: the business unit manages its own partnership's; contacts for all --
+    Row("directory:contacts", get=everyone(200), post=NOT_ALLOWED),
+    Row("directory:index", get=only(DIRECTORY_ANY, 200, others=403), post=NOT_ALLOWED),
+    Row("directory:people", get=only(DIRECTORY_ANY, 200, others=403), post=NOT_ALLOWED),
+    # The form body has none of these forms' fields: shown again with errors, nothing saved.
+    *[
+        Row(
+            name,
+            get=only(DIRECTORY_ANY, 200, others=403),
+            post=only(DIRECTORY_ANY, 200, others=403),
+        )
+        for name in ("directory:agency_new", "directory:person_new")
+    ],
+    Row(
+        "directory:agency",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:contact_new",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:contact",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk, "contact_id": w.a.contact.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:person",
+        kwargs=lambda w: {"person_id": w.person("practitioner").pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:person_access",
+        kwargs=lambda w: {"person_id": w.person("practitioner").pk, "change": "deactivate"},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        # The body has a reason: A's business unit deactivates them.
+        post=only(DIRECTORY, Redirect("/directory/people/"), others=403).but(
+            ["other_partnership"], 404
+        ),
     ),
     # --- administration: staff of the partnership (scoped) and platform superusers ----------
     # Every pattern under /admin/ is covered by this rule; these rows are its samples. Signed-in

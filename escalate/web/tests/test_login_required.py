@@ -15,6 +15,9 @@ PUBLIC = {
     "login": "the sign-in page itself",
     "health": "the load balancer's health check",
     "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
+    "password_reset": "asking for a password reset: someone who cannot sign in",
+    "set_password": "the single-use link from an invitation or reset e-mail is the credential",
+    "password_set": "says the password is set and links to sign in",
 }
 
 

@@ -30,6 +30,11 @@ class AgencyForm(forms.Form):
     is_active = forms.BooleanField(
         label="The agency takes part in escalations", required=False, initial=True
     )
+    is_board_member = forms.BooleanField(
+        label="The agency is a member of the partnership's Board",
+        help_text="Its senior officers can sit on a Resolution Panel.",
+        required=False,
+    )
 
     def details(self) -> AgencyDetails:
         data = self.cleaned_data
@@ -38,6 +43,7 @@ class AgencyForm(forms.Form):
             agency_type=data["agency_type"],
             email=data["email"] or "",
             is_active=bool(data["is_active"]),
+            is_board_member=bool(data["is_board_member"]),
         )
 
 
@@ -73,6 +79,11 @@ class PersonForm(forms.Form):
         empty_label="No line manager",
         error_messages={"invalid_choice": "Select a line manager from the list"},
     )
+    is_senior_officer = forms.BooleanField(
+        label="A senior officer of their agency",
+        help_text="Of a Board member agency: a Resolution Panel candidate.",
+        required=False,
+    )
     roles = forms.MultipleChoiceField(
         label="Roles (optional)",
         help_text="What they do beyond their own cases.",
@@ -104,6 +115,7 @@ class PersonForm(forms.Form):
             "level": person.level,
             "line_manager": person.line_manager_id,
             "roles": sorted(person.role_set),
+            "is_senior_officer": person.is_senior_officer,
         }
 
     def details(self) -> PersonDetails:
@@ -117,6 +129,7 @@ class PersonForm(forms.Form):
             level=data["level"],
             line_manager=data["line_manager"],
             roles=frozenset(data["roles"]),
+            is_senior_officer=bool(data["is_senior_officer"]),
         )
 
 

@@ -134,6 +134,7 @@ class AgencyDetails:
     agency_type: str
     email: str = ""
     is_active: bool = True
+    is_board_member: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class PersonDetails:
     level: int = Level.PRACTITIONER
     line_manager: Person | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    is_senior_officer: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def save_agency(
             "agency_type": details.agency_type,
             "email": details.email.strip().lower(),
             "is_active": details.is_active,
+            "is_board_member": details.is_board_member,
         },
     )
     if not changes and not created:
@@ -259,6 +262,7 @@ def _person_changes(
             "agency": details.agency,
             "level": details.level,
             "line_manager": manager,
+            "is_senior_officer": details.is_senior_officer,
         },
     )
     return target, changes, created

@@ -51,6 +51,7 @@ def agency(request: HttpRequest, agency_id: int | None = None) -> HttpResponse:
             "agency_type": existing.agency_type,
             "email": existing.email,
             "is_active": existing.is_active,
+            "is_board_member": existing.is_board_member,
         }
         if existing is not None
         else {"is_active": True}

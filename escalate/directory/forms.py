@@ -177,3 +177,17 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Say why"},
     )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV or XLSX file",
+        help_text="One person a row, with the template's column names in the first row. "
+        "Smaller than 2MB, at most 5,000 people.",
+        error_messages={"required": "Select a CSV or XLSX file", "empty": "The file is empty"},
+    )
+    invite = forms.BooleanField(
+        label="Email each new person an invitation to set their password",
+        required=False,
+        initial=True,
+    )

@@ -6,13 +6,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalate.accounts.services import AccountRefused, invite_person, reset_authenticator
-from escalate.directory import selectors, services
-from escalate.directory.forms import AgencyForm, ContactForm, PersonForm, ReasonForm
+from escalate.directory import importing, selectors, services
+from escalate.directory.forms import (
+    AgencyForm,
+    ContactForm,
+    ImportForm,
+    PersonForm,
+    ReasonForm,
+)
 from escalate.directory.models import Partnership, Person
 from escalate.directory.permissions import may_manage_directory
 
@@ -37,6 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "agencies": selectors.directory_agencies(by),
             "people_count": selectors.directory_people(by).count(),
+            "import_url": reverse("directory:import"),
         },
     )
 
@@ -171,6 +180,72 @@ def person_access(request: HttpRequest, person_id: int, change: str) -> HttpResp
         "directory/person_access.html",
         {"form": form, "subject": subject, "change": change, "needs_reason": needs_reason},
     )
+
+
+IMPORT_SESSION_KEY = "directory_import"
+
+
+@require_GET
+def import_template(request: HttpRequest, file_format: str) -> HttpResponse:
+    _manager(request)
+    if file_format == "csv":
+        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+    elif file_format == "xlsx":
+        response = HttpResponse(
+            importing.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("No such template")
+    response["Content-Disposition"] = f'attachment; filename="people-template.{file_format}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def import_people(request: HttpRequest) -> HttpResponse:
+    """Upload, then a preview: every row's error, or what would be added and changed."""
+    _, partnership = _manager(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = importing.read_people_file(upload, name=upload.name, size=upload.size)
+        except importing.ImportRefused as refused:
+            form.add_error("file", str(refused))
+        else:
+            plan = importing.plan_import(partnership=partnership, rows=rows)
+            if plan.is_valid:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "rows": rows,
+                    "invite": bool(form.cleaned_data["invite"]),
+                }
+    return render(request, "directory/import.html", {"form": form, "plan": plan})
+
+
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    by, partnership = _manager(request)
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending:
+        messages.error(request, "Upload the file again: nothing was waiting to be imported.")
+        return redirect("directory:import")
+    try:
+        with transaction.atomic():
+            result = importing.apply_import(by=by, partnership=partnership, rows=pending["rows"])
+            if pending.get("invite"):
+                for person in result.added:
+                    invite_person(person=person, by=by)
+    except (ValueError, services.DirectoryRefused) as refused:
+        messages.error(request, f"Nothing was imported: {refused}")
+        return redirect("directory:import")
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(
+        request,
+        f"Imported: {len(result.added)} added, {result.changed} changed, "
+        f"{result.unchanged} unchanged.",
+    )
+    return redirect("directory:people")
 
 
 @require_GET

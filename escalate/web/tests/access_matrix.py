@@ -396,6 +396,23 @@ MATRIX: list[Row] = [
         )
         for name in ("directory:agency_new", "directory:person_new")
     ],
+    # No file in the body: the form asks for one. Nothing is waiting: back to the upload.
+    Row(
+        "directory:import",
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=only(DIRECTORY_ANY, 200, others=403),
+    ),
+    Row(
+        "directory:import_confirm",
+        get=NOT_ALLOWED,
+        post=only(DIRECTORY_ANY, Redirect("/directory/people/import/"), others=403),
+    ),
+    Row(
+        "directory:import_template",
+        kwargs=lambda w: {"file_format": "xlsx"},
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=NOT_ALLOWED,
+    ),
     Row(
         "directory:agency",
         kwargs=lambda w: {"agency_id": w.a.agency.pk},

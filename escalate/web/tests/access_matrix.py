@@ -397,6 +397,12 @@ MATRIX: list[Row] = [
         for name in ("directory:agency_new", "directory:person_new")
     ],
     # No file in the body: the form asks for one. Nothing is waiting: back to the upload.
+    # The policy editor: the body has no policy text, so the form asks for one.
+    Row(
+        "policies:edit",
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=only(DIRECTORY_ANY, 200, others=403),
+    ),
     Row(
         "directory:import",
         get=only(DIRECTORY_ANY, 200, others=403),

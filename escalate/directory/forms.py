@@ -22,7 +22,7 @@ class AgencyForm(forms.Form):
         error_messages={"required": "Select the kind of agency"},
     )
     email = forms.EmailField(
-        label="Safeguarding mailbox (optional)",
+        label="Safeguarding mailbox",
         help_text="Where the agency's safeguarding team reads escalations, if it has one.",
         required=False,
         error_messages={"invalid": EMAIL_FORMAT},
@@ -56,8 +56,8 @@ class PersonForm(forms.Form):
         max_length=254,
         error_messages={"required": "Enter the work email address", "invalid": EMAIL_FORMAT},
     )
-    job_title = forms.CharField(label="Job title (optional)", max_length=150, required=False)
-    phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),
@@ -73,7 +73,7 @@ class PersonForm(forms.Form):
         error_messages={"required": "Select the level"},
     )
     line_manager = forms.ModelChoiceField(
-        label="Line manager (optional)",
+        label="Line manager",
         queryset=Person.objects.none(),
         required=False,
         empty_label="No line manager",
@@ -85,7 +85,7 @@ class PersonForm(forms.Form):
         required=False,
     )
     roles = forms.MultipleChoiceField(
-        label="Roles (optional)",
+        label="Roles",
         help_text="What they do beyond their own cases.",
         choices=[(value, label) for value, label in Role.choices if value != Role.PRACTITIONER],
         widget=forms.CheckboxSelectMultiple,
@@ -142,7 +142,7 @@ class ContactForm(forms.Form):
         error_messages={"required": "Select the level"},
     )
     service = forms.CharField(
-        label="Service or team (optional)",
+        label="Service or team",
         help_text="If the agency has several, for example Early Help or the 0 to 5 service.",
         max_length=150,
         required=False,
@@ -150,12 +150,12 @@ class ContactForm(forms.Form):
     name = forms.CharField(
         label="Name or role", max_length=150, error_messages={"required": "Enter the name"}
     )
-    job_title = forms.CharField(label="Job title (optional)", max_length=150, required=False)
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
     email = forms.EmailField(
         label="Email address",
         error_messages={"required": "Enter the email address", "invalid": EMAIL_FORMAT},
     )
-    phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
 
     def details(self) -> ContactDetails:
         data = self.cleaned_data

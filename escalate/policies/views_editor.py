@@ -34,7 +34,7 @@ class PolicyTextForm(forms.Form):
         max_length=MAX_FILE_BYTES,
         error_messages={"max_length": "The policy must be smaller than 512KB."},
     )
-    file = forms.FileField(label="Or upload a policy file (optional)", required=False)
+    file = forms.FileField(label="Or upload a policy file", required=False)
 
     def policy_text(self) -> str:
         upload = self.cleaned_data.get("file")

@@ -144,7 +144,7 @@ def test_from_an_empty_database_to_a_first_escalation(
     text = page.get_by_label("Policy file (YAML)")
     shipped = (Path(settings.POLICY_DIR) / "havering.yaml").read_text(encoding="utf-8")
     assert "name: " in shipped
-    text.fill(shipped.replace("name: ", "name: Riverside: ", 1))
+    text.fill(shipped.replace("name: ", "name: Riverside, ", 1))
     click_through(
         page, page.get_by_role("button", name="Check and preview"), "Edit the policy", "preview"
     )
@@ -153,7 +153,7 @@ def test_from_an_empty_database_to_a_first_escalation(
     expect(page).to_have_url(re.compile(r"/policy/$"))
     check(page, "published policy")
     version = PolicyVersion.objects.get(partnership=manager.partnership)
-    assert version.name.startswith("Riverside: ")
+    assert version.name.startswith("Riverside, ")
     sign_out(page)
 
     # A teacher follows their invitation, signs in and raises the first escalation.

@@ -22,7 +22,7 @@ from escalate.directory.models import (
     Person,
     RoleAssignment,
 )
-from escalate.directory.permissions import may_manage_directory
+from escalate.directory.permissions import DIRECTORY_ROLES, may_manage_directory
 
 
 class DirectoryRefused(ValueError):
@@ -291,6 +291,11 @@ def save_person(
     Audited with the fields changed; an unchanged person writes nothing.
     """
     _check_manager(by, partnership)
+    keeps_role = bool(set(details.roles) & set(DIRECTORY_ROLES))
+    if person is not None and person.pk == by.pk and not by.is_superuser and not keeps_role:
+        raise DirectoryRefused(
+            "You cannot take away your own business unit role: ask another business manager."
+        )
     target, changes, created = _person_changes(
         by=by, partnership=partnership, person=person, details=details
     )

@@ -133,8 +133,11 @@ def person(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
             if existing is None:
                 invite_person(person=saved, by=by)
         except services.DirectoryRefused as refused:
-            field = "email" if "email" in str(refused) else "line_manager"
-            form.add_error(field, str(refused))
+            message = str(refused)
+            field = (
+                "email" if "email" in message else "roles" if "role" in message else "line_manager"
+            )
+            form.add_error(field, message)
         else:
             if existing is None:
                 messages.success(

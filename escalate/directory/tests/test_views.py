@@ -165,3 +165,13 @@ def test_practitioners_cannot_manage_and_strangers_get_404(client: Client) -> No
     )
     practitioner.refresh_from_db()
     assert practitioner.is_active
+
+
+def test_a_business_manager_cannot_take_away_their_own_role(client: Client) -> None:
+    manager = business_manager()
+    assert manager.agency is not None
+    body = person_body(manager.agency, full_name=manager.full_name, email=manager.email, roles=[])
+    response = signed_in(client, manager).post(f"/directory/people/{manager.pk}/", body)
+    assert b"You cannot take away your own business unit role" in response.content
+    manager.refresh_from_db()
+    assert manager.has_role(Role.BUSINESS_MANAGER)

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
 
 
+def agencies_in(partnership_id: int | None) -> QuerySet[Agency]:
+    """The active agencies of a partnership, by name (for a record of that partnership)."""
+    return Agency.objects.filter(partnership_id=partnership_id or 0, is_active=True).order_by(
+        "name", "pk"
+    )
+
+
 def agencies_of(person: Person) -> QuerySet[Agency]:
     """The active agencies of the person's partnership, by name."""
-    return Agency.objects.filter(
-        partnership_id=person.partnership_id or 0, is_active=True
-    ).order_by("name", "pk")
+    return agencies_in(person.partnership_id)
+
+
+def agencies_among(agencies: Iterable[Agency]) -> QuerySet[Agency]:
+    """Agencies a selector already chose for the person, as a queryset (a form's choices)."""
+    return Agency.objects.filter(pk__in=[agency.pk for agency in agencies])
 
 
 def access_agency(person: Person, agency_id: int) -> Agency:
@@ -23,13 +35,18 @@ def access_agency(person: Person, agency_id: int) -> Agency:
     return agency
 
 
-def people_of(person: Person) -> QuerySet[Person]:
-    """The active people of the person's partnership."""
+def people_in(partnership_id: int | None) -> QuerySet[Person]:
+    """The active people of a partnership, by name (for a record of that partnership)."""
     return (
-        Person.objects.filter(partnership_id=person.partnership_id or 0, is_active=True)
+        Person.objects.filter(partnership_id=partnership_id or 0, is_active=True)
         .select_related("agency")
         .order_by("full_name", "pk")
     )
+
+
+def people_of(person: Person) -> QuerySet[Person]:
+    """The active people of the person's partnership."""
+    return people_in(person.partnership_id)
 
 
 def contacts_of(agency: Agency) -> QuerySet[EscalationContact]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from escalate.directory import selectors
 from escalate.directory.models import Agency, AgencyType, Level, Partnership, Person, Role
 from escalate.directory.services import AgencyDetails, ContactDetails, PersonDetails
 
@@ -98,10 +99,8 @@ class PersonForm(forms.Form):
         managers = self.fields["line_manager"]
         assert isinstance(agencies, forms.ModelChoiceField)
         assert isinstance(managers, forms.ModelChoiceField)
-        agencies.queryset = Agency.objects.filter(partnership=partnership).order_by("name")
-        managers.queryset = Person.objects.filter(partnership=partnership, is_active=True).order_by(
-            "full_name"
-        )
+        agencies.queryset = selectors.every_agency_in(partnership.pk)
+        managers.queryset = selectors.active_people_in(partnership.pk)
         managers.label_from_instance = lambda p: f"{p.full_name} ({p.email})"  # type: ignore[method-assign,assignment]
 
     @classmethod

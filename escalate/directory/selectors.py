@@ -144,3 +144,15 @@ def contacts_by_agency(person: Person) -> list[tuple[Agency, list[EscalationCont
     for contact in contacts:
         grouped.setdefault(contact.agency_id, (contact.agency, []))[1].append(contact)
     return list(grouped.values())
+
+
+def every_agency_in(partnership_id: int) -> QuerySet[Agency]:
+    """Every agency of a partnership, active or not, by name (the directory's choices)."""
+    return Agency.objects.filter(partnership_id=partnership_id).order_by("name", "pk")
+
+
+def active_people_in(partnership_id: int) -> QuerySet[Person]:
+    """The active people of a partnership, by name (line manager choices)."""
+    return Person.objects.filter(partnership_id=partnership_id, is_active=True).order_by(
+        "full_name", "pk"
+    )

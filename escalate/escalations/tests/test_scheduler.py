@@ -1,5 +1,4 @@
-"""The scheduler enqueues the sweep and delivery (and the daily routine disposal), without
-piling up copies."""
+"""The scheduler enqueues the sweep and delivery, without piling up copies."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from escalate.notifications.tasks import sweep_deadlines_task
+from escalate.escalations.tasks import sweep_deadlines_task
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_once_enqueues_the_sweep_and_delivery() -> None:
     call_command("run_scheduler", "--once")
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "escalate.escalations.tasks.sweep_deadlines_task",
         "escalate.notifications.tasks.deliver_notifications",
-        "escalate.notifications.tasks.sweep_deadlines_task",
-        "escalate.privacy.tasks.dispose_routine_task",  # once a day (escalate/privacy)
+        "escalate.privacy.tasks.dispose_routine_task",  # the daily disposal, never run yet
     ]
 
 

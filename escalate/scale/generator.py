@@ -187,6 +187,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "reason",
         "previous_hash",
         "hash",
+        "key_id",
     ),
     "audit_auditchain": ("id", "key", "length", "last_hash"),
 }
@@ -356,9 +357,10 @@ class AuditChainWriter:
         self.rows = rows
         self.length = length
         self.last_hash = last_hash
-        # salted_hmac(_SALT, value, secret=AUDIT_HASH_KEY, algorithm="sha256"), key derived once.
+        # salted_hmac(_SALT, value, secret=<current audit key>, algorithm="sha256"), derived once.
+        self.key_id = settings.AUDIT_HASH_KEY_ID
         self._hmac_key = hashlib.sha256(
-            force_bytes(hashing._SALT) + force_bytes(settings.AUDIT_HASH_KEY)
+            force_bytes(hashing._SALT) + force_bytes(settings.AUDIT_HASH_KEYS[self.key_id])
         ).digest()
 
     def append(
@@ -418,6 +420,7 @@ class AuditChainWriter:
                 reason,
                 self.last_hash,
                 digest,
+                self.key_id,
             )
         )
         self.last_hash = digest

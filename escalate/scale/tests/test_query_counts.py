@@ -21,7 +21,10 @@ from escalate.api.services import create_token
 from escalate.scale.personas import choose_personas
 from escalate.web.testing import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.database_owner,
+]  # the bulk seeder loads as the owner
 
 QUERIES = {
     "home_practitioner": 16,

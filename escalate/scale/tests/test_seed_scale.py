@@ -23,7 +23,10 @@ from escalate.escalations.references import next_reference
 from escalate.notifications.models import Notification
 from escalate.policies.models import PolicyVersion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.database_owner,
+]  # the bulk seeder loads as the owner
 
 
 def seed(partnerships: int, escalations: int) -> str:

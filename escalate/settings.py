@@ -294,6 +294,17 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Any request body: refused from its Content-Length before it is read (the largest upload and
+# its form fields fit).
+REQUEST_MAX_BYTES = int(env_str("REQUEST_MAX_BYTES", str(EVIDENCE_MAX_BYTES + 1024 * 1024)))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("escalate.audit.middleware.AuditContextMiddleware") + 1,
+    "escalate.web.middleware_limits.RequestBodyLimitMiddleware",
+)
+# Malware scanning of evidence (escalate/evidence/scanning.py): "clamd" (its Unix socket), a
+# dotted path to another scanner, or empty for none (the demo; files are marked not scanned).
+EVIDENCE_SCANNER = env_str("EVIDENCE_SCANNER", "")
+EVIDENCE_CLAMD_SOCKET = env_str("EVIDENCE_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
 
 # The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a
 # shared cache such as the database cache when running several processes).

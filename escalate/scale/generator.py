@@ -375,8 +375,10 @@ class AuditChainWriter:
         reason: str = "",
         ip: str = "",
         user_agent: str = "",
+        new_values: dict[str, Any] | None = None,
     ) -> None:
         self.length += 1
+        new_values = new_values or {}
         fields = {
             "chain_key": self.key,
             "sequence": self.length,
@@ -391,7 +393,7 @@ class AuditChainWriter:
             "ip_address": ip or None,
             "user_agent": user_agent,
             "old_values": {},
-            "new_values": {},
+            "new_values": new_values,
             "reason": reason,
             "previous_hash": self.last_hash,
         }
@@ -416,7 +418,7 @@ class AuditChainWriter:
                 ip or None,
                 user_agent,
                 "{}",
-                "{}",
+                json.dumps(new_values),
                 reason,
                 self.last_hash,
                 digest,
@@ -957,6 +959,19 @@ class Generator:
             ip=ip,
             user_agent=agent,
         )
+        # The rows verify_audit's cross-check looks for: the raise and each stage it went up to.
+        for index, stage_key in enumerate(stage.key for stage in spec.stages[: reached + 1]):
+            audit.append(
+                actor=raiser,
+                action="escalation_raised" if index == 0 else "escalation_stage_changed",
+                at=starts[index],
+                object_type="escalations.Escalation",
+                object_id=str(escalation_id),
+                reference=reference,
+                ip=ip,
+                user_agent=agent,
+                new_values={f"stage[{index}].stage_key": stage_key},
+            )
         if closed_at is not None and escalation_id % 10 == 0:
             audit.append(
                 actor=raiser,

@@ -219,6 +219,9 @@ def test_the_business_manager_reads_evidence_but_cannot_add_it() -> None:
     page = manager.get(f"/escalations/{escalation.reference}/evidence/")
     assert page.status_code == 200
     assert "Add evidence" not in page.content.decode()
+    assert (
+        "Only the people taking part in this escalation can add evidence" in page.content.decode()
+    )
     refused = _upload(manager, escalation, "notes.txt", b"notes")
     assert refused.status_code == 403
     assert not Attachment.objects.exists()

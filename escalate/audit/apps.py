@@ -10,7 +10,10 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from escalate.audit import signals  # noqa: F401  (connects the sign-in receivers)
+        from escalate.audit import (
+            checks,  # noqa: F401  (registers the database role check)
+            signals,  # noqa: F401  (connects the sign-in receivers)
+        )
 
         post_migrate.connect(_regrant_runtime_role, sender=self, dispatch_uid="audit_regrant")
 

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
+from escalate.audit.checks import runtime_role_cannot_rewrite_the_trail
 from escalate.audit.models import AuditChain, AuditEvent
 from escalate.audit.roles import audit_refusals, create_runtime_role
 from escalate.audit.services import record_audit
@@ -183,3 +184,11 @@ def test_a_role_that_owns_the_tables_is_refused_as_runtime_role() -> None:
 def test_a_missing_role_is_explained() -> None:
     with pytest.raises(CommandError, match="There is no database role 'nobody_here'"):
         call_command("grant_runtime_role", "nobody_here")
+
+
+def test_the_deploy_check_warns_when_the_app_could_rewrite_the_trail(runtime_role: str) -> None:
+    warnings = runtime_role_cannot_rewrite_the_trail(databases=["default"])
+    assert [w.id for w in warnings] == ["escalate.W010"]  # the tests' owner role
+    assert "can rewrite the audit trail" in warnings[0].msg
+    with as_role(runtime_role):
+        assert runtime_role_cannot_rewrite_the_trail(databases=["default"]) == []

@@ -12,6 +12,7 @@ from escalate.audit.models import AuditChain
 from escalate.audit.services import chain_key_for
 from escalate.audit.verification import cross_check, verify_chain
 from escalate.directory.models import Partnership
+from escalate.operations.services import record_check
 
 
 class Command(BaseCommand):
@@ -66,6 +67,11 @@ class Command(BaseCommand):
 
         for line in problems:
             self.stderr.write(line)
+        # The operator page and /metrics/ show the last whole-trail result.
+        if not options["partnership"]:
+            record_check(
+                name="verify_audit", ok=not problems, detail=problems[0] if problems else ""
+            )
         if problems:
             raise CommandError(f"{len(problems)} audit problem(s); first: {problems[0]}")
         self.stdout.write(self.style.SUCCESS("Audit trail intact."))

@@ -1,8 +1,8 @@
 """Production-like settings for the benchmarks: DEBUG off, PostgreSQL, cached templates.
 
 Everything else (middleware, sessions in the database, two-factor, CSP, throttling) is the
-service's own. The only addition is the floor view, /bench/floor/ (bench/urls.py), which no
-other settings module routes.
+service's own. The additions are the `scale` app (`manage.py seed_scale`, installed nowhere
+else) and the floor view, /bench/floor/ (bench/urls.py), which no other settings module routes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import warnings
 
 from escalate.settings import *  # noqa: F403
-from escalate.settings import DATABASES, TEMPLATES
+from escalate.settings import DATABASES, INSTALLED_APPS, TEMPLATES
+
+INSTALLED_APPS = [*INSTALLED_APPS, "escalate.scale"]
 
 DEBUG = False
 # Static files are not what is measured; the collected directory need not exist.

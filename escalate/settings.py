@@ -60,7 +60,14 @@ INSTALLED_APPS = [
     "escalate.api",
     "escalate.operations",
     "escalate.privacy",
-    "escalate.scale",
+    "escalate.evidence",
+    # Security controls (docs/security.md lists each one with the test that proves it).
+    "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "escalate.accounts",
 ]
 
 MIDDLEWARE = [
@@ -76,9 +83,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # OTP state is read right after the person is; the checks run after LoginRequiredMiddleware.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "escalate.web.middleware.SessionLifetimeMiddleware",
+    "escalate.web.middleware.MFARequiredMiddleware",
+    "escalate.audit.middleware.RefusedAccessMiddleware",
+    "escalate.web.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "escalate.urls"
@@ -242,27 +257,6 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # --- Security controls (docs/security.md lists each one with the test that proves it) ---
 from csp.constants import NONE, SELF  # noqa: E402
 
-INSTALLED_APPS += [
-    "pgtrigger",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
-    "csp",
-    "escalate.evidence",
-]
-# OTP state is read right after the person is; the checks run after LoginRequiredMiddleware.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-MIDDLEWARE += [
-    "escalate.web.middleware.SessionLifetimeMiddleware",
-    "escalate.web.middleware.MFARequiredMiddleware",
-    "escalate.audit.middleware.RefusedAccessMiddleware",
-    "escalate.web.middleware.NoStoreMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
-]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

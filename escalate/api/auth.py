@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -11,7 +9,6 @@ from escalate.api import ratelimit
 from escalate.api.errors import ApiError, RateLimited
 from escalate.api.models import ApiToken, Scope
 from escalate.api.services import token_for
-from escalate.directory.models import Person
 
 
 class TokenAuth(HttpBearer):
@@ -37,12 +34,6 @@ class TokenAuth(HttpBearer):
         if self.scope.value not in found.scopes:
             raise ApiError(403, f"This token does not have the {self.scope.value} scope.")
         return found
-
-
-def person_of(request: HttpRequest) -> Person:
-    token: Any = getattr(request, "auth", None)
-    assert isinstance(token, ApiToken)
-    return token.person
 
 
 READ = TokenAuth(Scope.ESCALATIONS_READ)

@@ -7,10 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Router
 
-from escalate.api.auth import DIRECTORY, person_of
+from escalate.api.auth import DIRECTORY
 from escalate.api.errors import ApiError, documented
 from escalate.api.schemas import AgencyOut, ContactOut, Id, PersonOut, PolicyOut
 from escalate.directory import selectors
+from escalate.directory.requests import person_of
 from escalate.policies.selectors import current_policy
 
 router = Router(tags=["directory"])

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from escalate.api import presenters
-from escalate.api.auth import REPORTS, person_of
+from escalate.api.auth import REPORTS
 from escalate.api.errors import ApiError, documented
 from escalate.api.schemas import DashboardFilters, DashboardOut
+from escalate.directory.requests import person_of
 from escalate.reports import selectors
 
 router = Router(tags=["reports"])

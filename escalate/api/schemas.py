@@ -61,13 +61,6 @@ class SubjectKindIn(StrEnum):
     ADULT = "adult"
 
 
-class DiscussionMethod(StrEnum):
-    PHONE = "phone"
-    VIDEO = "video"
-    IN_PERSON = "in_person"
-    EMAIL = "email"
-
-
 # --- out --------------------------------------------------------------------------------
 
 
@@ -245,50 +238,10 @@ class RaiseIn(Schema):
     already_tried: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=10000)] = ""
 
 
-class DiscussionIn(Schema):
-    expected_version: Version
-    held_on: IsoDate
-    with_whom: ShortText
-    method: DiscussionMethod
-    summary: LongText
-    outcome: LongText
-
-
-class RationaleRequestIn(Schema):
-    expected_version: Version
-    message: LongText
-
-
-class RationaleIn(Schema):
-    expected_version: Version
-    rationale: LongText
-
-
-class ReasonIn(Schema):
-    expected_version: Version
-    reason: LongText
-
-
 class ActionIn(Schema):
     owner_id: BodyId
     description: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=1000)]
     due_on: IsoDate
-
-
-class ResolveIn(Schema):
-    expected_version: Version
-    decision: LongText
-    decided_by: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=300)]
-    learning: LongText
-    learning_themes: Annotated[
-        list[Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=100)]],
-        Field(max_length=20),
-    ] = []
-    actions: Annotated[list[ActionIn], Field(max_length=10)] = []
-
-
-class CompleteActionIn(Schema):
-    note: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=5000)]
 
 
 class EscalationFilters(Schema):

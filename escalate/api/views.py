@@ -15,19 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from escalate.api import selectors, services
 from escalate.api.api import api
 from escalate.api.forms import NewTokenForm
-from escalate.directory.models import Person
-
-
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
+from escalate.directory.requests import person_of
 
 
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     """The person's tokens, and the form for a new one (its secret is shown once, here)."""
-    person = _person(request)
+    person = person_of(request)
     form = NewTokenForm(request.POST if request.method == "POST" else None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -49,7 +43,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     token = selectors.access_token(person, token_id)
     if request.method == "POST":
         services.revoke_token(by=person, token=token, request=request)

@@ -11,6 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+# Role is defined in escalate/vocabulary.py (shared with the core and the policy schema).
+from escalate.vocabulary import Role as Role
+
 
 class Nation(models.TextChoices):
     """The UK nation whose bank holidays count for a partnership's working days."""
@@ -41,22 +44,6 @@ class AgencyType(models.TextChoices):
     VOLUNTARY = "voluntary", "Voluntary or community sector"
     PARTNERSHIP = "partnership", "Safeguarding partnership business unit"
     OTHER = "other", "Other"
-
-
-class Role(models.TextChoices):
-    """What a person may do beyond their own cases. Policies grant partnership roles access."""
-
-    PRACTITIONER = "practitioner", "Practitioner"
-    LINE_MANAGER = "line_manager", "Line manager or named safeguarding professional"
-    SENIOR_MANAGER = "senior_manager", "Senior manager or designated safeguarding representative"
-    DESIGNATED_SAFEGUARDING_LEAD = "dsl", "Designated safeguarding lead"
-    IRO = "iro", "Independent Reviewing Officer"
-    CP_CHAIR = "cp_chair", "Child protection conference chair"
-    BUSINESS_MANAGER = "business_manager", "Partnership business manager"
-    PARTNERSHIP_CHAIR = "partnership_chair", "Partnership chair"
-    PANEL_MEMBER = "panel_member", "Resolution Panel member"
-    ADMINISTRATOR = "administrator", "Administrator"
-    AUDITOR = "auditor", "Auditor"
 
 
 # Management tiers, used by policies to say who acts at each stage on each side.

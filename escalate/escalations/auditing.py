@@ -1,11 +1,12 @@
 """One audit row for each change a service makes to an escalation, written in its transaction.
 
-Every public write in `services.py` is decorated with `@audited("action_name")`. The decorator
-opens the transaction, locks the escalation, takes a snapshot of everything the services can
-change (the escalation's fields, its stage records, participants, actions, panel and the last
-chronology entry), runs the service, takes the snapshot again, and writes the difference as the
-row's old and new values. So the audit is written in one place, cannot miss a field a service
-starts to change, and a refused or failed action (rolled back) leaves no row.
+Every public write in `services/` opens its own transaction (`durable=True`) and, inside it, does
+its work in `with audited("action_name", escalation=..., by=...)`. That locks the escalation,
+takes a snapshot of everything the services can change (the escalation's fields, its stage
+records, participants, actions, panel and the last chronology entry), lets the service work,
+takes the snapshot again, and writes the difference as the row's old and new values. So the
+audit is written in one place, cannot miss a field a service starts to change, and a refused or
+failed action (rolled back) leaves no row.
 
 Nothing that could identify the child or adult is stored: their name, date of birth and case
 references are redacted by `record_audit`'s field-name hints, and free text (the dispute, a
@@ -16,10 +17,10 @@ the row's `reason`.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -35,9 +36,6 @@ from escalate.escalations.models import (
     Participant,
     StageRecord,
 )
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 # Escalation fields kept as they are (codes, flags, ids, dates the workflow sets).
 PLAIN_FIELDS = (
@@ -175,52 +173,63 @@ def changes_between(
     return changes
 
 
-def _escalation_id_in(values: Any) -> int | None:
-    for value in values:
-        if isinstance(value, Escalation):
-            return int(value.pk)
-        if isinstance(value, (Action, ChronologyEntry, Panel)):
-            return int(value.escalation_id)
-    return None
+class System:
+    """The actor of a change no person made (the deadline sweep): said explicitly, never implied."""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
 
 
-def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run the service in one transaction and write one audit row (`action`) for what it changed.
+SYSTEM = System()
 
-    The escalation is the `escalation=` argument (or the escalation of `action=`/`entry=`), or
-    for `raise_escalation` the one returned. The actor is `by=` (None for the system). No row is
-    written when nothing changed (e.g. a policy event that told nobody).
+
+class AnonymousChange(TypeError):
+    """A change to an escalation with no actor named (neither a person nor SYSTEM)."""
+
+
+class AuditedChange:
+    """The change being audited; a service that creates its escalation names it with `record`."""
+
+    def __init__(self, escalation_id: int | None) -> None:
+        self.escalation_id = escalation_id
+
+    def record(self, escalation: Escalation) -> None:
+        self.escalation_id = int(escalation.pk)
+
+
+@contextmanager
+def audited(
+    action: str, *, escalation: Escalation | None, by: Person | System
+) -> Iterator[AuditedChange]:
+    """Write one audit row (`action`) for what the block changed, inside the service's transaction.
+
+    The escalation is named by the caller (`None` only for a service that creates it, which then
+    calls `change.record(escalation)`). The actor must be a person, or `SYSTEM` for the scheduler's
+    work: a missing one is refused, as is use outside a transaction. No row is written when the
+    block changed nothing, or when it raised (the transaction rolls back).
     """
-
-    def decorate(service: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(service)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            with transaction.atomic():
-                escalation_id = _escalation_id_in(kwargs.values())
-                before = snapshot(escalation_id, lock=True) if escalation_id else {}
-                result = service(*args, **kwargs)
-                escalation_id = escalation_id or _escalation_id_in([result])
-                if escalation_id is None:
-                    raise TypeError(f"{service.__name__} changed no escalation it can name")
-                after = snapshot(escalation_id)
-                changes = changes_between(escalation_id, before, after)
-                if changes:
-                    by = kwargs.get("by")
-                    record_audit(
-                        actor=by if isinstance(by, Person) else None,
-                        action=action,
-                        partnership=Partnership.objects.get(pk=after["_partnership_id"]),
-                        object_type=Escalation._meta.label,
-                        object_id=str(escalation_id),
-                        reference=after["_reference"],
-                        changes=changes,
-                    )
-            return result
-
-        run.audit_action = action  # type: ignore[attr-defined]
-        return run
-
-    return decorate
+    if not isinstance(by, Person | System):
+        raise AnonymousChange(f"{action}: a change to an escalation needs an actor")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{action}: audit inside the service's transaction")
+    change = AuditedChange(None if escalation is None else int(escalation.pk))
+    before = snapshot(change.escalation_id, lock=True) if change.escalation_id else {}
+    yield change
+    escalation_id = change.escalation_id
+    if escalation_id is None:
+        raise TypeError(f"{action}: the change named no escalation")
+    after = snapshot(escalation_id)
+    changes = changes_between(escalation_id, before, after)
+    if changes:
+        record_audit(
+            actor=by if isinstance(by, Person) else None,
+            action=action,
+            partnership=Partnership.objects.get(pk=after["_partnership_id"]),
+            object_type=Escalation._meta.label,
+            object_id=str(escalation_id),
+            reference=after["_reference"],
+            changes=changes,
+        )
 
 
 def unaudited_changes(*, partnership_ids: set[int] | None = None) -> list[str]:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
-from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.demo import DemoDirectory
@@ -306,27 +305,27 @@ def create_demo_escalations(directory: DemoDirectory) -> list[Escalation]:
     for scenario in SCENARIOS:
         if Escalation.objects.filter(partnership=partnership, subject_name=scenario.child).exists():
             continue
-        with transaction.atomic():
-            raiser = people[scenario.raiser]
-            respondent = people[scenario.respondent]
-            with _at(_moment(scenario.days_ago)):
-                escalation = services.raise_escalation(
-                    by=raiser,
-                    details=RaiseDetails(
-                        respondent_agency=respondent.agency,  # type: ignore[arg-type]
-                        respondent_person=respondent,
-                        subject_name=scenario.child,
-                        case_references="Demo record, not a real case",
-                        categories=list(scenario.categories),
-                        disputed=scenario.disputed,
-                        risk=scenario.risk,
-                        outcome_wanted=scenario.outcome_wanted,
-                        already_tried="Spoke to the worker informally.",
-                        cp_plan=scenario.cp_plan,
-                    ),
-                )
-            for step in scenario.steps:
-                with _at(_moment(step.days_ago)):
-                    escalation = _run_step(escalation, step, people)
+        # Each step is its own service call, which commits its own transaction (as in use).
+        raiser = people[scenario.raiser]
+        respondent = people[scenario.respondent]
+        with _at(_moment(scenario.days_ago)):
+            escalation = services.raise_escalation(
+                by=raiser,
+                details=RaiseDetails(
+                    respondent_agency=respondent.agency,  # type: ignore[arg-type]
+                    respondent_person=respondent,
+                    subject_name=scenario.child,
+                    case_references="Demo record, not a real case",
+                    categories=list(scenario.categories),
+                    disputed=scenario.disputed,
+                    risk=scenario.risk,
+                    outcome_wanted=scenario.outcome_wanted,
+                    already_tried="Spoke to the worker informally.",
+                    cp_plan=scenario.cp_plan,
+                ),
+            )
+        for step in scenario.steps:
+            with _at(_moment(step.days_ago)):
+                escalation = _run_step(escalation, step, people)
         made.append(escalation)
     return made

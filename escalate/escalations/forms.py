@@ -12,6 +12,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from escalate.directory.models import Agency, Person
+from escalate.escalations.actions import CHOICES, ActionDeclaration, Input
+from escalate.escalations.services import ActionSpec
 from escalate.policies.schema import PolicySpec
 from escalate.web.forms import DateField
 
@@ -287,90 +289,6 @@ def _long_text(label: str, message: str, hint: str = "", required: bool = True) 
     )
 
 
-class DiscussionForm(VersionedForm):
-    held_on = DateField(
-        label="When did the discussion take place?",
-        past_only=True,
-        help_text="For example, 27 3 2026",
-        error_messages=_required("Enter the date of the discussion"),
-    )
-    with_whom = forms.CharField(
-        label="Who took part?",
-        max_length=500,
-        error_messages={
-            **_required("Enter who took part in the discussion"),
-            "max_length": "Who took part must be 500 characters or fewer",
-        },
-    )
-    method = forms.ChoiceField(
-        label="How did it take place?",
-        widget=forms.RadioSelect,
-        choices=[
-            ("phone", "Phone call"),
-            ("video", "Video call"),
-            ("in_person", "In person"),
-            ("email", "In writing or by e-mail"),
-        ],
-        error_messages=_required("Select how the discussion took place"),
-    )
-    summary = _long_text("What was said", "Enter what was said")
-    outcome = _long_text("Outcome", "Enter the outcome of the discussion")
-
-
-class RequestRationaleForm(VersionedForm):
-    message = _long_text(
-        "What do you want explained?",
-        "Enter what you want the professional to explain",
-        "The professional will be asked to give their rationale in writing.",
-    )
-
-
-class GiveRationaleForm(VersionedForm):
-    rationale = _long_text(
-        "Your rationale",
-        "Enter your rationale",
-        "Explain the decision, action or inaction the escalation is about.",
-    )
-
-
-class ReasonForm(VersionedForm):
-    reason = _long_text("Reason", "Enter the reason")
-
-
-class ResolveForm(VersionedForm):
-    decision = _long_text("What was decided?", "Enter what was decided")
-    decided_by = forms.CharField(
-        label="Who made the decision?",
-        max_length=300,
-        error_messages={
-            **_required("Enter who made the decision"),
-            "max_length": "Who made the decision must be 300 characters or fewer",
-        },
-    )
-    learning = _long_text(
-        "Learning for the partnership",
-        "Enter the learning for the partnership",
-        "What should other professionals learn from this disagreement?",
-    )
-    learning_themes = forms.CharField(
-        label="Learning themes",
-        required=False,
-        max_length=500,
-        help_text="Separate themes with commas, for example: thresholds, information sharing",
-        error_messages={"max_length": "Learning themes must be 500 characters or fewer"},
-    )
-
-    def themes(self) -> list[str]:
-        raw = self.cleaned_data.get("learning_themes") or ""
-        return [theme.strip() for theme in raw.split(",") if theme.strip()]
-
-
-class PanelDecisionForm(ResolveForm):
-    decided_by = None  # type: ignore[assignment]  # the panel decides
-
-    decision = _long_text("The panel's decision", "Enter the panel's decision")
-
-
 class ActionRowForm(forms.Form):
     """One agreed action; a row left empty is ignored."""
 
@@ -412,94 +330,123 @@ class ActionRowForm(forms.Form):
         return data
 
 
-class AddActionForm(forms.Form):
-    description = forms.CharField(
-        label="Action",
-        max_length=1000,
-        widget=forms.Textarea,
-        error_messages={
-            **_required("Enter what the action is"),
-            "max_length": "The action must be 1,000 characters or fewer",
-        },
-    )
-    owner = PersonChoiceField(
-        label="Owner",
-        queryset=Person.objects.none(),
-        empty_label="Choose the owner",
-        error_messages={
-            "required": "Choose who owns the action",
-            "invalid_choice": "Choose an owner from this partnership",
-        },
-    )
-    due_on = DateField(
-        label="Due date",
-        future_only=True,
-        help_text="For example, 27 3 2027",
-        error_messages=_required("Enter the date the action is due"),
-    )
-
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+# --- The form of each action, made from its declaration (escalations/actions.py) ------------
 
 
-class CompleteActionForm(forms.Form):
-    note = forms.CharField(
-        label="What was done?",
-        widget=forms.Textarea,
-        max_length=5000,
-        error_messages={
-            **_required("Enter what was done"),
-            "max_length": "What was done must be 5,000 characters or fewer",
-        },
-    )
+def _form_field(spec: Input) -> forms.Field | None:
+    required = {"required": spec.required_message} if spec.required else {}
+    messages = {**required, **spec.messages}
+    if spec.kind in ("text", "long_text", "themes"):
+        return forms.CharField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            max_length=spec.max_length,
+            widget=forms.Textarea if spec.kind == "long_text" else None,
+            error_messages={**messages, "max_length": spec.too_long_message},
+        )
+    if spec.kind in ("past_date", "future_date"):
+        return DateField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            past_only=spec.kind == "past_date",
+            future_only=spec.kind == "future_date",
+            error_messages=messages,
+        )
+    if spec.kind == "choice":
+        return forms.ChoiceField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            widget=forms.RadioSelect,
+            choices=list(spec.choices),
+            error_messages=messages,
+        )
+    if spec.kind == "person":
+        return PersonChoiceField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            queryset=Person.objects.none(),
+            empty_label="Choose the owner",
+            error_messages=messages,
+        )
+    if spec.kind == "panel_people":
+        return PersonMultipleChoiceField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            queryset=Person.objects.none(),
+            widget=forms.CheckboxSelectMultiple,
+            error_messages=messages,
+        )
+    if spec.kind == "agency":
+        return forms.ModelChoiceField(
+            label=spec.label,
+            help_text=spec.hint,
+            required=spec.required,
+            queryset=Agency.objects.none(),
+            empty_label="Choose an agency",
+            error_messages=messages,
+        )
+    return None  # action_rows: a set of ActionRowForms beside the form
 
 
-class ConvenePanelForm(VersionedForm):
-    members = PersonMultipleChoiceField(
-        label="Who will sit on the Resolution Panel?",
-        queryset=Person.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Select the members of the panel",
-            "invalid_choice": "Select members from the list",
-            "invalid_pk_value": "Select members from the list",
-        },
-    )
-
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = people  # type: ignore[attr-defined]
+_FORM_CLASSES: dict[str, type[forms.Form]] = {}
 
 
-class RepresentationForm(VersionedForm):
-    agency = forms.ModelChoiceField(
-        label="Which agency made the representation?",
-        queryset=Agency.objects.none(),
-        empty_label="Choose an agency",
-        error_messages={
-            "required": "Select the agency that made the representation",
-            "invalid_choice": "Select an agency from the list",
-        },
-    )
-    summary = _long_text("What did they say?", "Enter what the agency said")
-
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
-
-
-class ViewForm(forms.Form):
-    view = _long_text(
-        "Your view",
-        "Enter your view",
-        "As the Independent Reviewing Officer or Child Protection chair for this child.",
-    )
+def action_form_class(declaration: ActionDeclaration) -> type[forms.Form]:
+    """The Django form of a declared action (made once per process)."""
+    made = _FORM_CLASSES.get(declaration.name)
+    if made is None:
+        fields = {
+            spec.name: field
+            for spec in declaration.inputs
+            if (field := _form_field(spec)) is not None
+        }
+        base = VersionedForm if declaration.versioned else forms.Form
+        name = "".join(part.title() for part in declaration.name.split("_")) + "Form"
+        made = type(name, (base,), fields)
+        _FORM_CLASSES[declaration.name] = made
+    return made
 
 
-class CorrectionForm(forms.Form):
-    correction = _long_text(
-        "Correction",
-        "Enter the correction",
-        "The original entry stays in the timeline; your correction is shown against it.",
-    )
+def action_form(
+    declaration: ActionDeclaration, *, person: Person, data: Any, version: int | None
+) -> forms.Form:
+    """The form for `declaration`, its choices from `person`'s partnership."""
+    initial = {"expected_version": version} if declaration.versioned else {}
+    form = action_form_class(declaration)(data, initial=initial)
+    for spec in declaration.inputs:
+        if spec.kind in CHOICES:
+            form.fields[spec.name].queryset = CHOICES[spec.kind](person)  # type: ignore[attr-defined]
+    return form
+
+
+def action_values(
+    declaration: ActionDeclaration, form: forms.Form, rows: list[ActionRowForm]
+) -> dict[str, Any]:
+    """What a valid form (and its action rows) gives the service, by keyword."""
+    values: dict[str, Any] = {}
+    if declaration.versioned:
+        values["expected_version"] = int(form.cleaned_data["expected_version"])
+    for spec in declaration.inputs:
+        if spec.kind == "action_rows":
+            values[spec.name] = [
+                ActionSpec(
+                    owner=row.cleaned_data["owner"],
+                    description=row.cleaned_data["description"],
+                    due_on=row.cleaned_data["due_on"],
+                )
+                for row in rows
+                if not row.is_empty()
+            ]
+        elif spec.kind == "themes":
+            raw = form.cleaned_data.get(spec.name) or ""
+            values[spec.name] = [theme.strip() for theme in raw.split(",") if theme.strip()]
+        elif spec.kind == "panel_people":
+            values[spec.name] = list(form.cleaned_data[spec.name])
+        else:
+            values[spec.name] = form.cleaned_data[spec.name]
+    return values

@@ -16,43 +16,22 @@ from django.utils import timezone
 from escalate.directory.models import Agency, Partnership
 from escalate.policies.models import PolicyVersion
 
+# Statuses and parts are defined in escalate/vocabulary.py (shared with the core).
+from escalate.vocabulary import CLOSED_STATUSES as CLOSED_STATUSES
+from escalate.vocabulary import MANAGER_PARTS as MANAGER_PARTS
+from escalate.vocabulary import Part as Part
+from escalate.vocabulary import Status as Status
+
 
 class SubjectKind(models.TextChoices):
     CHILD = "child", "Child"
     ADULT = "adult", "Adult"
 
 
-class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    PAUSED = "paused", "Paused"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-CLOSED_STATUSES = (Status.RESOLVED, Status.WITHDRAWN)
-
-
 class StageOutcome(models.TextChoices):
     ESCALATED = "escalated", "Escalated to the next stage"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class Part(models.TextChoices):
-    RAISER = "raiser", "Raised the escalation"
-    RESPONDENT = "respondent", "Respondent"
-    RAISER_MANAGER = "raiser_manager", "Manager for the raiser's agency"
-    RESPONDENT_MANAGER = "respondent_manager", "Manager for the respondent's agency"
-    IRO = "iro", "Independent Reviewing Officer"
-    CP_CHAIR = "cp_chair", "Child protection conference chair"
-    PARTNERSHIP_CHAIR = "partnership_chair", "Partnership chair"
-    PANEL_MEMBER = "panel_member", "Resolution Panel member"
-    BUSINESS_TEAM = "business_team", "Partnership business team"
-    DSL = "dsl", "Designated safeguarding lead"
-    ACTION_OWNER = "action_owner", "Owns an agreed action"
-
-
-MANAGER_PARTS = (Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
 
 
 class EntryKind(models.TextChoices):

@@ -19,7 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from escalate.directory import selectors as directory
 from escalate.directory.models import Agency, Person
+from escalate.directory.requests import person_of
 from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
@@ -36,12 +38,6 @@ def current_policy(person: Person) -> PolicyVersion | None:
     return policy_selectors.current_policy(person.partnership)
 
 
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
-
-
 def open_draft(person: Person) -> RaiseDraft | None:
     return selectors.raise_draft_for(person)
 
@@ -51,19 +47,17 @@ def _save(person: Person, data: dict[str, Any]) -> None:
 
 
 def _agencies(person: Person) -> QuerySet[Agency]:
-    return Agency.objects.filter(
-        partnership_id=person.partnership_id or 0, is_active=True
-    ).order_by("name")
+    return directory.agencies_of(person)
 
 
 def _people_of(agency_id: Any, person: Person) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(
-            agency_id=agency_id, partnership_id=person.partnership_id or 0, is_active=True
-        )
-        .exclude(pk=person.pk)
-        .order_by("full_name")
-    )
+    """The active people of `agency_id` in the person's partnership, other than them."""
+    try:
+        agency = int(agency_id)
+    except (TypeError, ValueError):
+        return Person.objects.none()
+    people = directory.people_of(person).select_related(None)
+    return people.filter(agency_id=agency).exclude(pk=person.pk)
 
 
 @dataclass(frozen=True)
@@ -195,7 +189,7 @@ def _initial(step: Step, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _setup(request: HttpRequest) -> Context | HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     version = current_policy(person)
     if version is None:
         return render(request, "escalations/raise/no_policy.html", status=200)
@@ -229,7 +223,7 @@ def raise_continue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def raise_discard(request: HttpRequest) -> HttpResponse:
-    services.discard_raise_draft(by=_person(request))
+    services.discard_raise_draft(by=person_of(request))
     return redirect("escalations:raise_start")
 
 
@@ -321,7 +315,7 @@ def _back_url(step: Step, context: Context) -> str:
 
 @require_http_methods(["GET", "POST"])
 def raise_emergency(request: HttpRequest) -> HttpResponse:
-    """Shown first when a child or adult is in immediate danger; that it was shown is recorded."""
+    """Shown first when a child or adult is in immediate danger; continuing records it was read."""
     setup = _setup(request)
     if isinstance(setup, HttpResponse):
         return setup
@@ -331,9 +325,8 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _save(context.person, {**context.data, "urgent_guidance_shown": True})
         return redirect("escalations:raise_step", "agency")
-    # Recorded as soon as the page is shown: the guidance reached the person even if they stop here.
-    if not context.data.get("urgent_guidance_shown"):
-        _save(context.person, {**context.data, "urgent_guidance_shown": True})
+    # Recorded when they continue from it (a GET writes nothing); until then every way into the
+    # journey comes back here.
     partnership = context.person.partnership
     return render(
         request,
@@ -464,13 +457,14 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         try:
-            escalation = services.raise_escalation(by=context.person, details=_details(context))
+            escalation = services.raise_escalation(
+                by=context.person, details=_details(context), discard_draft=True
+            )
         except ActionRefused as refused:
             slug = _slug_for_field(refused.field)
             href = reverse("escalations:raise_step", args=[slug]) + "?change=1" if slug else ""
             errors.append({"href": href, "message": str(refused.message)})
         else:
-            services.discard_raise_draft(by=context.person)
             return redirect("escalations:raise_done", escalation.reference)
     return render(
         request,
@@ -498,5 +492,5 @@ def _back_url_check(context: Context) -> str:
 
 @require_http_methods(["GET"])
 def raise_done(request: HttpRequest, reference: str) -> HttpResponse:
-    escalation = selectors.access_escalation(_person(request), reference)
+    escalation = selectors.access_escalation(person_of(request), reference)
     return render(request, "escalations/raise/done.html", {"escalation": escalation})

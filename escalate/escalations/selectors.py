@@ -126,6 +126,20 @@ def access_action(person: Person, action_id: int) -> Action:
         raise Http404("No action found") from None
 
 
+def access_entry(person: Person, reference: str, entry_id: int) -> ChronologyEntry:
+    """A timeline entry of an escalation `person` may see; Http404 otherwise."""
+    escalation = access_escalation(person, reference)
+    entry = (
+        ChronologyEntry.objects.filter(escalation=escalation, pk=entry_id)
+        .select_related("actor")
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such entry")
+    entry.escalation = escalation
+    return entry
+
+
 def raised_by(person: Person) -> QuerySet[Escalation]:
     """Escalations `person` raised."""
     return escalations_visible_to(person).filter(raised_by=person)

@@ -20,18 +20,22 @@ from typing import Any, TypeVar
 
 from escalate.policies import calendar
 from escalate.policies.schema import Event, PolicySpec, Recipient, Record, Stage
+from escalate.vocabulary import (
+    CLOSED_STATUSES,
+    RAISER_SIDE,
+    RESPONDENT_SIDE,
+    STAGE_SIDES,
+    Part,
+    Role,
+    Status,
+)
 
-OPEN = "open"
-PAUSED = "paused"
-RESOLVED = "resolved"
-WITHDRAWN = "withdrawn"
-STATUSES = frozenset({OPEN, PAUSED, RESOLVED, WITHDRAWN})
-CLOSED = frozenset({RESOLVED, WITHDRAWN})
-
-# Participant parts (mirrors models.Part) grouped by the side they act for.
-RAISER_SIDE = frozenset({"raiser", "raiser_manager"})
-RESPONDENT_SIDE = frozenset({"respondent", "respondent_manager"})
-STAGE_SIDES = RAISER_SIDE | RESPONDENT_SIDE
+OPEN = Status.OPEN
+PAUSED = Status.PAUSED
+RESOLVED = Status.RESOLVED
+WITHDRAWN = Status.WITHDRAWN
+STATUSES = frozenset(Status)
+CLOSED = frozenset(CLOSED_STATUSES)
 
 
 class ActionRefused(Exception):
@@ -92,11 +96,11 @@ class Actor:
 
     @property
     def is_partnership_chair(self) -> bool:
-        return "partnership_chair" in self.roles or "partnership_chair" in self.parts
+        return Role.PARTNERSHIP_CHAIR in self.roles or Part.PARTNERSHIP_CHAIR in self.parts
 
     @property
     def is_panel_member(self) -> bool:
-        return "panel_member" in self.parts
+        return Part.PANEL_MEMBER in self.parts
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -464,7 +468,7 @@ def _panel_stage(spec: PolicySpec, state: EscalationState) -> bool:
 # A Resolution Panel is never made of practitioners: managers (level 2 and above) and the
 # partnership's panel members and chair may sit on one.
 PANEL_MIN_LEVEL = 2
-PANEL_ROLES = frozenset({"panel_member", "partnership_chair"})
+PANEL_ROLES = frozenset({Role.PANEL_MEMBER, Role.PARTNERSHIP_CHAIR})
 
 
 def may_sit_on_panel(*, level: int, roles: frozenset[str]) -> bool:
@@ -579,7 +583,7 @@ def _may_add_action(
 
 
 def _may_add_view(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
-    if not ({"iro", "cp_chair"} & (actor.roles | actor.parts)):
+    if not ({Role.IRO, Role.CP_CHAIR} & actor.roles or {Part.IRO, Part.CP_CHAIR} & actor.parts):
         return "Only an Independent Reviewing Officer or CP chair can add a view."
     return None
 

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
 from escalate.evidence.forms import EvidenceForm
 from escalate.evidence.selectors import access_attachment
@@ -21,14 +21,9 @@ from escalate.evidence.services import (
 from escalate.evidence.storage import evidence_storage
 
 
-def _person(request: HttpRequest) -> Person:
-    assert isinstance(request.user, Person)
-    return request.user
-
-
 @require_http_methods(["GET", "POST"])
 def evidence(request: HttpRequest, reference: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     escalation = access_escalation(person, reference)
     may_add = may_add_evidence(escalation=escalation, person=person)
     if request.method == "POST" and not may_add:
@@ -58,7 +53,7 @@ def evidence(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 def download(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
-    person = _person(request)
+    person = person_of(request)
     attachment = access_attachment(person, reference, attachment_id)
     if not attachment.available:
         raise Http404("No attachment found")  # quarantined: as if it were not there yet

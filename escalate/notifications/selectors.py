@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from escalate.directory.models import Person
 from escalate.notifications.models import CalendarToken, Channel, Notification
-
-if TYPE_CHECKING:
-    from escalate.escalations.models import Escalation
 
 
 def in_app_for(person: Person) -> QuerySet[Notification]:
@@ -36,7 +31,7 @@ def unread_count(person: Person) -> int:
     return in_app_for(person).filter(read_at__isnull=True).count()
 
 
-def notifications_for_escalation(escalation: Escalation) -> QuerySet[Notification]:
+def notifications_for_escalation(escalation: Model) -> QuerySet[Notification]:
     """Who was told what about an escalation, when, by which channel, and whether delivered.
 
     For the escalation's timeline (the caller has already checked the person may see it).
@@ -46,7 +41,7 @@ def notifications_for_escalation(escalation: Escalation) -> QuerySet[Notificatio
     the worker has passed them; read_at says whether the person has read it.
     """
     return (
-        Notification.objects.filter(escalation=escalation)
+        Notification.objects.filter(escalation_id=escalation.pk)
         .select_related("recipient")
         .order_by("created_at", "pk")
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from escalate.audit.services import record_audit
@@ -16,16 +16,28 @@ from escalate.notifications.models import CalendarToken, Channel, Notification, 
 from escalate.notifications.selectors import in_app_for
 from escalate.notifications.tasks import schedule_delivery
 
-if TYPE_CHECKING:
-    from escalate.escalations.models import Escalation
-
 DEFAULT_CHANNELS = (Channel.EMAIL, Channel.IN_APP)
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """One notification to one recipient (or mailbox), on each of its channels."""
+
+    partnership: Partnership
+    escalation: Model | None  # what it is about (the outbox knows it only as a row)
+    event: str
+    event_key: str
+    subject: str
+    body: str
+    recipient: Person | None = None
+    email: str = ""
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
 
 
 def enqueue_notification(
     *,
     partnership: Partnership,
-    escalation: Escalation | None,
+    escalation: Model | None,
     event: str,
     event_key: str,
     subject: str,
@@ -40,63 +52,31 @@ def enqueue_notification(
     safely. Returns how many rows were new. In-app notifications need a person; a bare e-mail
     address (a business-team mailbox) only gets e-mail.
     """
-    if recipient is None and not email:
-        raise ValueError("a notification needs a recipient person or an e-mail address")
-    recipient_key = f"person:{recipient.pk}" if recipient is not None else f"email:{email.lower()}"
-    address = recipient.email if recipient is not None else email
-    rows = [
-        Notification(
-            partnership=partnership,
-            escalation=escalation,
-            event=event,
-            event_key=event_key,
-            recipient=recipient,
-            recipient_email=address,
-            recipient_key=recipient_key,
-            channel=channel,
-            subject=subject,
-            body=body,
-        )
-        for channel in channels
-        if channel != Channel.IN_APP or recipient is not None
-    ]
-    keys = {(row.event_key, row.recipient_key, row.channel) for row in rows}
-    existing = set(
-        Notification.objects.filter(event_key=event_key, recipient_key=recipient_key).values_list(
-            "event_key", "recipient_key", "channel"
-        )
+    return enqueue_notifications(
+        [
+            NotificationSpec(
+                partnership=partnership,
+                escalation=escalation,
+                event=event,
+                event_key=event_key,
+                subject=subject,
+                body=body,
+                recipient=recipient,
+                email=email,
+                channels=tuple(channels),
+            )
+        ]
     )
-    new_rows = [
-        row for row in rows if (row.event_key, row.recipient_key, row.channel) not in existing
-    ]
-    # ignore_conflicts covers the race the pre-check cannot see (two writers at once).
-    Notification.objects.bulk_create(new_rows, ignore_conflicts=True)
-    if new_rows:
-        schedule_delivery()
-    return len(keys - existing)
-
-
-@dataclass(frozen=True)
-class NotificationSpec:
-    """One notification to one recipient, for `enqueue_notifications` (same fields as above)."""
-
-    partnership: Partnership
-    escalation: Escalation | None
-    event: str
-    event_key: str
-    subject: str
-    body: str
-    recipient: Person | None = None
-    email: str = ""
-    channels: tuple[str, ...] = DEFAULT_CHANNELS
 
 
 def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
-    """Put many notifications in the outbox with two queries, in the caller's transaction.
+    """Put notifications in the outbox with two queries, in the caller's transaction: the one
+    outbox writer.
 
-    For the deadline sweep: like enqueue_notification, a repeat of an (event_key, recipient,
-    channel) already in the outbox is ignored, also when another sweep writes it at the same
-    moment (the unique constraint decides). Returns how many rows were new when checked.
+    A repeat of an (event_key, recipient, channel) already in the outbox is ignored, also when
+    another writer adds it at the same moment (the unique constraint decides), so callers may be
+    retried safely. Returns how many rows were new when checked. In-app notifications need a
+    person; a bare e-mail address (a business-team mailbox) only gets e-mail.
     """
     rows: dict[tuple[str, str, str], Notification] = {}
     for spec in specs:
@@ -115,7 +95,7 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
                 (spec.event_key, recipient_key, channel),
                 Notification(
                     partnership=spec.partnership,
-                    escalation=spec.escalation,
+                    escalation_id=None if spec.escalation is None else spec.escalation.pk,
                     event=spec.event,
                     event_key=spec.event_key,
                     recipient=spec.recipient,

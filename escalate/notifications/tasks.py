@@ -7,7 +7,6 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 
 from escalate.notifications.delivery import deliver_due_notifications
@@ -19,19 +18,6 @@ logger = logging.getLogger(__name__)
 def deliver_notifications() -> dict[str, int]:
     """Send what is due in the outbox."""
     return asdict(deliver_due_notifications())
-
-
-@task()
-def sweep_deadlines_task() -> dict[str, int]:
-    """Write reminders and overdue notices for what falls due, then send them."""
-    from escalate.notifications.deadlines import sweep_deadlines
-
-    report = sweep_deadlines(now=timezone.now())
-    delivered = deliver_due_notifications()
-    return {
-        **asdict(report),
-        **{f"delivery_{key}": value for key, value in asdict(delivered).items()},
-    }
 
 
 def _enqueue_delivery() -> None:

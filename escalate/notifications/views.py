@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.notifications.calendar import deadline_calendar
 from escalate.notifications.models import CalendarToken
 from escalate.notifications.selectors import (
@@ -29,14 +29,9 @@ from escalate.notifications.services import (
 PAGE_SIZE = 50
 
 
-def _person(request: HttpRequest) -> Person:
-    assert isinstance(request.user, Person)
-    return request.user
-
-
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     page = Paginator(inbox_for(person), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -47,7 +42,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     # Someone else's, not in-app or unknown: "not here". Already read: nothing to do.
     marked = mark_notifications_read(person=person, ids=[notification_id])
     if not marked and not inbox_for(person).filter(pk=notification_id).exists():
@@ -57,7 +52,7 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = mark_notifications_read(person=_person(request))
+    count = mark_notifications_read(person=person_of(request))
     if count:
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read")
     return redirect("notifications:inbox")
@@ -73,7 +68,7 @@ def _feed_url(request: HttpRequest, token: CalendarToken | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
             revoke_calendar_tokens(person=person)
@@ -106,7 +101,7 @@ def _ics_response(body: bytes, *, filename: str) -> HttpResponse:
 
 @require_GET
 def calendar_download(request: HttpRequest) -> HttpResponse:
-    return _ics_response(deadline_calendar(_person(request)), filename="escalate-deadlines.ics")
+    return _ics_response(deadline_calendar(person_of(request)), filename="escalate-deadlines.ics")
 
 
 @login_not_required  # calendar apps cannot sign in: the private token is the credential

@@ -8,7 +8,7 @@ rules, the Resolution Panel rule. Validation errors name the field path and what
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -126,6 +126,25 @@ class Timescale(Strict):
         return self
 
 
+class DecisionMaker(StrEnum):
+    """Who ends a stage with a decision.
+
+    `parties`: the people who disagree agree it: one side proposes a resolution and it takes
+    effect when the other side accepts it (the side being challenged never closes it alone).
+    `partnership_chair`: only the partnership chair records the decision (or, where the stage
+    allows a panel, the Resolution Panel the chair convenes); it is final.
+    """
+
+    PARTIES = "parties"
+    PARTNERSHIP_CHAIR = "partnership_chair"
+
+
+class StageEntryRecord(StrEnum):
+    """What must be on the record before an escalation may enter a stage."""
+
+    BOARD_ENGAGEMENT = "board_engagement"  # which Board members of each agency were engaged
+
+
 class Stage(Strict):
     key: Key
     name: str = Field(min_length=1, max_length=120)
@@ -137,6 +156,41 @@ class Stage(Strict):
     must_record: list[Record] = Field(default_factory=list)
     involves_roles: list[PartnershipRole] = Field(default_factory=list)
     allows_panel: bool = False
+    decision_maker: DecisionMaker = Field(
+        default=DecisionMaker.PARTIES,
+        description="Who ends this stage with a decision: the parties by agreement, or a named "
+        "decision-maker whose decision is final.",
+    )
+    tiers: int = Field(
+        default=1,
+        ge=1,
+        le=6,
+        description="Tiers of management each side may move up within this stage before it "
+        "goes to the next stage (1: one tier).",
+    )
+    rationale_due_working_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="Working days the other side has to answer a rationale request; empty: "
+        "the stage's own timescale.",
+    )
+    urgent_timescale: Timescale | None = Field(
+        default=None,
+        description="The shorter timescale used when immediate harm is recorded (hours, or "
+        "working_days: 0 for the same working day); empty: the ordinary timescale.",
+    )
+    entry_requires: list[StageEntryRecord] = Field(
+        default_factory=list,
+        description="What must be recorded before an escalation may enter this stage.",
+    )
+
+
+def _timescale_hours(timescale: Timescale) -> int:
+    """A timescale in hours, for comparing two timescales (a working day counted as 24 hours)."""
+    if timescale.hours is not None:
+        return timescale.hours
+    return max(timescale.working_days or 0, 1) * 24
 
 
 class Category(Strict):
@@ -159,10 +213,69 @@ class UrgentRule(Strict):
     guidance: str = Field(min_length=1)
 
 
+class WhenUnanswered(StrEnum):
+    """What happens when a proposed resolution is not answered within its window."""
+
+    ACCEPTED = "accepted"
+    RAISER_MANAGER = "raiser_manager"  # it goes to the raiser's manager to answer
+
+
+class ProposalRule(Strict):
+    """Proposed resolutions at stages the parties decide."""
+
+    answer_within_working_days: int = Field(default=2, ge=0, le=30)
+    when_unanswered: WhenUnanswered = WhenUnanswered.RAISER_MANAGER
+    note: str = ""
+
+
+class ReopenTo(StrEnum):
+    CLOSING_STAGE = "closing_stage"
+    NEXT_STAGE = "next_stage"
+
+
+class ReopenRule(Strict):
+    """Reopening a resolved escalation (an agreed action overdue, or the concern recurring)."""
+
+    within_working_days: int = Field(default=20, ge=0, le=260)
+    returns_to: ReopenTo = ReopenTo.CLOSING_STAGE
+    note: str = ""
+
+
+class TimescaleSetter(StrEnum):
+    STAGE_MANAGERS = "stage_managers"  # a manager at the current stage, on either side
+    PARTNERSHIP_CHAIR = "partnership_chair"
+
+
+class TimescaleChangeRule(Strict):
+    """Who may shorten (or set) the current stage's due date, with a reason, and how far."""
+
+    by: list[TimescaleSetter] = Field(default_factory=lambda: [TimescaleSetter.STAGE_MANAGERS])
+    may_shorten: bool = True
+    may_set_at: list[Key] = Field(
+        default_factory=list,
+        description="Stages where the people in `by` may set a later due date, up to the maximum.",
+    )
+    maximum_working_days: int = Field(default=10, ge=0, le=60)
+    may_exceed_maximum: bool = False
+    note: str = ""
+
+
+class PauseRule(Strict):
+    """Pausing a stage: always with a reason and a review date."""
+
+    review_within_working_days: int = Field(default=10, ge=1, le=60)
+    urgent_needs_raiser_manager_agreement: bool = True
+    note: str = ""
+
+
 class PanelRule(Strict):
     stage: Key
     min_agencies: int = Field(ge=2, le=20)
     must_include_disputing_agencies: bool = True
+    candidates_board_senior_officers: bool = Field(
+        default=True,
+        description="Candidates are the senior officers of the Board's member agencies.",
+    )
     guidance: str = ""
 
 
@@ -191,12 +304,36 @@ class PolicySpec(Strict):
     notifications: list[NotificationRule] = Field(default_factory=list)
     urgent: UrgentRule
     panel: PanelRule | None = None
+    proposals: ProposalRule = Field(default_factory=ProposalRule)
+    reopen: ReopenRule = Field(default_factory=ReopenRule)
+    timescale_changes: TimescaleChangeRule = Field(default_factory=TimescaleChangeRule)
+    pause: PauseRule = Field(default_factory=PauseRule)
     access_roles: list[PartnershipRole] = Field(
         default_factory=list,
         description="Partnership roles that may see every escalation of the partnership.",
     )
     conduct_signpost: str = Field(min_length=1)
     templates: list[ExportTemplate] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def panel_stages_default_to_the_chair(cls, data: Any) -> Any:
+        """A panel stage that names no decision-maker is the chair's (versions stored before
+        `decision_maker` existed keep loading as they were meant)."""
+        if not isinstance(data, dict) or not isinstance(data.get("stages"), list):
+            return data
+        panel = data.get("panel")
+        panel_stage = panel.get("stage") if isinstance(panel, dict) else None
+        stages = []
+        for stage in data["stages"]:
+            if (
+                isinstance(stage, dict)
+                and "decision_maker" not in stage
+                and (stage.get("allows_panel") is True or stage.get("key") == panel_stage)
+            ):
+                stage = {**stage, "decision_maker": DecisionMaker.PARTNERSHIP_CHAIR.value}
+            stages.append(stage)
+        return {**data, "stages": stages}
 
     @model_validator(mode="after")
     def references_are_known(self) -> PolicySpec:
@@ -235,7 +372,42 @@ class PolicySpec(Strict):
             raise PolicyReferenceError(
                 "panel.stage", f"panel.stage names unknown stage {self.panel.stage!r}; {expected}"
             )
+        for position, key in enumerate(self.timescale_changes.may_set_at):
+            if key not in known:
+                raise PolicyReferenceError(
+                    f"timescale_changes.may_set_at[{position}]",
+                    f"timescale_changes.may_set_at names unknown stage {key!r}; {expected}",
+                )
+        self._check_decisions()
         return self
+
+    def _check_decisions(self) -> None:
+        for index, stage in enumerate(self.stages):
+            is_panel_stage = stage.allows_panel or (
+                self.panel is not None and self.panel.stage == stage.key
+            )
+            if is_panel_stage and stage.decision_maker == DecisionMaker.PARTIES:
+                raise PolicyReferenceError(
+                    f"stages[{index}].decision_maker",
+                    "a stage with a Resolution Panel is decided by the partnership chair (who "
+                    "convenes the panel); expected decision_maker: partnership_chair",
+                )
+            if index == 0 and stage.entry_requires:
+                raise PolicyReferenceError(
+                    f"stages[{index}].entry_requires",
+                    "the first stage is entered when the escalation is raised, so nothing can be "
+                    "recorded before it; expected entry_requires on a later stage",
+                )
+            urgent = stage.urgent_timescale
+            if urgent is not None and _timescale_hours(urgent) > _timescale_hours(stage.timescale):
+                raise PolicyReferenceError(
+                    f"stages[{index}].urgent_timescale",
+                    "the urgent timescale is longer than the stage's timescale; expected a "
+                    "timescale no longer than the ordinary one",
+                )
+
+    def decision_maker_of(self, key: str) -> DecisionMaker:
+        return self.stage(key).decision_maker
 
     def stage(self, key: str) -> Stage:
         for stage in self.stages:

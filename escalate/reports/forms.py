@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from escalate.directory import selectors as directory
 from escalate.directory.models import Agency
 from escalate.reports.selectors import Filters, PolicyNames, Quarter
 from escalate.web.forms import DateField
@@ -31,7 +32,7 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         agency_field = self.fields["agency"]
         assert isinstance(agency_field, forms.ModelChoiceField)
-        agency_field.queryset = Agency.objects.filter(pk__in=[agency.pk for agency in agencies])
+        agency_field.queryset = directory.agencies_among(agencies)
         category_field = self.fields["category"]
         assert isinstance(category_field, forms.ChoiceField)
         category_field.choices = [("", "All categories"), *names.categories.items()]

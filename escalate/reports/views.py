@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
 from escalate.reports import selectors, services
 from escalate.reports.charts import chart_svg
@@ -20,12 +21,6 @@ from escalate.reports.forms import BoardReportForm, DashboardFilterForm, ExportR
 from escalate.reports.selectors import Quarter
 
 FILTER_FIELDS = ("date_from", "date_to", "agency", "category", "stage")
-
-
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)
-    return person
 
 
 def _is_filter_key(key: str) -> bool:
@@ -48,7 +43,7 @@ def _filter_query(request: HttpRequest) -> str:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = _filter_form(request, person)
     valid = not form.is_bound or form.is_valid()
@@ -63,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def chart(request: HttpRequest, key: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = _filter_form(request, person)
     if form.is_bound and not form.is_valid():
@@ -78,7 +73,7 @@ def chart(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def figures_download(request: HttpRequest, file_format: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     if file_format not in ("csv", "xlsx"):
         raise Http404("No such format")
@@ -122,7 +117,7 @@ def _quarter_from(slug: str) -> Quarter | None:
 
 @require_GET
 def learning(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     quarter = _quarter_from(request.GET.get("quarter", ""))
     theme = request.GET.get("theme", "")[:100]
@@ -132,7 +127,7 @@ def learning(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def briefing(request: HttpRequest, quarter: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     chosen = _quarter_from(quarter)
     if chosen is None:
@@ -146,7 +141,7 @@ def briefing(request: HttpRequest, quarter: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def board_report(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     selectors.require_partnership_reports(person)
     form = BoardReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -165,7 +160,7 @@ def board_report(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def escalation_record(request: HttpRequest, reference: str, file_format: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     if file_format not in ("pdf", "docx"):
         raise Http404("No such format")
     escalation = access_escalation(person, reference)

@@ -30,8 +30,9 @@ from django.conf import settings
 from django.utils.encoding import force_bytes
 
 from escalate.audit import hashing
+from escalate.escalations.messages import EVENT_WORDS, SIGN_IN
 from escalate.policies.calendar import LONDON, stage_deadline
-from escalate.policies.schema import PolicySpec
+from escalate.policies.schema import Event, PolicySpec
 
 Row = tuple[Any, ...]
 
@@ -264,12 +265,6 @@ USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
 )
-EVENT_WORDS = {
-    "raised": "A new escalation has been raised",
-    "stage_entered": "An escalation has reached a new stage",
-    "resolved": "An escalation has been resolved",
-    "withdrawn": "An escalation has been withdrawn",
-}
 # Fixed so a run is repeatable; the data is the same for the same arguments.
 SEED = 20260
 
@@ -746,7 +741,7 @@ class Generator:
             if not who:
                 return
             event_key = f"chronology:{cause}:{event}"
-            words = EVENT_WORDS[event]
+            words = EVENT_WORDS[Event(event)]
             subject = f"{words}: {reference}"
             body = (
                 f"{words}.\n\nReference: {reference}\nStage: {stage_key}\n\n{BODY_TAIL}{reference}/"
@@ -1003,10 +998,7 @@ JOB_TITLES = {
     3: "Service manager",
     4: "Head of service",
 }
-BODY_TAIL = (
-    "Sign in to Escalate to see the details and what to do next:\n"
-    "https://escalate.example.org/escalations/"
-)
+BODY_TAIL = f"{SIGN_IN}\nhttps://escalate.example.org/escalations/"
 DISCUSSION_DATA = json.dumps(
     {"with_whom": "The respondent and their manager", "method": "phone", "outcome": "No agreement"}
 )

@@ -1,7 +1,11 @@
-"""Test helpers for signing in as a person, past every sign-in control."""
+"""Test helpers: signing in as a person past every sign-in control; a rolled-back transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,3 +26,17 @@ def sign_in(client: Client, person: Person) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A transaction rolled back when the block ends, standing in for the test's own.
+
+    Services open durable transactions, which refuse to nest in anyone else's; like Django's
+    TestCase, this one is marked as the test's, so they nest in it as a savepoint.
+    """
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]  # as TestCase marks its own
+    with block:
+        yield
+        transaction.set_rollback(True)

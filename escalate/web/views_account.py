@@ -22,15 +22,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from escalate.audit.services import record_audit
-from escalate.directory.models import Person
+from escalate.directory.requests import person_of
 from escalate.web import mfa
 from escalate.web.forms_account import ChangePasswordForm, OneTimeCodeForm
-
-
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    assert isinstance(person, Person)  # LoginRequiredMiddleware guarantees a signed-in person
-    return person
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -57,7 +51,7 @@ def _check_code(request: HttpRequest, device_pk: int) -> tuple[OneTimeCodeForm, 
 @require_http_methods(["GET", "POST"])
 def mfa_set_up(request: HttpRequest) -> HttpResponse:
     """First sign-in: scan the QR code (or type the secret), then prove it with a code."""
-    person = _person(request)
+    person = person_of(request)
     if mfa.has_confirmed_device(person):
         return redirect(f"{reverse('mfa_verify')}?next={_next_url(request)}")
     device = mfa.pending_device(person)
@@ -94,7 +88,7 @@ def mfa_set_up(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     """Every sign-in: the newest code from the person's authenticator app."""
-    person = _person(request)
+    person = person_of(request)
     if _is_verified(request):
         return redirect(_next_url(request))
     device = mfa.confirmed_device(person)
@@ -122,7 +116,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     form = ChangePasswordForm(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

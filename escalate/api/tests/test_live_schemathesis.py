@@ -203,7 +203,7 @@ def test_every_operation_without_a_token_is_401_json(live: dict) -> None:
     schema = requests.get(f"{live['base']}/api/v1/openapi.json", timeout=10).json()
     reference = live["seed"]["a_references"][0]
     for route, operations in schema["paths"].items():
-        path = route.format(reference=reference, agency_id=1, action_id=1)
+        path = route.format(reference=reference, agency_id=1, action_id=1, entry_id=1)
         for method in operations:
             response = requests.request(method, f"{live['base']}{path}", json={}, timeout=10)
             assert response.status_code == 401, (method, path, response.status_code)

@@ -37,7 +37,11 @@ from escalate.escalations.services.stage import (
     resume_escalation,
     withdraw_escalation,
 )
-from escalate.escalations.services.transition import StaleEscalation, notify_policy_event
+from escalate.escalations.services.transition import (
+    StaleEscalation,
+    notify_deadline,
+    notify_policy_event,
+)
 from escalate.escalations.workflow import ActionRefused
 
 __all__ = [
@@ -53,6 +57,7 @@ __all__ = [
     "discard_raise_draft",
     "escalate_to_next_stage",
     "give_rationale",
+    "notify_deadline",
     "notify_policy_event",
     "pause_escalation",
     "raise_escalation",

@@ -53,74 +53,83 @@ class RaiseDetails:
     already_tried: str = ""
 
 
-@audited("escalation_raised")
-def raise_escalation(*, by: Person, details: RaiseDetails) -> Escalation:
+@transaction.atomic(durable=True)
+def raise_escalation(
+    *, by: Person, details: RaiseDetails, discard_draft: bool = False
+) -> Escalation:
     """Raise an escalation at the policy's first stage (or, for immediate harm, where allowed).
 
     Records the raiser and respondent, the stage's people from the directory, the chronology,
     and every notification the policy calls for on raising and on entering the stage.
+
+    With `discard_draft`, the raiser's draft from the raise pages is forgotten in the same
+    transaction: both happen or neither does.
     """
-    if by.partnership_id is None or by.agency_id is None:
-        raise ActionRefused("You need to belong to an agency in a partnership to raise one.")
-    policy = current_policy(by.partnership)
-    if policy is None:
-        raise ActionRefused("Your partnership has no escalation policy loaded yet.")
-    spec = policy.spec
-    _check_raise_details(by, details, spec)
-    now = timezone.now()
-    flags = {details.subject_kind}
-    for name in ("cp_plan", "looked_after", "cp_conference", "immediate_harm"):
-        if getattr(details, name):
-            flags.add(name)
-    transition = workflow.start(
-        spec,
-        at=now,
-        flags=frozenset(flags),
-        start_stage_key=details.start_stage_key or None,
-        later_stage_reason=details.later_stage_reason,
-    )
-    state = transition.state
-    escalation = Escalation.objects.create(
-        partnership_id=by.partnership_id,
-        reference=next_reference(by.partnership, now),  # type: ignore[arg-type]
-        policy_version=policy,
-        raised_by=by,
-        raiser_agency_id=by.agency_id,
-        respondent_agency=details.respondent_agency,
-        respondent_person=details.respondent_person,
-        respondent_name=details.respondent_name.strip()
-        or (details.respondent_person.full_name if details.respondent_person else ""),
-        respondent_email=details.respondent_email.strip().lower()
-        or (details.respondent_person.email if details.respondent_person else ""),
-        subject_kind=details.subject_kind,
-        subject_name=details.subject_name.strip(),
-        subject_date_of_birth=details.subject_date_of_birth,
-        case_references=details.case_references.strip(),
-        cp_plan=details.cp_plan,
-        looked_after=details.looked_after,
-        cp_conference=details.cp_conference,
-        immediate_harm=details.immediate_harm,
-        categories=list(details.categories),
-        disputed=details.disputed.strip(),
-        risk=details.risk.strip(),
-        outcome_wanted=details.outcome_wanted.strip(),
-        already_tried=details.already_tried.strip(),
-        status=state.status,
-        current_stage_key=state.stage_key,
-        stage_due_at=state.due_at,
-        raised_at=now,
-        version=state.version,
-        started_at_later_stage_reason=details.later_stage_reason.strip()
-        if state.stage_index > 0
-        else "",
-    )
-    add_participant(escalation, by, Part.RAISER, state.stage_key, now)
-    if details.respondent_person is not None:
-        add_participant(
-            escalation, details.respondent_person, Part.RESPONDENT, state.stage_key, now
+    with audited("escalation_raised", escalation=None, by=by) as audit:
+        if by.partnership_id is None or by.agency_id is None:
+            raise ActionRefused("You need to belong to an agency in a partnership to raise one.")
+        policy = current_policy(by.partnership)
+        if policy is None:
+            raise ActionRefused("Your partnership has no escalation policy loaded yet.")
+        spec = policy.spec
+        _check_raise_details(by, details, spec)
+        now = timezone.now()
+        flags = {details.subject_kind}
+        for name in ("cp_plan", "looked_after", "cp_conference", "immediate_harm"):
+            if getattr(details, name):
+                flags.add(name)
+        transition = workflow.start(
+            spec,
+            at=now,
+            flags=frozenset(flags),
+            start_stage_key=details.start_stage_key or None,
+            later_stage_reason=details.later_stage_reason,
         )
-    apply_transition(escalation, transition, by=by, before_version=state.version, now=now)
-    return escalation
+        state = transition.state
+        escalation = Escalation.objects.create(
+            partnership_id=by.partnership_id,
+            reference=next_reference(by.partnership, now),  # type: ignore[arg-type]
+            policy_version=policy,
+            raised_by=by,
+            raiser_agency_id=by.agency_id,
+            respondent_agency=details.respondent_agency,
+            respondent_person=details.respondent_person,
+            respondent_name=details.respondent_name.strip()
+            or (details.respondent_person.full_name if details.respondent_person else ""),
+            respondent_email=details.respondent_email.strip().lower()
+            or (details.respondent_person.email if details.respondent_person else ""),
+            subject_kind=details.subject_kind,
+            subject_name=details.subject_name.strip(),
+            subject_date_of_birth=details.subject_date_of_birth,
+            case_references=details.case_references.strip(),
+            cp_plan=details.cp_plan,
+            looked_after=details.looked_after,
+            cp_conference=details.cp_conference,
+            immediate_harm=details.immediate_harm,
+            categories=list(details.categories),
+            disputed=details.disputed.strip(),
+            risk=details.risk.strip(),
+            outcome_wanted=details.outcome_wanted.strip(),
+            already_tried=details.already_tried.strip(),
+            status=state.status,
+            current_stage_key=state.stage_key,
+            stage_due_at=state.due_at,
+            raised_at=now,
+            version=state.version,
+            started_at_later_stage_reason=details.later_stage_reason.strip()
+            if state.stage_index > 0
+            else "",
+        )
+        add_participant(escalation, by, Part.RAISER, state.stage_key, now)
+        if details.respondent_person is not None:
+            add_participant(
+                escalation, details.respondent_person, Part.RESPONDENT, state.stage_key, now
+            )
+        apply_transition(escalation, transition, by=by, before_version=state.version, now=now)
+        audit.record(escalation)
+        if discard_draft:
+            _discard_drafts(by)
+        return escalation
 
 
 def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) -> None:
@@ -171,7 +180,7 @@ def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) ->
 # --- drafts ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_raise_draft(*, by: Person, data: dict[str, Any]) -> RaiseDraft:
     """Keep everything typed on the raise pages so far (one open draft per person).
 
@@ -189,9 +198,13 @@ def save_raise_draft(*, by: Person, data: dict[str, Any]) -> RaiseDraft:
     return draft
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def discard_raise_draft(*, by: Person) -> None:
-    """Forget the person's draft (after raising, or when they start again)."""
+    """Forget the person's draft (when they start again)."""
+    _discard_drafts(by)
+
+
+def _discard_drafts(by: Person) -> None:
     for draft in RaiseDraft.objects.select_for_update().filter(person=by):
         _audit_draft(by, draft, "raise_draft_discarded", dict(draft.data), {})
         draft.delete()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
+from django.db import transaction
 
 from escalate.directory.models import Person
 from escalate.escalations import workflow
@@ -15,11 +15,10 @@ from escalate.escalations.models import (
     Escalation,
 )
 from escalate.escalations.services.actions import ActionSpec, check_action_specs, create_actions
-from escalate.escalations.services.transition import act, apply_transition, lock_escalation
-from escalate.escalations.state import actor_of, state_of
+from escalate.escalations.services.transition import Change
 
 
-@audited("escalation_discussion_recorded")
+@transaction.atomic(durable=True)
 def record_discussion(
     *,
     escalation: Escalation,
@@ -32,69 +31,81 @@ def record_discussion(
     outcome: str,
 ) -> ChronologyEntry:
     """Record a discussion held at the current stage (a date in the future is refused)."""
-    action = workflow.RecordDiscussion(
-        at=timezone.now(),
-        held_on=held_on,
-        with_whom=with_whom.strip(),
-        method=method.strip(),
-        summary=summary.strip(),
-        outcome=outcome.strip(),
-    )
-    _, entries = act(escalation, by, expected_version, action)
-    return entries[0]
+    with audited("escalation_discussion_recorded", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.RecordDiscussion(
+            at=change.now,
+            held_on=held_on,
+            with_whom=with_whom.strip(),
+            method=method.strip(),
+            summary=summary.strip(),
+            outcome=outcome.strip(),
+        )
+        entries = change.run(action)
+        return entries[0]
 
 
-@audited("escalation_rationale_requested")
+@transaction.atomic(durable=True)
 def request_rationale(
     *, escalation: Escalation, by: Person, expected_version: int, message: str
 ) -> ChronologyEntry:
     """Ask the respondent for their rationale in writing (the raiser's side only)."""
-    action = workflow.RequestRationale(at=timezone.now(), message=message.strip())
-    _, entries = act(escalation, by, expected_version, action)
-    return entries[0]
+    with audited("escalation_rationale_requested", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.RequestRationale(at=change.now, message=message.strip())
+        entries = change.run(action)
+        return entries[0]
 
 
-@audited("escalation_rationale_given")
+@transaction.atomic(durable=True)
 def give_rationale(
     *, escalation: Escalation, by: Person, expected_version: int, rationale: str
 ) -> ChronologyEntry:
     """The respondent's side explains their decision in writing."""
-    action = workflow.GiveRationale(at=timezone.now(), rationale=rationale.strip())
-    _, entries = act(escalation, by, expected_version, action)
-    return entries[0]
+    with audited("escalation_rationale_given", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.GiveRationale(at=change.now, rationale=rationale.strip())
+        entries = change.run(action)
+        return entries[0]
 
 
-@audited("escalation_stage_changed")
+@transaction.atomic(durable=True)
 def escalate_to_next_stage(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
     """Move to the policy's next stage: new people from the directory, a new deadline."""
-    action = workflow.EscalateToNextStage(at=timezone.now(), reason=reason.strip())
-    locked, _ = act(escalation, by, expected_version, action)
-    return locked
+    with audited("escalation_stage_changed", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.EscalateToNextStage(at=change.now, reason=reason.strip())
+        change.run(action)
+        return change.escalation
 
 
-@audited("escalation_paused")
+@transaction.atomic(durable=True)
 def pause_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
     """Stop the stage's clock, with a reason."""
-    action = workflow.Pause(at=timezone.now(), reason=reason.strip())
-    locked, _ = act(escalation, by, expected_version, action)
-    return locked
+    with audited("escalation_paused", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.Pause(at=change.now, reason=reason.strip())
+        change.run(action)
+        return change.escalation
 
 
-@audited("escalation_resumed")
+@transaction.atomic(durable=True)
 def resume_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
     """Restart the clock; the due date moves on by the time paused."""
-    action = workflow.Resume(at=timezone.now(), reason=reason.strip())
-    locked, _ = act(escalation, by, expected_version, action)
-    return locked
+    with audited("escalation_resumed", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.Resume(at=change.now, reason=reason.strip())
+        change.run(action)
+        return change.escalation
 
 
-@audited("escalation_resolved")
+@transaction.atomic(durable=True)
 def resolve_escalation(
     *,
     escalation: Escalation,
@@ -107,24 +118,23 @@ def resolve_escalation(
     actions: list[ActionSpec],
 ) -> Escalation:
     """Close the escalation as resolved: the decision, who made it, actions and learning."""
-    locked = lock_escalation(escalation, expected_version)
-    check_action_specs(locked, actions)
-    spec = locked.policy_version.spec
-    now = timezone.now()
-    resolve = workflow.Resolve(
-        at=now,
-        decision=decision.strip(),
-        decided_by=decided_by.strip(),
-        learning=learning.strip(),
-        action_count=len(actions),
-    )
-    # Check the resolution itself before anything is written.
-    workflow.apply(spec, state_of(locked), resolve, actor_of(locked, by))
-    create_actions(locked, by, actions, now)
-    transition = workflow.apply(spec, state_of(locked), resolve, actor_of(locked, by))
-    record_outcome(locked, decision, decided_by, learning, learning_themes)
-    apply_transition(locked, transition, by=by, before_version=locked.version, now=now)
-    return locked
+    with audited("escalation_resolved", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        check_action_specs(change.escalation, actions)
+        # Decided before anything is written (agreeing actions leaves the state as it is).
+        resolved = change.decide(
+            workflow.Resolve(
+                at=change.now,
+                decision=decision.strip(),
+                decided_by=decided_by.strip(),
+                learning=learning.strip(),
+                action_count=len(actions),
+            )
+        )
+        create_actions(change, actions)
+        record_outcome(change.escalation, decision, decided_by, learning, learning_themes)
+        change.write(resolved)
+        return change.escalation
 
 
 def record_outcome(
@@ -137,42 +147,34 @@ def record_outcome(
     escalation.save(update_fields=["decision", "decided_by_text", "learning", "learning_themes"])
 
 
-@audited("escalation_withdrawn")
+@transaction.atomic(durable=True)
 def withdraw_escalation(
     *, escalation: Escalation, by: Person, expected_version: int, reason: str
 ) -> Escalation:
     """Close the escalation as withdrawn (the raiser's side only), with a reason."""
-    action = workflow.Withdraw(at=timezone.now(), reason=reason.strip())
-    locked, _ = act(escalation, by, expected_version, action)
-    return locked
+    with audited("escalation_withdrawn", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        action = workflow.Withdraw(at=change.now, reason=reason.strip())
+        change.run(action)
+        return change.escalation
 
 
-@audited("escalation_view_added")
+@transaction.atomic(durable=True)
 def add_view(*, escalation: Escalation, by: Person, view: str) -> ChronologyEntry:
     """An IRO or CP chair adds their view to the chronology."""
-    _, entries = act(escalation, by, None, workflow.AddView(at=timezone.now(), view=view.strip()))
-    return entries[0]
+    with audited("escalation_view_added", escalation=escalation, by=by):
+        change = Change(escalation, by)
+        return change.run(workflow.AddView(at=change.now, view=view.strip()))[0]
 
 
-@audited("escalation_entry_corrected")
+@transaction.atomic(durable=True)
 def correct_entry(*, entry: ChronologyEntry, by: Person, correction: str) -> ChronologyEntry:
     """Correct an entry with a new one pointing at it; the original is never changed."""
-    escalation = Escalation.objects.select_related("policy_version").get(pk=entry.escalation_id)
-    now = timezone.now()
-    transition = workflow.apply(
-        escalation.policy_version.spec,
-        state_of(escalation),
-        workflow.CorrectEntry(
-            at=now, correction=correction.strip(), by_author=entry.actor_id == by.pk
-        ),
-        actor_of(escalation, by),
-    )
-    entries = apply_transition(
-        escalation,
-        transition,
-        by=by,
-        before_version=escalation.version,
-        now=now,
-        corrects=entry,
-    )
-    return entries[0]
+    with audited("escalation_entry_corrected", escalation=entry.escalation, by=by):
+        change = Change(entry.escalation, by)
+        transition = change.decide(
+            workflow.CorrectEntry(
+                at=change.now, correction=correction.strip(), by_author=entry.actor_id == by.pk
+            )
+        )
+        return change.write(transition, corrects=entry)[0]

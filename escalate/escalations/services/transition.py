@@ -1,5 +1,7 @@
 """Applying a workflow transition: lock, check the version, write what the core decided.
 
+Services do their work through a `Change` (state built once per call).
+
 A stage action locks the escalation row (SELECT ... FOR UPDATE), checks the version the person's
 page showed, asks the workflow what the action means, then writes the state, the chronology,
 stage records, participants and notifications (into the outbox) before the transaction ends.
@@ -11,12 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import recipients, workflow
-from escalate.escalations.auditing import audited
+from escalate.escalations import messages, recipients, workflow
+from escalate.escalations.auditing import SYSTEM, audited
+from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     ChronologyEntry,
@@ -30,8 +33,7 @@ from escalate.escalations.state import actor_of, current_stage_record, flags_of,
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
-from escalate.policies.calendar import LONDON
-from escalate.policies.schema import Event, PolicySpec
+from escalate.policies.schema import PolicySpec
 
 
 class StaleEscalation(ActionRefused):
@@ -169,53 +171,18 @@ def add_participant(
     )
 
 
-EVENT_WORDS = {
-    Event.RAISED: "A new escalation has been raised",
-    Event.STAGE_ENTERED: "An escalation has reached a new stage",
-    Event.RATIONALE_REQUESTED: "A rationale has been asked for",
-    Event.RATIONALE_GIVEN: "A rationale has been given",
-    Event.DISCUSSION_RECORDED: "A discussion has been recorded",
-    Event.PAUSED: "An escalation has been paused",
-    Event.RESUMED: "An escalation has been resumed",
-    Event.REMINDER: "An escalation stage is nearly due",
-    Event.OVERDUE: "An escalation stage is overdue",
-    Event.RESOLVED: "An escalation has been resolved",
-    Event.WITHDRAWN: "An escalation has been withdrawn",
-    Event.PANEL_CONVENED: "A Resolution Panel has been convened",
-    Event.PANEL_DECIDED: "A Resolution Panel has made its decision",
-    Event.ACTION_ASSIGNED: "An action has been given to you",
-    Event.ACTION_OVERDUE: "An action is overdue",
-}
-
-
-def escalation_link(escalation: Escalation) -> str:
-    return f"{settings.SITE_URL}{escalation.get_absolute_url()}"
-
-
 def notification_text(
     escalation: Escalation, spec: PolicySpec, event: str, stage_key: str
-) -> tuple[str, str]:
-    """Subject and body. Nothing about the child or adult: only the reference and a link."""
-    words = EVENT_WORDS.get(Event(event), "An escalation has been updated")
-    subject = f"{words}: {escalation.reference}"
-    stage = spec.stage(stage_key)
-    lines = [
-        f"{words}.",
-        "",
-        f"Reference: {escalation.reference}",
-        f"Stage: {stage.name}",
-    ]
-    if escalation.stage_due_at is not None and escalation.status not in CLOSED_STATUSES:
-        due = escalation.stage_due_at.astimezone(LONDON)
-        lines.append(f"Due: {due:%A} {due.day} {due:%B %Y}")
-    lines += [
-        "",
-        "Sign in to Escalate to see the details and what to do next:",
-        escalation_link(escalation),
-        "",
-        "This message does not contain case details. Do not reply to it with case details.",
-    ]
-    return subject, "\n".join(lines)
+) -> Message:
+    """Subject and body for an event of the workflow (the words are in messages.py)."""
+    open_ = escalation.status not in CLOSED_STATUSES
+    return messages.event_message(
+        event,
+        reference=escalation.reference,
+        stage_name=spec.stage(stage_key).name,
+        due_at=escalation.stage_due_at if open_ else None,
+        link=messages.escalation_link(escalation.get_absolute_url()),
+    )
 
 
 def _notify(
@@ -233,13 +200,14 @@ def _notify(
             if target.key not in keys:
                 keys.add(target.key)
                 targets.append(target)
+    cause_key = f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}"
     send_notifications(
         escalation,
         spec,
         notification.event,
         notification.stage_key,
         targets,
-        cause_key=f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}",
+        event_key=f"{cause_key}:{notification.event}",
         now=now,
     )
 
@@ -251,16 +219,20 @@ def send_notifications(
     stage_key: str,
     targets: Sequence[recipients.Target],
     *,
-    cause_key: str,
+    event_key: str,
     now: datetime,
-) -> None:
-    """Put one notification per target in the outbox and note who was told on the chronology."""
+    message: Message | None = None,
+) -> int:
+    """Put one notification per target in the outbox and note who was told on the chronology.
+
+    Returns how many outbox rows were new (a repeat of `event_key` to the same target is none).
+    """
     if not targets:
-        return
-    subject, body = notification_text(escalation, spec, event, stage_key)
-    event_key = f"{cause_key}:{event}"
+        return 0
+    subject, body = message or notification_text(escalation, spec, event, stage_key)
+    written = 0
     for target in targets:
-        enqueue_notification(
+        written += enqueue_notification(
             partnership=escalation.partnership,
             escalation=escalation,
             event=event,
@@ -292,62 +264,136 @@ def send_notifications(
             "recipients": [{"key": t.key, "label": t.label, "part": t.part} for t in targets],
         },
     )
+    return written
 
 
-@audited("escalation_notified")
-def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
-    """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
-    escalation's current stage; for callers outside a user action, such as the deadline sweep.
-
-    `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
-    sends nothing new. Returns how many people or mailboxes the rules named.
-    """
-    spec = escalation.policy_version.spec
+def policy_targets(escalation: Escalation, spec: PolicySpec, event: str) -> list[recipients.Target]:
+    """Whoever the policy's notification rules name for `event` at the current stage."""
     notification = workflow.notifications_for(
         spec, event, escalation.current_stage_key, flags_of(escalation)
     )
     if notification is None:
-        return 0
+        return []
     stage = spec.stage(notification.stage_key)
     targets: dict[str, recipients.Target] = {}
     for recipient in notification.recipients:
         for target in recipients.resolve(escalation, stage, recipient):
             targets.setdefault(target.key, target)
-    event_key = f"{cause_key}:{event}"
-    if Notification.objects.filter(event_key=event_key).exists():
+    return list(targets.values())
+
+
+@transaction.atomic(durable=True)
+def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -> int:
+    """Tell whoever the policy's rules name for `event` (e.g. "reminder", "overdue") at the
+    escalation's current stage, in the policy's words for the event.
+
+    `cause_key` names the occurrence (e.g. "overdue:RIV-2026-0001:stage_2"), so a repeat call
+    sends nothing new. Returns how many people or mailboxes the rules named.
+    """
+    with audited("escalation_notified", escalation=escalation, by=SYSTEM):
+        spec = escalation.policy_version.spec
+        targets = policy_targets(escalation, spec, event)
+        event_key = f"{cause_key}:{event}"
+        if targets and not Notification.objects.filter(event_key=event_key).exists():
+            send_notifications(
+                escalation,
+                spec,
+                event,
+                escalation.current_stage_key,
+                targets,
+                event_key=event_key,
+                now=timezone.now(),
+            )
         return len(targets)
-    send_notifications(
-        escalation,
-        spec,
-        event,
-        notification.stage_key,
-        list(targets.values()),
-        cause_key=cause_key,
-        now=timezone.now(),
-    )
-    return len(targets)
 
 
-def act(
-    escalation: Escalation,
-    by: Person,
-    expected_version: int | None,
-    action: workflow.WorkflowAction,
+@transaction.atomic(durable=True)
+def notify_deadline(
     *,
-    extra_data: dict[str, Any] | None = None,
-) -> tuple[Escalation, list[ChronologyEntry]]:
-    locked = lock_escalation(escalation, expected_version)
-    spec = locked.policy_version.spec
-    transition = workflow.apply(spec, state_of(locked), action, actor_of(locked, by))
-    entries = apply_transition(
-        locked,
-        transition,
-        by=by,
-        before_version=locked.version,
-        now=timezone.now(),
-        extra_data=extra_data,
-    )
-    return locked, entries
+    escalation: Escalation,
+    event: str,
+    event_key: str,
+    message: Message,
+    also: Sequence[Person] = (),
+    by_policy: bool = True,
+) -> int:
+    """The deadline sweep's notice (a reminder, an overdue stage or action), by the same path as
+    a person's action: the policy's rules for `event` name who is told (with `by_policy`), and
+    `also` the people the notice is about (an action's owner). Audited as the system's.
+
+    `event_key` names the occurrence ("overdue:stage:<id>"): a repeat sends nothing. Returns
+    how many outbox rows were written.
+    """
+    with audited("escalation_notified", escalation=escalation, by=SYSTEM):
+        if Notification.objects.filter(event_key=event_key).exists():
+            return 0
+        spec = escalation.policy_version.spec
+        targets = policy_targets(escalation, spec, event) if by_policy else []
+        named = {target.key for target in targets}
+        for person in also:
+            target = recipients.Target(person, person.email, person.full_name)
+            if person.is_active and target.key not in named:
+                named.add(target.key)
+                targets.append(target)
+        return send_notifications(
+            escalation,
+            spec,
+            event,
+            escalation.current_stage_key,
+            targets,
+            event_key=event_key,
+            now=timezone.now(),
+            message=message,
+        )
+
+
+class Change:
+    """One service call's work on one escalation, inside the service's transaction.
+
+    Locks the row and checks the version the person's page showed, then builds the plain state
+    and the actor once; each transition the workflow decides is written in turn and becomes the
+    state the next one is decided from.
+    """
+
+    def __init__(
+        self, escalation: Escalation, by: Person, expected_version: int | None = None
+    ) -> None:
+        self.escalation = lock_escalation(escalation, expected_version)
+        self.by = by
+        self.now = timezone.now()
+        self.spec = self.escalation.policy_version.spec
+        self.state = state_of(self.escalation)
+        self.actor = actor_of(self.escalation, by)
+
+    def decide(self, action: workflow.WorkflowAction) -> workflow.Transition:
+        """What the workflow makes of `action` now (ActionRefused if it may not be done)."""
+        return workflow.apply(self.spec, self.state, action, self.actor)
+
+    def write(
+        self,
+        transition: workflow.Transition,
+        *,
+        extra_data: dict[str, Any] | None = None,
+        corrects: ChronologyEntry | None = None,
+    ) -> list[ChronologyEntry]:
+        """Store a decided transition; returns its chronology entries (the first is primary)."""
+        entries = apply_transition(
+            self.escalation,
+            transition,
+            by=self.by,
+            before_version=self.escalation.version,
+            now=self.now,
+            extra_data=extra_data,
+            corrects=corrects,
+        )
+        self.state = transition.state
+        return entries
+
+    def run(
+        self, action: workflow.WorkflowAction, *, extra_data: dict[str, Any] | None = None
+    ) -> list[ChronologyEntry]:
+        """Decide `action` and store it."""
+        return self.write(self.decide(action), extra_data=extra_data)
 
 
 def require_same_partnership(escalation: Escalation, person: Person, field_name: str) -> None:

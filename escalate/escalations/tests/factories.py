@@ -80,6 +80,10 @@ def policy_document(
             {"on": "raised", "notify": ["respondent", "stage_participants"]},
             {"on": "stage_entered", "notify": ["stage_participants"]},
             {"on": "resolved", "notify": ["raiser", "respondent", "business_team"]},
+            # Escalate's standard deadline rules, as in the shipped policies.
+            {"on": "reminder", "notify": ["stage_participants"]},
+            {"on": "overdue", "notify": ["stage_participants", "raiser"]},
+            {"on": "action_overdue", "notify": ["stage_participants", "raiser"]},
         ],
         "urgent": {
             "may_start_at": may_start_at

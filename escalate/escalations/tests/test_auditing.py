@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from escalate.audit.verification import verify_chain
 from escalate.directory.models import Role
 from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations import services
+from escalate.escalations.auditing import AnonymousChange, audited
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.services import ActionRefused, ActionSpec, StaleEscalation
 from escalate.escalations.tests.factories import World, make_world
@@ -39,7 +41,7 @@ IDENTIFYING = (
     "LCS-778812",
     "943 476 5919",
 )
-# Services audited inline rather than by @audited (no escalation yet).
+# Services audited by record_audit directly (a draft belongs to no escalation yet).
 DRAFT_SERVICES = {"save_raise_draft", "discard_raise_draft"}
 
 
@@ -95,16 +97,55 @@ def assert_nothing_identifying(rows: Any) -> None:
             assert value not in text, f"{value!r} in audit row {row.action}"
 
 
-def test_every_public_write_is_audited() -> None:
-    """A new service cannot ship without its audit row: it must carry @audited."""
+def public_writes() -> list[Callable[..., Any]]:
     writes = [
-        name
+        getattr(services, name)
         for name in services.__all__
-        if inspect.isfunction(getattr(services, name)) and name not in DRAFT_SERVICES
+        if inspect.isfunction(getattr(services, name))
     ]
-    assert "record_discussion" in writes  # the check sees the services
-    unaudited = [name for name in writes if not hasattr(getattr(services, name), "audit_action")]
+    assert services.record_discussion in writes  # the checks see the services
+    return writes
+
+
+def test_every_public_write_is_audited() -> None:
+    """A new service cannot ship without its audit row: its work runs in `with audited(...)`."""
+    unaudited = [
+        write.__name__
+        for write in public_writes()
+        if write.__name__ not in DRAFT_SERVICES
+        and 'with audited("' not in inspect.getsource(inspect.unwrap(write))
+    ]
     assert unaudited == []
+
+
+@pytest.mark.parametrize("write", public_writes(), ids=lambda write: write.__name__)
+def test_every_public_write_owns_its_transaction(write: Callable[..., Any]) -> None:
+    """Each service opens a durable transaction: called inside someone else's, it is refused
+    before doing anything (so what a service promises is committed when it returns)."""
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable"):
+        write()
+
+
+def test_a_change_without_an_actor_is_refused(world: World) -> None:
+    escalation = raise_one(world)
+    with (
+        transaction.atomic(),
+        pytest.raises(AnonymousChange),
+        audited("escalation_notified", escalation=escalation, by=None),  # type: ignore[arg-type]
+    ):
+        pass
+    assert not AuditEvent.objects.filter(action="escalation_notified").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_auditing_outside_a_transaction_is_refused() -> None:
+    world = make_world()
+    escalation = raise_one(world)
+    with (
+        pytest.raises(RuntimeError, match="transaction"),
+        audited("escalation_notified", escalation=escalation, by=world.teacher),
+    ):
+        pass
 
 
 def test_raising_writes_one_row_with_the_new_values_and_the_child_redacted(world: World) -> None:

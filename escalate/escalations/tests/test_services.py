@@ -370,6 +370,14 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
             expected_version=escalation.version,
             members=[world.head, world.service_manager],
         )
+    with pytest.raises(ActionRefused, match="never made of practitioners") as practitioners:
+        services.convene_panel(
+            escalation=escalation,
+            by=world.chair,
+            expected_version=escalation.version,
+            members=[world.head, world.service_manager, world.teacher],
+        )
+    assert practitioners.value.field == "members"
     with pytest.raises(ActionRefused, match="each agency"):
         services.convene_panel(
             escalation=escalation,

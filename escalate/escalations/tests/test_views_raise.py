@@ -255,3 +255,40 @@ def test_a_question_page_posts_back_to_its_own_address_without_a_fragment(
     # summary. The address named here has the query (?change=1) and never a fragment.
     html = client_for.get(step("immediate-danger") + "?change=1").content.decode()
     assert f'<form method="post" action="{step("immediate-danger")}?change=1"' in html
+
+
+def test_showing_the_emergency_guidance_writes_nothing_continuing_records_it(
+    client_for: Client, raiser: Person
+) -> None:
+    client_for.post(step("immediate-danger"), {"immediate_harm": "yes"})
+    saved = RaiseDraft.objects.get(person=raiser)
+    before = (saved.data, saved.updated_at)
+
+    assert client_for.get(reverse("escalations:raise_emergency")).status_code == 200
+
+    saved.refresh_from_db()
+    assert (saved.data, saved.updated_at) == before  # a GET changes nothing
+    assert "urgent_guidance_shown" not in saved.data
+    client_for.post(reverse("escalations:raise_emergency"))
+    saved.refresh_from_db()
+    assert saved.data["urgent_guidance_shown"] is True
+
+
+def test_a_raise_that_fails_after_writing_keeps_the_draft_and_raises_nothing(
+    client_for: Client, raiser: Person, respondent: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raising and forgetting the draft are one transaction: both happen or neither does."""
+    client_for.post(step("immediate-danger"), {"immediate_harm": "no"})
+    answer_common_questions(client_for, respondent)
+    from escalate.escalations.services import raising
+
+    def fail(by: Person) -> None:
+        raise RuntimeError("the draft could not be removed")
+
+    monkeypatch.setattr(raising, "_discard_drafts", fail)
+    client_for.raise_request_exception = True
+    with pytest.raises(RuntimeError):
+        client_for.post(reverse("escalations:raise_check"))
+
+    assert not Escalation.objects.exists()
+    assert RaiseDraft.objects.filter(person=raiser).exists()

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from escalate.notifications import deadlines
+from escalate.escalations import deadlines
+from escalate.escalations.tests.test_deadlines import at, open_stage
 from escalate.notifications.delivery import deliver_due_notifications
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.notifications.tests.helpers import escalation_raised_with_notice
 from escalate.notifications.tests.smtp_server import LocalSMTPServer
-from escalate.notifications.tests.test_deadlines import at, open_stage
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -53,19 +53,21 @@ def test_two_sweeps_at_the_same_moment_write_and_send_nothing_twice(
 ) -> None:
     stages = [open_stage() for _ in range(3)]
     both_checked = threading.Barrier(2, timeout=20)
-    original = deadlines.enqueue_notifications
+    original = deadlines.due_notices
 
-    def enqueue_after_both_have_looked(specs: Any) -> int:
+    def due_after_both_have_looked(now: Any) -> Any:
         # Both sweeps have seen that nothing was sent yet: the worst moment for a race.
+        notices = original(now)
         both_checked.wait()
-        return original(specs)
+        return notices
 
-    monkeypatch.setattr(deadlines, "enqueue_notifications", enqueue_after_both_have_looked)
+    monkeypatch.setattr(deadlines, "due_notices", due_after_both_have_looked)
     now = at(date(2026, 12, 3))
 
     reports = run_together(lambda: deadlines.sweep_deadlines(now=now))
 
-    assert all(report.stage_overdue == 3 for report in reports)  # both really ran the sweep
+    # Each notice was sent by exactly one of them (the other found it sent, under the row lock).
+    assert sum(report.stage_overdue for report in reports) == 3
     # Per stage: overdue to raiser and respondent, prompt to raiser; e-mail and in-app each.
     assert Notification.objects.count() == 3 * 3 * 2
     for _escalation, record in stages:

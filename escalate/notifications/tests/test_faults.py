@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 
 from escalate.escalations.models import Escalation
-from escalate.escalations.services import raise_escalation
+from escalate.escalations.services import raise_escalation, raising
 from escalate.escalations.tests.factories import make_world
 from escalate.notifications.delivery import deliver_due_notifications
 from escalate.notifications.models import Channel, Notification, Status
@@ -44,16 +43,18 @@ def test_mail_server_down_at_raise_saves_the_escalation_and_delivers_once_later(
     assert len(set(references)) == len(references)
 
 
-def test_a_rolled_back_raise_leaves_no_notification(django_capture_on_commit_callbacks) -> None:
+def test_a_rolled_back_raise_leaves_no_notification(
+    django_capture_on_commit_callbacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = make_world()
-    with (
-        django_capture_on_commit_callbacks() as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        raise_escalation(by=world.teacher, details=world.details())
-        assert Notification.objects.exists()
+
+    def fail(by: object) -> None:
+        assert Notification.objects.exists()  # written, then rolled back with the raise
         raise RuntimeError("something after the raise failed")
+
+    monkeypatch.setattr(raising, "_discard_drafts", fail)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
+        raise_escalation(by=world.teacher, details=world.details(), discard_draft=True)
     assert not Escalation.objects.exists()
     assert not Notification.objects.exists()
     assert callbacks == []

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from escalate.api.models import Scope
 from escalate.api.services import create_token
+from escalate.scale.management.commands.seed_scale import Command as SeedScale
 from escalate.scale.personas import choose_personas
 from escalate.web.testing import sign_in
 
@@ -37,7 +38,7 @@ QUERIES = {
 
 
 def measured(escalations: int) -> dict[str, int]:
-    call_command("seed_scale", partnerships=1, escalations=escalations, stdout=StringIO())
+    call_command(SeedScale(), partnerships=1, escalations=escalations, stdout=StringIO())
     personas = choose_personas()
     clients = {}
     for person in (personas.practitioner, personas.manager, personas.business_manager):

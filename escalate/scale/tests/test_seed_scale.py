@@ -22,6 +22,7 @@ from escalate.escalations.models import (
 from escalate.escalations.references import next_reference
 from escalate.notifications.models import Notification
 from escalate.policies.models import PolicyVersion
+from escalate.scale.management.commands.seed_scale import Command as SeedScale
 
 pytestmark = [
     pytest.mark.django_db,
@@ -32,7 +33,7 @@ pytestmark = [
 def seed(partnerships: int, escalations: int) -> str:
     out = StringIO()
     call_command(
-        "seed_scale",
+        SeedScale(),
         partnerships=partnerships,
         escalations=escalations,
         stdout=out,

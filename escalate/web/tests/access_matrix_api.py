@@ -65,6 +65,10 @@ def api_body(world: AccessWorld) -> dict[str, Any]:
         "risk": "The risk.",
         "outcome_wanted": "A meeting.",
         "categories": ["threshold"],
+        "member_ids": [world.person("senior_manager").pk, world.person("panel_member").pk],
+        "agency_id": a.world.csc.pk,
+        "view": "My view.",
+        "correction": "The date was wrong.",
     }
 
 
@@ -144,6 +148,19 @@ API_ROWS: list[Row] = [
         kwargs=escalation,
         get=tokened(only(SEES_ESCALATION, 200, others=404)),
         post=on_escalation(PARTICIPANTS, 201),
+    ),
+    # A's escalation is at stage 2, not the panel stage, so no panel can be convened and no
+    # representation or panel decision recorded; nobody who can see it is an IRO or CP chair.
+    api("convene_panel", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("record_representation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("record_panel_decision", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("add_view", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api(
+        "correct_entry",
+        kwargs=lambda w: {**escalation(w), "entry_id": w.a.entry.pk},
+        get=NOT_ALLOWED,
+        # Only the entry's author (the raiser) corrects it.
+        post=on_escalation(("raiser",)),
     ),
     api("my_actions", get=LISTS, post=NOT_ALLOWED),
     api(

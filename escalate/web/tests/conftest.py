@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
+from escalate.web.testing import rolled_back
 from escalate.web.tests.access_world import AccessWorld, build_access_world
 
 
@@ -31,7 +31,6 @@ def access_world(
             EVIDENCE_ROOT=evidence_root,
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
-        transaction.atomic(),
+        rolled_back(),
     ):
         yield build_access_world()
-        transaction.set_rollback(True)

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
-from escalate.web.testing import sign_in
+from escalate.web.testing import rolled_back, sign_in
 from escalate.web.tests.access_matrix import (
     ADMIN_PREFIX,
     ADMIN_SIGN_IN,
@@ -175,7 +174,7 @@ def ask(
     elif role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = keys[role]
     refused = expected in REFUSALS
-    with transaction.atomic():
+    with rolled_back():
         before = snapshot() if refused else {}
         if method == "GET":
             response = client.get(path, headers=headers)
@@ -186,7 +185,6 @@ def ask(
         else:
             response = client.post(path, row.body(world), headers=headers)
         changed = changed_tables(before, snapshot()) if refused else []
-        transaction.set_rollback(True)
     where = f"{method} {path} as {role}"
     if not matches(response, expected, path):
         yield where, f"got {describe(response)}, expected {expected}"

@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from escalate.directory.models import Person
+from escalate.escalations.deadlines import due_notices, sweep_deadlines, working_days_before
 from escalate.escalations.models import Part, Status
+from escalate.escalations.services import add_action, raise_escalation
+from escalate.escalations.state import flags_of
 from escalate.escalations.tests.factories import (
     ActionFactory,
     EscalationFactory,
     ParticipantFactory,
     StageRecordFactory,
+    World,
     current_policy,
+    make_world,
 )
-from escalate.notifications.deadlines import sweep_deadlines, working_days_before
+from escalate.escalations.workflow import notifications_for
 from escalate.notifications.models import Channel, Notification
 from escalate.policies.calendar import LONDON, end_of_day
 from escalate.policies.loader import checksum_of
@@ -153,7 +161,7 @@ def test_a_respondent_outside_the_directory_is_reminded_by_email() -> None:
     ).exists()
 
 
-def test_action_owner_is_reminded_and_told_when_overdue() -> None:
+def test_action_owner_is_reminded_and_told_when_overdue_with_whoever_the_policy_names() -> None:
     action = ActionFactory(due_on=date(2026, 12, 2))
     assert sweep_deadlines(now=at(date(2026, 12, 1))).action_reminders == 1
     assert sweep_deadlines(now=at(date(2026, 12, 2))).action_reminders == 0
@@ -172,21 +180,35 @@ def _reads(queries: list[dict]) -> int:
     return sum(1 for query in queries if not query["sql"].startswith("INSERT"))
 
 
-def test_the_sweep_uses_the_same_queries_for_many_escalations() -> None:
+def test_finding_what_is_due_uses_the_same_queries_for_many_escalations() -> None:
     for _ in range(2):
         open_stage()
         ActionFactory(due_on=date(2026, 12, 1))
     with CaptureQueriesContext(connection) as few:
-        sweep_deadlines(now=at(date(2026, 12, 3)))
+        assert len(due_notices(at(date(2026, 12, 3)))) == 6
     for _ in range(10):
         open_stage()
         ActionFactory(due_on=date(2026, 12, 1))
     with CaptureQueriesContext(connection) as many:
-        report = sweep_deadlines(now=at(date(2026, 12, 3)))
-    assert report.stage_overdue == 10
-    assert _reads(many.captured_queries) == _reads(few.captured_queries) <= 8
-    inserts = len(many.captured_queries) - _reads(many.captured_queries)
-    assert inserts <= 3
+        assert len(due_notices(at(date(2026, 12, 3)))) == 36
+    assert len(many.captured_queries) == len(few.captured_queries) <= 4
+
+
+def test_a_steady_state_sweep_reads_the_same_few_queries_however_much_is_open() -> None:
+    """Every few minutes, with everything already told: nothing is loaded per escalation."""
+    for _ in range(2):
+        open_stage()
+        ActionFactory(due_on=date(2026, 12, 1))
+    sweep_deadlines(now=at(date(2026, 12, 3)))
+    with CaptureQueriesContext(connection) as few:
+        assert sweep_deadlines(now=at(date(2026, 12, 3), hour=15)).notifications_written == 0
+    for _ in range(10):
+        open_stage()
+        ActionFactory(due_on=date(2026, 12, 1))
+    sweep_deadlines(now=at(date(2026, 12, 3)))
+    with CaptureQueriesContext(connection) as many:
+        assert sweep_deadlines(now=at(date(2026, 12, 3), hour=15)).notifications_written == 0
+    assert _reads(many.captured_queries) == _reads(few.captured_queries) <= 3
 
 
 def test_working_days_before_skips_weekends_and_bank_holidays() -> None:
@@ -197,9 +219,6 @@ def test_working_days_before_skips_weekends_and_bank_holidays() -> None:
 
 
 def test_a_raised_escalation_falls_overdue_for_the_people_at_its_stage() -> None:
-    from escalate.escalations.services import raise_escalation
-    from escalate.escalations.tests.factories import make_world
-
     world = make_world()
     escalation = raise_escalation(by=world.teacher, details=world.details())
     record = escalation.stages.get()
@@ -211,3 +230,68 @@ def test_a_raised_escalation_falls_overdue_for_the_people_at_its_stage() -> None
     assert keys_for(world.teacher) >= {overdue, f"may_escalate:stage:{record.pk}"}
     assert overdue in keys_for(world.social_worker)
     assert overdue not in keys_for(world.outsider)
+
+
+SHIPPED = sorted(path.name for path in settings.POLICY_DIR.glob("*.yaml"))
+
+
+def policy_recipients(world: World, name: str) -> set[str]:
+    """Who a policy recipient name means at the first stage of `world`'s escalation (the
+    teacher raised it about the social worker), as outbox recipient keys."""
+
+    def keys(*people: Person) -> set[str]:
+        return {f"person:{person.pk}" for person in people}
+
+    meaning = {
+        "raiser": keys(world.teacher),
+        "respondent": keys(world.social_worker),
+        "stage_participants": keys(world.teacher, world.social_worker),
+        "counterpart_managers": keys(world.dsl, world.team_manager),
+        "business_team": {f"email:{world.partnership.business_team_email.lower()}"},
+        "dsl": keys(world.dsl),
+    }
+    return meaning[name]  # a KeyError: a shipped policy names someone this test must learn
+
+
+@pytest.mark.parametrize("policy_file", SHIPPED)
+def test_the_sweep_tells_whoever_each_shipped_policy_names(policy_file: str) -> None:
+    """Reminders, overdue stages and overdue actions reach the people the policy's `reminder`,
+    `overdue` and `action_overdue` rules name (and an action's owner), nobody else."""
+    world = make_world(policy_file=policy_file)
+    escalation = raise_escalation(by=world.teacher, details=world.details(categories=[]))
+    action = add_action(
+        escalation=escalation,
+        by=world.teacher,
+        owner=world.team_manager,
+        description="Share the assessment with the school.",
+        due_on=timezone.localdate(),
+    )
+    record = escalation.stages.get()
+    assert record.due_at is not None
+    spec = escalation.policy_version.spec
+
+    def named(event: str) -> set[str]:
+        rule = notifications_for(spec, event, record.stage_key, flags_of(escalation))
+        assert rule is not None, f"{policy_file} has no {event} rule"
+        return set().union(*(policy_recipients(world, str(name)) for name in rule.recipients))
+
+    def told(key: str) -> set[str]:
+        return set(
+            Notification.objects.filter(event_key=key, channel=Channel.EMAIL).values_list(
+                "recipient_key", flat=True
+            )
+        )
+
+    reminder_day = working_days_before(
+        record.due_at.astimezone(LONDON).date(),
+        spec.reminder_working_days_before,
+        spec.nation.value,
+    )
+    sweep_deadlines(now=datetime.combine(reminder_day, time(9), tzinfo=LONDON))
+    assert told(f"reminder:stage:{record.pk}") == named("reminder")
+
+    later = max(record.due_at, at(action.due_on + timedelta(days=1))) + timedelta(days=1)
+    assert sweep_deadlines(now=later).stage_overdue == 1
+    assert told(f"overdue:stage:{record.pk}") == named("overdue")
+    owner = {f"person:{world.team_manager.pk}"}
+    assert told(f"overdue:action:{action.pk}") == named("action_overdue") | owner

@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
+from escalate.escalations.tasks import sweep_deadlines_task
+from escalate.notifications.tasks import deliver_notifications
 from escalate.operations.models import ProcessKind
 from escalate.operations.services import beat, forget_silent_processes, this_instance
 from escalate.privacy.tasks import enqueue_if_due as enqueue_disposal_if_due

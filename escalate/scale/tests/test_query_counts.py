@@ -22,7 +22,10 @@ from escalate.scale.management.commands.seed_scale import Command as SeedScale
 from escalate.scale.personas import choose_personas
 from escalate.web.testing import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.database_owner,
+]  # the bulk seeder loads as the owner
 
 QUERIES = {
     "home_practitioner": 16,

@@ -355,7 +355,10 @@ MATRIX: list[Row] = [
         "evidence:list",
         kwargs=escalation,
         get=only(SEES_ESCALATION, 200, others=404),
-        post=only(SEES_ESCALATION, Redirect("/escalations/"), others=404),
+        # Parties add evidence; the business manager only reads it (issue 19).
+        post=only(SEES_ESCALATION, Redirect("/escalations/"), others=404).but(
+            ["business_manager"], 403
+        ),
         body=evidence_body,
     ),
     Row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +62,86 @@ def _sign_in_controls_off_unless_tested(settings: Settings) -> None:
     # test_sign_in_security.py and friends) turn these back on and use escalate.web.testing.sign_in.
     settings.ESCALATE_REQUIRE_MFA = False
     settings.AXES_ENABLED = False
+
+
+# --- PostgreSQL as the app's runtime role (CI: ESCALATE_TEST_DB_ROLE; docs/operations.md) ---
+# The test database is created and migrated by the connecting (owner) role; then every
+# connection switches to the runtime role, which may only append to the audit trail. Tests that
+# act as the database's owner on purpose (a DBA's edit, the bulk seeder) say so with
+# @pytest.mark.database_owner.
+TEST_DB_ROLE = os.environ.get("ESCALATE_TEST_DB_ROLE", "")
+
+
+def _set_runtime_role(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(TEST_DB_ROLE)}")
+
+
+if TEST_DB_ROLE:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+        from django.db import connection
+        from django.db.backends.postgresql.operations import DatabaseOperations
+        from django.db.backends.signals import connection_created
+
+        from escalate.audit.roles import create_runtime_role, grant_runtime_role
+
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with django_db_blocker.unblock():
+            create_runtime_role(TEST_DB_ROLE)
+            grant_runtime_role(TEST_DB_ROLE)
+            _set_runtime_role(None, connection)
+        connection_created.connect(_set_runtime_role, dispatch_uid="escalate_test_db_role")
+        flush = DatabaseOperations.execute_sql_flush
+
+        def flush_as_owner(self: Any, sql_list: Any) -> None:
+            # Emptying the test database between transactional tests is the harness's job.
+            with self.connection.cursor() as cursor:
+                cursor.execute("RESET ROLE")
+            try:
+                flush(self, sql_list)
+            finally:
+                _set_runtime_role(None, self.connection)
+
+        DatabaseOperations.execute_sql_flush = flush_as_owner  # type: ignore[method-assign]
+        yield
+        # The owner drops the test database.
+        DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+        connection_created.disconnect(dispatch_uid="escalate_test_db_role")
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+@pytest.fixture(autouse=True)
+def _database_owner_when_marked(request: pytest.FixtureRequest) -> Any:
+    if not (TEST_DB_ROLE and request.node.get_closest_marker("database_owner")):
+        yield
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    yield
+    if connection.connection is not None and not connection.needs_rollback:
+        _set_runtime_role(None, connection)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(settings: Settings, request: pytest.FixtureRequest) -> None:
+    # Never read or write the developer's var/audit-checkpoints; the folder is made on first use.
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    node = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    settings.AUDIT_CHECKPOINT_DIR = (
+        Path(tempfile.gettempdir()) / f"escalate-checkpoints-{os.getpid()}-{node}"
+    )

@@ -94,6 +94,58 @@ def _redact(url: str) -> str:
     return url
 
 
+def audit_hash_keys(*, production: bool, secret_key: str) -> tuple[dict[str, str], str]:
+    """The audit trail's HMAC keys by id, and the id of the one new rows are written with.
+
+    `AUDIT_HASH_KEYS=id1:key1,id2:key2` lists every key still needed to verify old rows, with
+    `AUDIT_HASH_KEY_ID` naming the current one (default: the last listed). A single
+    `AUDIT_HASH_KEY` is key id "1" (rows written before key ids existed are "1"). Production
+    needs one of them, each key at least 32 characters and none equal to SECRET_KEY; outside
+    production SECRET_KEY stands in as key "1".
+    """
+    listed = os.environ.get("AUDIT_HASH_KEYS", "").strip()
+    single = os.environ.get("AUDIT_HASH_KEY", "")
+    keys: dict[str, str] = {}
+    if listed:
+        for item in listed.split(","):
+            key_id, sep, key = item.strip().partition(":")
+            if not sep or not key_id or not key:
+                raise ConfigurationError(
+                    "AUDIT_HASH_KEYS must look like id1:key1,id2:key2 (an entry has no id or key)"
+                )
+            if not key_id.isalnum() or len(key_id) > 32:
+                raise ConfigurationError(
+                    f"AUDIT_HASH_KEYS: key id {key_id!r} must be letters and digits, at most 32"
+                )
+            if key_id in keys:
+                raise ConfigurationError(f"AUDIT_HASH_KEYS lists key id {key_id!r} twice")
+            keys[key_id] = key
+        default_current = list(keys)[-1]
+        if single and "1" not in keys:
+            keys["1"] = single
+    elif single:
+        keys["1"] = single
+    elif production:
+        raise ConfigurationError(
+            "AUDIT_HASH_KEY (or AUDIT_HASH_KEYS) must be set when ESCALATE_ENV=production, "
+            "separate from SECRET_KEY"
+        )
+    else:
+        keys["1"] = secret_key
+    current = os.environ.get("AUDIT_HASH_KEY_ID", "") or (default_current if listed else "1")
+    if current not in keys:
+        raise ConfigurationError(f"AUDIT_HASH_KEY_ID {current!r} is not one of AUDIT_HASH_KEYS")
+    if production:
+        for key_id, key in keys.items():
+            if key == secret_key:
+                raise ConfigurationError(f"The audit key {key_id!r} must not be SECRET_KEY")
+            if len(key) < 32:
+                raise ConfigurationError(
+                    f"The audit key {key_id!r} must be at least 32 characters in production"
+                )
+    return keys, current
+
+
 def logging_config(*, log_format: str, level: str) -> dict[str, object]:
     """The LOGGING setting: JSON lines (production) or readable text (development).
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from escalate.config import (
     ConfigurationError,
+    audit_hash_keys,
     cache_from_url,
     database_from_url,
     env_bool,
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "escalate.accounts",
 ]
 
 MIDDLEWARE = [
@@ -279,9 +281,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
 )
 
-# Audit trail: HMAC key for the hash chain (keep it stable; rotating it breaks verification).
-AUDIT_HASH_KEY = env_str("AUDIT_HASH_KEY", SECRET_KEY)
+# Audit trail: HMAC keys for the hash chain by key id; each row records the id it was written
+# with, so a new current key (AUDIT_HASH_KEY_ID) leaves old rows verifiable (docs/operations.md).
+AUDIT_HASH_KEYS, AUDIT_HASH_KEY_ID = audit_hash_keys(production=PRODUCTION, secret_key=SECRET_KEY)
+AUDIT_HASH_KEY = AUDIT_HASH_KEYS[AUDIT_HASH_KEY_ID]  # the current key (text fingerprints)
+# Chain heads are signed and written here, never overwritten, for the operator to ship off the
+# machine; verify_audit checks the trail against them (tail truncation).
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
 ESCALATE_BEHIND_PROXY = PRODUCTION
+# The PostgreSQL role the app connects as; migrate (run as the owner) re-grants it afterwards,
+# append-only on the audit trail (escalate/audit/roles.py, docs/operations.md).
+DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE", "")
 
 # Headers: a strict Content Security Policy (static files only, nothing inline).
 CONTENT_SECURITY_POLICY = {
@@ -307,6 +317,17 @@ EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
 EVIDENCE_STORAGE = env_str("EVIDENCE_STORAGE", "filesystem")
 STORAGES["evidence"] = evidence_storage_setting(EVIDENCE_STORAGE)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Any request body: refused from its Content-Length before it is read (the largest upload and
+# its form fields fit).
+REQUEST_MAX_BYTES = int(env_str("REQUEST_MAX_BYTES", str(EVIDENCE_MAX_BYTES + 1024 * 1024)))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("escalate.audit.middleware.AuditContextMiddleware") + 1,
+    "escalate.web.middleware_limits.RequestBodyLimitMiddleware",
+)
+# Malware scanning of evidence (escalate/evidence/scanning.py): "clamd" (its Unix socket), a
+# dotted path to another scanner, or empty for none (the demo; files are marked not scanned).
+EVIDENCE_SCANNER = env_str("EVIDENCE_SCANNER", "")
+EVIDENCE_CLAMD_SOCKET = env_str("EVIDENCE_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
 
 # The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a
 # shared cache such as the database cache when running several processes).

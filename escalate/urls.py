@@ -30,6 +30,8 @@ urlpatterns = [
     path("escalations/", include("escalate.escalations.urls")),
     path("reports/", include("escalate.reports.urls")),
     path("api/", include("escalate.api.urls")),
+    path("", include("escalate.accounts.urls")),
+    path("directory/", include("escalate.directory.urls")),
 ]
 
 # The 500 page shows the request id (see escalate/operations/logs.py).

@@ -1,18 +1,23 @@
-"""/api/v1/reports/dashboard: the dashboard's figures, for the roles that may see the dashboard."""
+"""/api/v1/reports/dashboard and the record for the child's file.
+
+The dashboard's figures are for the roles that may see the dashboard; the record of an escalation
+for anyone who may see the escalation (404 for anyone else, as on the pages).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from escalate.api import presenters
-from escalate.api.auth import REPORTS
+from escalate.api.auth import READ, REPORTS
 from escalate.api.errors import ApiError, documented
-from escalate.api.schemas import DashboardFilters, DashboardOut
+from escalate.api.schemas import DashboardFilters, DashboardOut, ExportReasonIn, Reference
 from escalate.directory.requests import person_of
-from escalate.reports import selectors
+from escalate.reports import selectors, services
+from escalate.reports.record import Record
 
 router = Router(tags=["reports"])
 
@@ -51,3 +56,26 @@ def dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> Any:
         ),
     )
     return presenters.dashboard(figures)
+
+
+@router.post(
+    "/escalations/{reference}/record",
+    response={200: Record, **documented(403, 404, 422)},
+    auth=READ,
+    tags=["escalations"],
+)
+def escalation_record(
+    request: HttpRequest, reference: Path[Reference], body: ExportReasonIn
+) -> Any:
+    """The record for the child's file as JSON, for filing in a case-management system.
+
+    The same content as the PDF and Word record (one builder makes all three). Every copy is
+    written to the audit trail with your reason, exactly as a download of the files is; 404 for
+    an escalation you may not see.
+    """
+    reason = body.reason.strip()
+    if len(reason) < 5:
+        raise ApiError(422, "Reason must be at least 5 characters.", field="reason")
+    return services.export_escalation_record_data(
+        by=person_of(request), reference=reference, reason=reason, request=request
+    )

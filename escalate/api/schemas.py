@@ -238,6 +238,12 @@ class RaiseIn(Schema):
     already_tried: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=10000)] = ""
 
 
+class ExportReasonIn(Schema):
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=500)] = Field(
+        description="Why you need this copy of the record; written to the audit trail."
+    )
+
+
 class ActionIn(Schema):
     owner_id: BodyId
     description: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=1000)]

@@ -17,11 +17,24 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
+class UnknownKeyId(Exception):
+    """A row or checkpoint names a key id that AUDIT_HASH_KEYS does not hold."""
+
+
+def audit_key(key_id: str) -> str:
+    """The audit key with this id (AUDIT_HASH_KEYS), or UnknownKeyId."""
+    try:
+        return str(settings.AUDIT_HASH_KEYS[key_id])
+    except KeyError:
+        raise UnknownKeyId(f"key id {key_id!r} is not in AUDIT_HASH_KEYS") from None
+
+
 def event_hash(event: AuditEvent) -> str:
-    """HMAC-SHA256 over every column but the hash itself, keyed by AUDIT_HASH_KEY.
+    """HMAC-SHA256 over every column but the hash and key id, keyed by the row's key id.
 
     A keyed hash means someone who can only write to the database cannot re-compute the
-    chain after editing a row.
+    chain after editing a row. The key id is not hashed: changing it only picks a key that
+    does not match.
     """
     fields = {
         "chain_key": event.chain_key,
@@ -42,5 +55,5 @@ def event_hash(event: AuditEvent) -> str:
         "previous_hash": event.previous_hash,
     }
     return salted_hmac(
-        _SALT, canonical_json(fields), secret=settings.AUDIT_HASH_KEY, algorithm="sha256"
+        _SALT, canonical_json(fields), secret=audit_key(event.key_id), algorithm="sha256"
     ).hexdigest()

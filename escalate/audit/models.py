@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    # Which of AUDIT_HASH_KEYS made `hash` (rows from before key ids: "1"), so keys can rotate.
+    key_id = models.CharField(max_length=32, default="1", db_default="1")
 
     class Meta:
         ordering = ["chain_key", "sequence"]

@@ -132,6 +132,7 @@ def record_audit(
             new_values=new_values,
             reason=reason,
             previous_hash=chain.last_hash,
+            key_id=settings.AUDIT_HASH_KEY_ID,
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from escalate.audit.hashing import event_hash
+from escalate.audit.hashing import UnknownKeyId, event_hash
 from escalate.audit.models import AuditChain, AuditEvent
 
 
@@ -37,7 +38,11 @@ def verify_chain(chain: AuditChain) -> ChainBreak | None:
             return ChainBreak(
                 chain.key, event.sequence, event.pk, "does not link to the row before it"
             )
-        if event_hash(event) != event.hash:
+        try:
+            expected = event_hash(event)
+        except UnknownKeyId as error:
+            return ChainBreak(chain.key, event.sequence, event.pk, f"written with {error}")
+        if expected != event.hash:
             return ChainBreak(
                 chain.key, event.sequence, event.pk, "altered: its contents do not match its hash"
             )
@@ -51,3 +56,23 @@ def verify_chain(chain: AuditChain) -> ChainBreak | None:
             f"missing: the chain head records {chain.length} rows, {expected_sequence - 1} found",
         )
     return None
+
+
+# Checks from the other apps' tables towards the trail: each takes the partnership ids to look
+# at (None: all) and returns one line per thing the trail does not account for.
+CrossCheck = Callable[..., list[str]]
+_cross_checks: list[CrossCheck] = []
+
+
+def register_cross_check(check: CrossCheck) -> None:
+    """Have verify_audit run `check(partnership_ids=...)` (an app registers it in ready())."""
+    if check not in _cross_checks:
+        _cross_checks.append(check)
+
+
+def cross_check(*, partnership_ids: set[int] | None = None) -> list[str]:
+    """Every registered cross-check's problems, in registration order."""
+    problems: list[str] = []
+    for check in _cross_checks:
+        problems.extend(check(partnership_ids=partnership_ids))
+    return problems

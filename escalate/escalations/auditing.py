@@ -17,6 +17,7 @@ the row's `reason`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from escalate.audit.models import AuditEvent
 from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Partnership, Person
 from escalate.escalations.models import (
@@ -85,6 +87,8 @@ ACTION_FIELDS = ("owner_id", "created_by_id", "due_on", "done_at", "done_by_id")
 ACTION_TEXT_FIELDS = ("description", "done_note")
 PANEL_FIELDS = ("convened_by_id", "convened_at", "decided_at")
 LAST_ENTRY = "_last_chronology_entry"
+RAISED = "escalation_raised"
+_STAGE_KEY = re.compile(r"stage\[(\d+)\]\.stage_key")
 
 
 def _text(value: Any) -> str:
@@ -226,3 +230,46 @@ def audited(
             reference=after["_reference"],
             changes=changes,
         )
+
+
+def unaudited_changes(*, partnership_ids: set[int] | None = None) -> list[str]:
+    """Escalations with no raise event, and stage records with no event that made them.
+
+    The audit trail's rows are checked by their hashes; this checks the other direction, from
+    the domain tables: a row cut from the trail (with the chain head rewound to match) leaves
+    an escalation or stage that nothing in the trail accounts for. verify_audit runs it.
+    """
+    escalations = Escalation.objects.all()
+    if partnership_ids is not None:
+        escalations = escalations.filter(partnership_id__in=partnership_ids)
+    raised: set[str] = set()
+    stages: set[tuple[str, str]] = set()
+    events = AuditEvent.objects.filter(object_type=Escalation._meta.label)
+    if partnership_ids is not None:
+        events = events.filter(partnership_id__in=partnership_ids)
+    for object_id, action, new_values in events.values_list(
+        "object_id", "action", "new_values"
+    ).iterator(chunk_size=2000):
+        if action == RAISED:
+            raised.add(object_id)
+        for name in new_values or {}:
+            match = _STAGE_KEY.fullmatch(name)
+            if match:
+                stages.add((object_id, match.group(1)))
+    problems = []
+    for pk, reference in (
+        escalations.order_by("pk").values_list("pk", "reference").iterator(chunk_size=5000)
+    ):
+        if str(pk) not in raised:
+            problems.append(f"escalation {reference} has no {RAISED} event in the audit trail")
+    records = StageRecord.objects.filter(escalation__in=escalations).order_by(
+        "escalation_id", "index"
+    )
+    for escalation_id, index, reference in records.values_list(
+        "escalation_id", "index", "escalation__reference"
+    ).iterator(chunk_size=5000):
+        if (str(escalation_id), str(index)) not in stages:
+            problems.append(
+                f"escalation {reference}: stage record {index} has no audit event that made it"
+            )
+    return problems

@@ -36,6 +36,7 @@ from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.raising import open_draft
 from escalate.escalations.workflow import ActionRefused
+from escalate.evidence.selectors import escalation_evidence
 from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
 
@@ -128,6 +129,8 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "allowed": allowed,
             "action_links": links,
             "timeline": _timeline_with_corrections(page.timeline, page.spec),
+            # Evidence is for whoever may see the escalation (access_escalation above).
+            "evidence": list(escalation_evidence(escalation)),
         },
     )
 

@@ -6,14 +6,21 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from escalate.directory.models import Person
+from escalate.escalations.models import Escalation
 from escalate.escalations.selectors import access_escalation
 from escalate.evidence.models import Attachment
 
 
+def escalation_evidence(escalation: Escalation) -> QuerySet[Attachment]:
+    """Evidence on an escalation the caller has already loaded through access_escalation."""
+    return Attachment.objects.filter(escalation=escalation).select_related(
+        "uploaded_by", "uploaded_by__agency"
+    )
+
+
 def attachments_for(person: Person, reference: str) -> QuerySet[Attachment]:
     """Evidence on the escalation; Http404 if the person may not see the escalation."""
-    escalation = access_escalation(person, reference)
-    return Attachment.objects.filter(escalation=escalation).select_related("uploaded_by")
+    return escalation_evidence(access_escalation(person, reference))
 
 
 def access_attachment(person: Person, reference: str, attachment_id: int) -> Attachment:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from escalate.policies.schema_forms import Briefing, PolicyForm
+
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40)]
 
 
@@ -314,6 +316,9 @@ class PolicySpec(Strict):
     )
     conduct_signpost: str = Field(min_length=1)
     templates: list[ExportTemplate] = Field(default_factory=list)
+    # The forms the policy names and the briefing's advice (policies/schema_forms.py).
+    forms: list[PolicyForm] = Field(default_factory=list)
+    briefing: Briefing = Field(default_factory=Briefing)
 
     @model_validator(mode="before")
     @classmethod
@@ -367,6 +372,13 @@ class PolicySpec(Strict):
                 raise PolicyReferenceError(
                     f"urgent.may_start_at[{position}]",
                     f"urgent.may_start_at names unknown stage {key!r}; {expected}",
+                )
+        for index, form in enumerate(self.forms):
+            if form.available_at not in known | {"raised", "closed"}:
+                raise PolicyReferenceError(
+                    f"forms[{index}].available_at",
+                    f"forms[{index}].available_at names unknown stage {form.available_at!r}; "
+                    f"expected raised, closed or one of {', '.join(keys)}",
                 )
         if self.panel is not None and self.panel.stage not in known:
             raise PolicyReferenceError(

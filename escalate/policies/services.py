@@ -119,3 +119,31 @@ def load_policy_spec(
             },
         )
     return version, True
+
+
+class PolicyPublishRefused(PermissionError):
+    """Only the partnership's business unit publishes its policy."""
+
+
+def publish_policy_text(
+    *, by: Person, partnership: Partnership, text: str, source_name: str
+) -> tuple[PolicyVersion, bool]:
+    """Check `text` as `check_policy` does and publish it as the partnership's next version.
+
+    `by` manages the partnership's directory (the business unit). Raises `PolicyFileError`
+    (with the line) for an invalid policy: nothing is stored. An unchanged policy makes no new
+    version. Escalations keep the version they started under. Audited ("policy_loaded").
+    """
+    from escalate.directory.permissions import may_manage_directory
+    from escalate.policies.loader import parse_policy_text
+
+    if not may_manage_directory(by, partnership.pk):
+        raise PolicyPublishRefused("Only the partnership's business unit publishes its policy.")
+    spec = parse_policy_text(text, source_name=source_name)
+    return load_policy_spec(
+        partnership=partnership,
+        spec=spec,
+        source_name=source_name,
+        source_text=text,
+        loaded_by=by,
+    )

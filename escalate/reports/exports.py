@@ -16,7 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from escalate.reports.charts import chart_svg
-from escalate.reports.selectors import Dashboard, EscalationRecord, Learning
+from escalate.reports.record import Record
+from escalate.reports.selectors import Dashboard, Learning
 
 PDF_CSS = Path(__file__).with_name("pdf.css")
 # WeasyPrint logs every layout step at INFO; the service's logs are for what matters.
@@ -104,12 +105,20 @@ def chart_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def html_to_pdf(html: str) -> bytes:
+def layout(html: str, *, variant: str | None = None) -> Any:
+    """WeasyPrint's laid-out document (pages and boxes), before it is written as a PDF.
+
+    `variant` is a WeasyPrint PDF variant, e.g. "pdf/ua-1" (tagged, for screen readers).
+    """
     from weasyprint import CSS, HTML
 
-    pdf = HTML(string=html, base_url=str(PDF_CSS.parent)).write_pdf(
-        stylesheets=[CSS(filename=str(PDF_CSS))]
+    return HTML(string=html, base_url=str(PDF_CSS.parent)).render(
+        stylesheets=[CSS(filename=str(PDF_CSS))], pdf_variant=variant
     )
+
+
+def html_to_pdf(html: str, *, variant: str | None = None) -> bytes:
+    pdf = layout(html, variant=variant).write_pdf(pdf_variant=variant)
     assert pdf is not None
     return bytes(pdf)
 
@@ -132,150 +141,17 @@ def board_report_pdf(*, title: str, dashboard: Dashboard, lessons: Learning) -> 
     return html_to_pdf(html)
 
 
-def escalation_record_pdf(record: EscalationRecord) -> bytes:
-    html = render_to_string(
-        "reports/pdf/escalation_record.html",
-        {"record": record, "made_at": timezone.localtime()},
-    )
-    return html_to_pdf(html)
+def escalation_record_html(record: Record) -> str:
+    return render_to_string("reports/pdf/escalation_record.html", {"record": record})
 
 
-def _when(moment: Any) -> str:
-    if moment is None:
-        return ""
-    if hasattr(moment, "hour"):
-        return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"
-    return f"{moment:%-d %B %Y}"
+def escalation_record_pdf(record: Record) -> bytes:
+    """The record as a tagged PDF (PDF/UA-1): language, title, headings and bookmarks."""
+    return html_to_pdf(escalation_record_html(record), variant="pdf/ua-1")
 
 
-def escalation_record_docx(record: EscalationRecord) -> bytes:
-    """The record as a Word document laid out like the Escalation Form / Agency Report."""
-    from docx import Document
+def escalation_record_docx(record: Record) -> bytes:
+    """The record as a Word document with real heading and table styles, in the same order."""
+    from escalate.reports.record_docx import record_docx
 
-    escalation = record.escalation
-    document = Document()
-    document.add_heading(f"Escalation record {escalation.reference}", level=0)
-    document.add_paragraph(
-        "OFFICIAL-SENSITIVE. For the child's or adult's case file. "
-        f"Made {_when(timezone.now())} under {record.policy_name}."
-    )
-
-    def form(rows: list[tuple[str, str]]) -> None:
-        table = document.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
-        for label, value in rows:
-            cells = table.add_row().cells
-            cells[0].text = label
-            cells[1].text = value or ""
-
-    document.add_heading("1. The concern", level=1)
-    form(
-        [
-            ("Reference", escalation.reference),
-            ("Raised", _when(escalation.raised_at)),
-            ("Status", escalation.get_status_display()),
-            (f"{escalation.get_subject_kind_display()}'s name", escalation.subject_name),
-            ("Date of birth", _when(escalation.subject_date_of_birth)),
-            ("Case references", escalation.case_references),
-            ("Categories", ", ".join(record.categories)),
-            ("What is disputed", escalation.disputed),
-            ("Risk to the child or adult", escalation.risk),
-            ("Outcome wanted", escalation.outcome_wanted),
-            ("Already tried", escalation.already_tried),
-        ]
-    )
-    document.add_heading("2. People and agencies", level=1)
-    form(
-        [
-            ("Raised by", f"{escalation.raised_by.full_name}, {escalation.raiser_agency.name}"),
-            (
-                "Respondent",
-                f"{escalation.respondent_display}, {escalation.respondent_agency.name}",
-            ),
-        ]
-        + [
-            (
-                participant.get_part_display(),
-                f"{participant.person.full_name}"
-                + (f", {participant.person.agency.name}" if participant.person.agency else ""),
-            )
-            for participant in record.participants
-        ]
-    )
-    document.add_heading("3. Stages, discussions and decisions", level=1)
-    for section in record.stages:
-        stage = section.record
-        document.add_heading(section.name, level=2)
-        document.add_paragraph(
-            f"Started {_when(stage.started_at)}; due {_when(stage.due_at)}; "
-            + (
-                f"ended {_when(stage.ended_at)} ({stage.get_outcome_display()})"
-                if stage.ended_at
-                else "not ended"
-            )
-        )
-        for entry in section.entries:
-            paragraph = document.add_paragraph()
-            paragraph.add_run(
-                f"{_when(entry.occurred_at)} — {entry.get_kind_display()}"
-            ).bold = True
-            if entry.actor is not None:
-                paragraph.add_run(f" ({entry.actor.full_name})")
-            if entry.text:
-                document.add_paragraph(entry.text)
-    document.add_heading("4. Actions", level=1)
-    if record.actions:
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, heading in zip(
-            table.rows[0].cells, ("Action", "Owner", "Due", "Done"), strict=True
-        ):
-            cell.text = heading
-        for action in record.actions:
-            cells = table.add_row().cells
-            cells[0].text = action.description
-            cells[1].text = action.owner.full_name
-            cells[2].text = _when(action.due_on)
-            cells[3].text = _when(action.done_at) + (
-                f": {action.done_note}" if action.done_note else ""
-            )
-    else:
-        document.add_paragraph("No actions were agreed.")
-    document.add_heading("5. Outcome", level=1)
-    form(
-        [
-            ("Outcome", escalation.get_status_display()),
-            ("Closed", _when(escalation.closed_at)),
-            ("Decision", escalation.decision),
-            ("Decided by", escalation.decided_by_text),
-            ("Learning", escalation.learning),
-            ("Learning themes", ", ".join(escalation.learning_themes)),
-        ]
-        + (
-            [
-                ("Resolution Panel convened", _when(record.panel.convened_at)),
-                (
-                    "Panel members",
-                    ", ".join(member.full_name for member in record.panel_members),
-                ),
-                ("Panel decision", record.panel.decision),
-            ]
-            if record.panel
-            else []
-        )
-    )
-    document.add_heading("6. Timeline", level=1)
-    table = document.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, heading in zip(table.rows[0].cells, ("When", "What", "Details"), strict=True):
-        cell.text = heading
-    for entry in record.timeline:
-        cells = table.add_row().cells
-        cells[0].text = _when(entry.occurred_at)
-        cells[1].text = entry.get_kind_display() + (
-            f" ({entry.actor.full_name})" if entry.actor else ""
-        )
-        cells[2].text = entry.text
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return record_docx(record)

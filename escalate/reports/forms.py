@@ -131,3 +131,40 @@ class BoardReportForm(ExportReasonForm):
         return f"Quarterly report, {quarter.label}", Filters(
             date_from=quarter.start, date_to=quarter.end
         )
+
+
+FORM_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class FormTemplateUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Which form is this template for?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the form this template is for",
+            "invalid_choice": "Select one of the forms your policy names",
+        },
+    )
+    file = forms.FileField(
+        label="Upload the Word template (.docx)",
+        help_text="Use only the placeholders listed on this page. It is checked now and "
+        "previewed with an invented escalation before you choose to use it.",
+        error_messages={
+            "required": "Select a Word template to upload",
+            "empty": "The selected file is empty",
+        },
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = choices
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > FORM_TEMPLATE_MAX_BYTES:
+            raise forms.ValidationError("The selected file must be smaller than 2MB")
+        if not upload.name.lower().endswith(".docx"):
+            raise forms.ValidationError("The selected file must be a Word document (.docx)")
+        return upload

@@ -8,6 +8,7 @@ See docs/decisions/0004-working-days-to-resolution.md.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from escalate.directory.models import Nation
 
@@ -26,3 +27,34 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nation} {self.day}: {self.ordinal}"
+
+
+class FormTemplate(models.Model):
+    """A partnership's own Word template for one of its policy's forms.
+
+    Checked for unknown placeholders when uploaded; used for downloads only once someone has
+    previewed it and chosen to use it (`in_use`). Until then the shipped template is used.
+    """
+
+    partnership = models.ForeignKey(
+        "directory.Partnership", on_delete=models.CASCADE, related_name="form_templates"
+    )
+    kind = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey("directory.Person", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    in_use = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "kind"],
+                condition=models.Q(in_use=True),
+                name="one_form_template_in_use",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"

@@ -35,20 +35,16 @@ from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncQuarter
 from django.utils import timezone
 
 from escalate.directory.models import Agency, AgencyType, Person, Role
-from escalate.escalations.models import Action as EscalationAction
 from escalate.escalations.models import (
-    ChronologyEntry,
-    EntryKind,
     Escalation,
-    Panel,
-    Participant,
-    StageRecord,
     Status,
 )
 from escalate.escalations.selectors import access_escalation, policy_versions_granting
 from escalate.policies.calendar import LONDON
 from escalate.policies.models import PolicyVersion
-from escalate.reports.models import WorkingDay
+from escalate.policies.schema import PolicySpec
+from escalate.reports.models import FormTemplate, WorkingDay
+from escalate.reports.record import Record, build_record
 
 QUARTER_NAMES = ("January to March", "April to June", "July to September", "October to December")
 SMALL_NUMBER = 5
@@ -596,6 +592,7 @@ class Briefing:
     top_categories: list[Row]
     themes: list[tuple[str, int]]
     learning: list[LearningItem]
+    what_you_should_do: list[str] = field(default_factory=list)
 
 
 def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
@@ -617,74 +614,49 @@ def quarterly_briefing(person: Person, quarter: Quarter) -> Briefing:
         top_categories=[row for row in figures.tables["categories"].rows if row.count][:3],
         themes=lessons.themes[:5],
         learning=lessons.items[:4],
+        what_you_should_do=_what_you_should_do(person),
     )
+
+
+def _what_you_should_do(person: Person) -> list[str]:
+    """The briefing's advice from the partnership's policy (its shipped default if none)."""
+    from escalate.policies.schema_forms import DEFAULT_WHAT_YOU_SHOULD_DO
+    from escalate.policies.selectors import current_policy
+
+    version = current_policy(person.partnership)
+    if version is None:
+        return list(DEFAULT_WHAT_YOU_SHOULD_DO)
+    return list(version.spec.briefing.what_you_should_do)
 
 
 # --- the record for the child's file --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StageSection:
-    record: StageRecord
-    name: str
-    entries: list[ChronologyEntry]
-
-
-@dataclass
-class EscalationRecord:
-    escalation: Escalation
-    policy_name: str
-    categories: list[str]
-    participants: list[Participant]
-    stages: list[StageSection]
-    actions: list[EscalationAction]
-    panel: Panel | None
-    panel_members: list[Person]
-    timeline: list[ChronologyEntry]
-
-    @property
-    def filename_stem(self) -> str:
-        return f"escalation-{self.escalation.reference}"
-
-
-def escalation_record(person: Person, reference: str) -> EscalationRecord:
+def escalation_record(person: Person, reference: str) -> Record:
     """Everything the record for the child's file holds (Http404 if `person` may not see it)."""
-    escalation = access_escalation(person, reference)
-    spec = escalation.policy_version.spec
-    stage_names = {stage.key: stage.name for stage in spec.stages}
-    category_names = {category.key: category.name for category in spec.categories}
-    timeline = [
-        entry
-        for entry in escalation.chronology.select_related("actor", "actor__agency").order_by(
-            "occurred_at", "recorded_at", "pk"
-        )
-        if entry.kind != EntryKind.NOTIFICATION
-    ]
-    sections = [
-        StageSection(
-            record=record,
-            name=stage_names.get(record.stage_key, record.stage_key),
-            entries=[entry for entry in timeline if entry.stage_key == record.stage_key],
-        )
-        for record in escalation.stages.order_by("index")
-    ]
-    panel = Panel.objects.filter(escalation=escalation).first()
-    return EscalationRecord(
-        escalation=escalation,
-        policy_name=spec.name,
-        categories=[category_names.get(key, key) for key in escalation.categories],
-        participants=list(
-            escalation.participants.select_related("person", "person__agency").order_by(
-                "added_at", "pk"
-            )
-        ),
-        stages=sections,
-        actions=list(
-            escalation.actions.select_related("owner", "owner__agency", "done_by").order_by(
-                "due_on", "pk"
-            )
-        ),
-        panel=panel,
-        panel_members=list(panel.members.select_related("agency")) if panel else [],
-        timeline=timeline,
+    return build_record(access_escalation(person, reference))
+
+
+# --- the forms the policy names -------------------------------------------------------------
+
+
+def business_unit_policy(person: Person) -> PolicySpec:
+    """The partnership's current policy, for its business unit (PermissionDenied for others)."""
+    from escalate.policies.selectors import current_policy
+
+    if not person.has_role(Role.BUSINESS_MANAGER) or person.partnership is None:
+        raise PermissionDenied("Only the partnership's business unit manages its forms.")
+    version = current_policy(person.partnership)
+    if version is None:
+        raise PermissionDenied("The partnership has no policy loaded yet.")
+    return version.spec
+
+
+def form_templates(person: Person) -> list[FormTemplate]:
+    """The templates the person's partnership has uploaded, newest first (business unit only)."""
+    business_unit_policy(person)
+    return list(
+        FormTemplate.objects.filter(partnership=person.partnership)
+        .select_related("uploaded_by")
+        .defer("content")
     )

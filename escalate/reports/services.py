@@ -10,15 +10,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import slugify
 
 from escalate.audit.models import AuditEvent
 from escalate.audit.services import record_audit
 from escalate.directory.models import Partnership, Person
-from escalate.reports import exports, selectors
+from escalate.escalations.models import Escalation
+from escalate.escalations.selectors import access_escalation
+from escalate.policies.schema import PolicySpec
+from escalate.policies.schema_forms import PolicyForm
+from escalate.reports import exports, policy_forms, selectors
 from escalate.reports.calendar_table import working_day_rows
-from escalate.reports.models import WorkingDay
+from escalate.reports.models import FormTemplate, WorkingDay
+from escalate.reports.record import Record, build_record
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -74,7 +79,8 @@ def export_escalation_record(
     request: HttpRequest | None = None,
 ) -> ExportFile:
     """The record for the child's file (Http404 if `by` may not see the escalation)."""
-    record = selectors.escalation_record(by, reference)
+    escalation = access_escalation(by, reference)
+    record = build_record(escalation)
     if file_format == "pdf":
         content = exports.escalation_record_pdf(record)
     else:
@@ -83,11 +89,151 @@ def export_escalation_record(
         actor=by,
         kind=f"escalation_record_{file_format}",
         reason=reason,
-        partnership=record.escalation.partnership,
-        reference=record.escalation.reference,
+        partnership=escalation.partnership,
+        reference=record.reference,
         request=request,
     )
     return ExportFile(f"{record.filename_stem}.{file_format}", file_format, content)
+
+
+@transaction.atomic
+def export_escalation_record_data(
+    *, by: Person, reference: str, reason: str, request: HttpRequest | None = None
+) -> Record:
+    """The record as data (the API's JSON), audited with the reason exactly as the files are."""
+    escalation = access_escalation(by, reference)
+    record = build_record(escalation)
+    record_export(
+        actor=by,
+        kind="escalation_record_json",
+        reason=reason,
+        partnership=escalation.partnership,
+        reference=record.reference,
+        request=request,
+    )
+    return record
+
+
+def _policy_form(spec: PolicySpec, kind: str) -> PolicyForm:
+    form = next((form for form in spec.forms if form.kind == kind), None)
+    if form is None:
+        raise Http404("The policy names no such form")
+    return form
+
+
+def _template_in_use(partnership: Partnership, kind: str) -> bytes:
+    custom = FormTemplate.objects.filter(partnership=partnership, kind=kind, in_use=True).first()
+    return bytes(custom.content) if custom is not None else policy_forms.shipped_template(kind)
+
+
+def forms_offered(*, person: Person, escalation: Escalation) -> list[PolicyForm]:
+    """The policy's forms `person` (who may see the escalation) may download for it now."""
+    return policy_forms.offered_forms(
+        escalation.policy_version.spec,
+        reached=set(escalation.stages.values_list("stage_key", flat=True)),
+        closed=escalation.is_closed,
+        parts=set(escalation.participants.filter(person=person).values_list("part", flat=True)),
+        roles=set(person.role_set),
+    )
+
+
+@transaction.atomic
+def export_form(
+    *, by: Person, reference: str, kind: str, reason: str, request: HttpRequest | None = None
+) -> ExportFile:
+    """One of the policy's forms filled in from the record, audited with the reason.
+
+    Http404 if `by` may not see the escalation, the policy names no such form, or the policy
+    does not offer it to `by` yet; FormTemplateError if the template cannot be filled in.
+    """
+    escalation = access_escalation(by, reference)
+    form = _policy_form(escalation.policy_version.spec, kind)
+    if form not in forms_offered(person=by, escalation=escalation):
+        raise Http404("This form is not available to you for this escalation")
+    record = build_record(escalation)
+    content = policy_forms.render_form(
+        _template_in_use(escalation.partnership, kind), policy_forms.form_context(record, form)
+    )
+    record_export(
+        actor=by,
+        kind=f"form_{kind}",
+        reason=reason,
+        partnership=escalation.partnership,
+        reference=record.reference,
+        details=form.title,
+        request=request,
+    )
+    return ExportFile(f"{kind.replace('_', '-')}-{record.reference}.docx", "docx", content)
+
+
+def _require_business_unit(person: Person) -> PolicySpec:
+    return selectors.business_unit_policy(person)
+
+
+@transaction.atomic
+def upload_form_template(*, by: Person, kind: str, name: str, content: bytes) -> FormTemplate:
+    """Keep a business unit's own template for a form, once its placeholders are all known.
+
+    FormTemplateError (naming each unknown placeholder) if it cannot be used. It is not used
+    for downloads until previewed and chosen (`use_form_template`).
+    """
+    spec = _require_business_unit(by)
+    form = _policy_form(spec, kind)
+    policy_forms.check_template(content)
+    assert by.partnership is not None
+    template = FormTemplate.objects.create(
+        partnership=by.partnership, kind=form.kind, name=name[:200], content=content, uploaded_by=by
+    )
+    record_audit(
+        actor=by,
+        action="form_template_uploaded",
+        partnership=by.partnership,
+        object_type="reports.formtemplate",
+        object_id=str(template.pk),
+        reason=f"{form.title}: {template.name}",
+    )
+    return template
+
+
+def _business_template(by: Person, template_id: int) -> FormTemplate:
+    _require_business_unit(by)
+    template = FormTemplate.objects.filter(partnership=by.partnership, pk=template_id).first()
+    if template is None:
+        raise Http404("No such template")
+    return template
+
+
+def preview_form_template(*, by: Person, template_id: int) -> ExportFile:
+    """An uploaded template filled in with an invented escalation, to check before using it."""
+    template = _business_template(by, template_id)
+    spec = _require_business_unit(by)
+    form = _policy_form(spec, template.kind)
+    assert by.partnership is not None
+    record = policy_forms.fictitious_record(by.partnership.name, spec.name)
+    content = policy_forms.render_form(
+        bytes(template.content), policy_forms.form_context(record, form)
+    )
+    return ExportFile(f"preview-{template.kind.replace('_', '-')}.docx", "docx", content)
+
+
+@transaction.atomic
+def use_form_template(*, by: Person, template_id: int) -> FormTemplate:
+    """Use a previewed template for the form's downloads from now on (audited)."""
+    template = _business_template(by, template_id)
+    FormTemplate.objects.filter(
+        partnership=template.partnership, kind=template.kind, in_use=True
+    ).update(in_use=False)
+    template.in_use = True
+    template.save(update_fields=["in_use"])
+    record_audit(
+        actor=by,
+        action="form_template_used",
+        partnership=template.partnership,
+        object_type="reports.formtemplate",
+        object_id=str(template.pk),
+        reason=f"{template.kind}: {template.name}",
+    )
+    return template
 
 
 @transaction.atomic

@@ -16,4 +16,20 @@ urlpatterns = [
         views.escalation_record,
         name="escalation_record",
     ),
+    path(
+        "escalations/<str:reference>/forms/<slug:kind>/",
+        views.escalation_form,
+        name="escalation_form",
+    ),
+    path("forms/", views.form_templates, name="form_templates"),
+    path(
+        "forms/templates/<int:template_id>/preview/",
+        views.form_template_preview,
+        name="form_template_preview",
+    ),
+    path(
+        "forms/templates/<int:template_id>/use/",
+        views.form_template_use,
+        name="form_template_use",
+    ),
 ]

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalate.directory.models import Person
 from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
 from escalate.reports import selectors, services
 from escalate.reports.charts import chart_svg
-from escalate.reports.forms import BoardReportForm, DashboardFilterForm, ExportReasonForm
+from escalate.reports.forms import (
+    BoardReportForm,
+    DashboardFilterForm,
+    ExportReasonForm,
+    FormTemplateUploadForm,
+)
+from escalate.reports.policy_forms import FIELDS, LISTS, FormTemplateError, availability_text
 from escalate.reports.selectors import Quarter
 
 FILTER_FIELDS = ("date_from", "date_to", "agency", "category", "stage")
@@ -188,3 +195,104 @@ def escalation_record(request: HttpRequest, reference: str, file_format: str) ->
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def escalation_form(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    """One of the policy's forms for this escalation, filled in from the record (audited)."""
+    person = person_of(request)
+    escalation = access_escalation(person, reference)
+    form_rule = next(
+        (f for f in services.forms_offered(person=person, escalation=escalation) if f.kind == kind),
+        None,
+    )
+    if form_rule is None:
+        raise Http404("This form is not available to you for this escalation")
+    form = ExportReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return services.export_form(
+                by=person,
+                reference=escalation.reference,
+                kind=kind,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ).response()
+        except FormTemplateError as error:
+            form.add_error("reason", f"The form could not be made: {error}")
+    return render(
+        request,
+        "reports/export_reason.html",
+        {
+            "form": form,
+            "title": f"Download the {form_rule.title} for {escalation.reference}",
+            "what": f"the {form_rule.title}, filled in from the record of this escalation. "
+            f"{form_rule.purpose}",
+            "describe": [],
+            "query": "",
+            "escalation": escalation,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def form_templates(request: HttpRequest) -> HttpResponse:
+    """The business unit's page for its policy's forms: fields, templates, upload."""
+    person = person_of(request)
+    spec = selectors.business_unit_policy(person)  # 403 for anyone but the business unit
+    choices = [(form.kind.value, form.title) for form in spec.forms]
+    upload = FormTemplateUploadForm(request.POST or None, request.FILES or None, choices=choices)
+    if request.method == "POST" and upload.is_valid():
+        file = upload.cleaned_data["file"]
+        try:
+            template = services.upload_form_template(
+                by=person,
+                kind=upload.cleaned_data["kind"],
+                name=str(file.name),
+                content=file.read(),
+            )
+        except FormTemplateError as error:
+            upload.add_error("file", str(error))
+        else:
+            messages.success(
+                request,
+                f"{template.name} has been checked. Download the preview, then choose to use it.",
+            )
+            return redirect("reports:form_templates")
+    uploaded = selectors.form_templates(person)
+    in_use = {template.kind: template.name for template in uploaded if template.in_use}
+    return render(
+        request,
+        "reports/form_templates.html",
+        {
+            "spec": spec,
+            "upload": upload,
+            "uploaded": uploaded,
+            "rows": [
+                (form, availability_text(form, spec), in_use.get(form.kind.value, ""))
+                for form in spec.forms
+            ],
+            "fields": FIELDS,
+            "lists": LISTS,
+        },
+        status=400 if upload.is_bound else 200,
+    )
+
+
+@require_GET
+def form_template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
+    person = person_of(request)
+    try:
+        return services.preview_form_template(by=person, template_id=template_id).response()
+    except FormTemplateError as error:
+        messages.error(request, f"The preview could not be made: {error}")
+        return redirect("reports:form_templates")
+
+
+@require_POST
+def form_template_use(request: HttpRequest, template_id: int) -> HttpResponse:
+    person = person_of(request)
+    template = services.use_form_template(by=person, template_id=template_id)
+    messages.success(request, f"{template.name} is now used for this form.")
+    return redirect("reports:form_templates")

@@ -188,6 +188,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "reason",
         "previous_hash",
         "hash",
+        "key_id",
     ),
     "audit_auditchain": ("id", "key", "length", "last_hash"),
 }
@@ -351,9 +352,10 @@ class AuditChainWriter:
         self.rows = rows
         self.length = length
         self.last_hash = last_hash
-        # salted_hmac(_SALT, value, secret=AUDIT_HASH_KEY, algorithm="sha256"), key derived once.
+        # salted_hmac(_SALT, value, secret=<current audit key>, algorithm="sha256"), derived once.
+        self.key_id = settings.AUDIT_HASH_KEY_ID
         self._hmac_key = hashlib.sha256(
-            force_bytes(hashing._SALT) + force_bytes(settings.AUDIT_HASH_KEY)
+            force_bytes(hashing._SALT) + force_bytes(settings.AUDIT_HASH_KEYS[self.key_id])
         ).digest()
 
     def append(
@@ -368,8 +370,10 @@ class AuditChainWriter:
         reason: str = "",
         ip: str = "",
         user_agent: str = "",
+        new_values: dict[str, Any] | None = None,
     ) -> None:
         self.length += 1
+        new_values = new_values or {}
         fields = {
             "chain_key": self.key,
             "sequence": self.length,
@@ -384,7 +388,7 @@ class AuditChainWriter:
             "ip_address": ip or None,
             "user_agent": user_agent,
             "old_values": {},
-            "new_values": {},
+            "new_values": new_values,
             "reason": reason,
             "previous_hash": self.last_hash,
         }
@@ -409,10 +413,11 @@ class AuditChainWriter:
                 ip or None,
                 user_agent,
                 "{}",
-                "{}",
+                json.dumps(new_values),
                 reason,
                 self.last_hash,
                 digest,
+                self.key_id,
             )
         )
         self.last_hash = digest
@@ -949,6 +954,19 @@ class Generator:
             ip=ip,
             user_agent=agent,
         )
+        # The rows verify_audit's cross-check looks for: the raise and each stage it went up to.
+        for index, stage_key in enumerate(stage.key for stage in spec.stages[: reached + 1]):
+            audit.append(
+                actor=raiser,
+                action="escalation_raised" if index == 0 else "escalation_stage_changed",
+                at=starts[index],
+                object_type="escalations.Escalation",
+                object_id=str(escalation_id),
+                reference=reference,
+                ip=ip,
+                user_agent=agent,
+                new_values={f"stage[{index}].stage_key": stage_key},
+            )
         if closed_at is not None and escalation_id % 10 == 0:
             audit.append(
                 actor=raiser,

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from escalate.directory.models import Person
+from escalate.directory.permissions import may_manage_directory
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,13 @@ NAVIGATION: list[NavItem] = [
     NavItem("Policy", "policies:policy"),
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
     NavItem("Dashboard", "reports:dashboard", lambda person: _sees_reports(person)),
+    NavItem("Contacts", "directory:contacts", lambda person: person.partnership_id is not None),
+    NavItem(
+        "Directory",
+        "directory:index",
+        lambda person: may_manage_directory(person, person.partnership_id),
+    ),
+    NavItem("Partnerships", "accounts:partnerships", lambda person: person.is_superuser),
 ]
 
 

@@ -40,6 +40,7 @@ def test_the_database_refuses_a_delete() -> None:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
 
 
+@pytest.mark.database_owner
 def test_a_dba_edit_past_the_trigger_is_named_by_verify_audit() -> None:
     events = _chain()
     with pgtrigger.ignore(TRIGGER), connection.cursor() as cursor:
@@ -51,6 +52,7 @@ def test_a_dba_edit_past_the_trigger_is_named_by_verify_audit() -> None:
     assert f"#2 (row id {events[1].pk}): altered" in str(failure.value)
 
 
+@pytest.mark.database_owner
 def test_a_dba_delete_past_the_trigger_is_named_by_verify_audit() -> None:
     events = _chain()
     with pgtrigger.ignore(TRIGGER), connection.cursor() as cursor:

@@ -103,3 +103,34 @@ def test_ending_sessions_leaves_expired_and_anonymous_sessions_alone() -> None:
     signed_in_clients(person, 1)
     assert end_sessions(person=person) == 1
     assert Session.objects.count() == count
+
+
+def test_disabling_revokes_api_tokens_and_reactivating_does_not_revive_them() -> None:
+    from escalate.api.models import ApiToken
+    from escalate.api.services import create_token, token_for
+    from escalate.directory.services import reactivate_person
+
+    person = PersonFactory()
+    secret = str(create_token(by=person, name="Scripts", scopes=["escalations:read"]).secret)
+    manager: Person = PersonFactory(agency=person.agency, roles=[Role.BUSINESS_MANAGER])
+    deactivate_person(person=person, by=manager, reason="Left")
+    reactivate_person(person=person, by=manager, reason="Came back")
+    person.refresh_from_db()
+    assert person.is_active
+    assert token_for(secret) is None
+    assert ApiToken.objects.get(person=person).revoked_at is not None
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(person.pk)).values_list("action", flat=True)
+    )
+    assert "person_deactivated" in actions and "person_reactivated" in actions
+
+
+def test_reactivating_someone_of_another_partnership_is_refused() -> None:
+    from escalate.directory.services import reactivate_person
+
+    person = PersonFactory(is_active=False)
+    stranger: Person = PersonFactory(roles=[Role.BUSINESS_MANAGER])
+    with pytest.raises(DirectoryRefused):
+        reactivate_person(person=person, by=stranger, reason="Because")
+    person.refresh_from_db()
+    assert not person.is_active

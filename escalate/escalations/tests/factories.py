@@ -44,6 +44,7 @@ def policy_document(
     notifications: list[dict[str, Any]] | None = None,
     access_roles: list[str] | None = None,
     may_start_at: list[str] | None = None,
+    forms: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A valid policy document (PolicySpec shape) with `stage_count` stages stage_1..stage_n."""
     stages = []
@@ -95,6 +96,25 @@ def policy_document(
         "access_roles": access_roles if access_roles is not None else ["business_manager"],
         "conduct_signpost": "Concerns about a professional's conduct go to the LADO.",
     }
+    document["forms"] = (
+        forms
+        if forms is not None
+        else [
+            {
+                "kind": "escalation_form",
+                "title": "Escalation Form",
+                "purpose": "Tells the partnership about the escalation.",
+            },
+            {
+                "kind": "board_chair_details",
+                "title": "Details for the chair",
+                "purpose": "What the chair needs at the last stage.",
+                "available_at": f"stage_{stage_count}",
+                "may_download": ["raiser_side", "partnership_chair", "business_manager"],
+                "for_chair": True,
+            },
+        ]
+    )
     if panel:
         document["panel"] = {
             "stage": f"stage_{stage_count}",

@@ -198,3 +198,19 @@ def test_uploaded_files_have_no_public_address(case, settings) -> None:
         f"/uploads/evidence/{attachment.stored_name}",
     ):
         assert client.get(guess).status_code == 404
+
+
+def test_the_escalation_page_lists_the_evidence_with_links_to_it(case) -> None:
+    escalation, person, client = case
+    page = client.get(f"/escalations/{escalation.reference}/").content.decode()
+    assert "No evidence has been added." in page
+    _upload(client, escalation, "meeting notes.pdf", PDF_BYTES, "application/pdf")
+    attachment = Attachment.objects.get()
+    page = client.get(f"/escalations/{escalation.reference}/").content.decode()
+    link = f'href="/escalations/{escalation.reference}/evidence/{attachment.pk}/"'
+    assert link in page
+    assert "meeting_notes.pdf" in page and f"Added by {person.full_name}" in page
+    assert (
+        client.get(f"/escalations/{escalation.reference}/evidence/{attachment.pk}/").status_code
+        == 200
+    )

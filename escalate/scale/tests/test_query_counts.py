@@ -22,12 +22,15 @@ from escalate.scale.management.commands.seed_scale import Command as SeedScale
 from escalate.scale.personas import choose_personas
 from escalate.web.testing import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.database_owner,
+]  # the bulk seeder loads as the owner
 
 QUERIES = {
     "home_practitioner": 16,
     "home_manager": 17,
-    "escalation_page": 23,  # 3 write the audit row for the page view
+    "escalation_page": 26,  # 3 write the audit row; 3 list the evidence and the forms offered
     "manager_queue": 11,
     "dashboard": 23,  # warm: resolution times reused while no new resolution
     "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)

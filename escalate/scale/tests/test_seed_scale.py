@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from escalate.audit.models import AuditChain
-from escalate.audit.verification import verify_chain
+from escalate.audit.verification import cross_check, verify_chain
 from escalate.directory.models import Partnership, Person
 from escalate.escalations.models import (
     Action,
@@ -24,7 +24,10 @@ from escalate.notifications.models import Notification
 from escalate.policies.models import PolicyVersion
 from escalate.scale.management.commands.seed_scale import Command as SeedScale
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.database_owner,
+]  # the bulk seeder loads as the owner
 
 
 def seed(partnerships: int, escalations: int) -> str:
@@ -88,6 +91,7 @@ def test_the_audit_chains_verify_and_references_continue_from_the_seeded_ones() 
     assert len(chains) == 2
     assert all(chain.length > 0 for chain in chains)
     assert [verify_chain(chain) for chain in chains] == [None, None]
+    assert cross_check() == []  # every seeded escalation and stage has its audit row
     partnership = Partnership.objects.get(slug="scale-001")
     counter = ReferenceCounter.objects.filter(partnership=partnership).order_by("-year").first()
     assert counter is not None

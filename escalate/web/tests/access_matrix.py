@@ -98,6 +98,11 @@ REPORTERS: tuple[str, ...] = (
     "other_partnership",
 )
 STAFF: tuple[str, ...] = ("administrator", "superuser")
+# The business managers of A and of B (each manages only their own partnership's forms).
+BUSINESS_UNITS: tuple[str, ...] = ("business_manager", "other_partnership")
+# directory.permissions.DIRECTORY_ROLES: A's business unit; other_partnership manages B's.
+DIRECTORY: tuple[str, ...] = ("business_manager", "administrator")
+DIRECTORY_ANY: tuple[str, ...] = (*DIRECTORY, "other_partnership")
 NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
 
 
@@ -350,7 +355,10 @@ MATRIX: list[Row] = [
         "evidence:list",
         kwargs=escalation,
         get=only(SEES_ESCALATION, 200, others=404),
-        post=only(SEES_ESCALATION, Redirect("/escalations/"), others=404),
+        # Parties add evidence; the business manager only reads it (issue 19).
+        post=only(SEES_ESCALATION, Redirect("/escalations/"), others=404).but(
+            ["business_manager"], 403
+        ),
         body=evidence_body,
     ),
     Row(
@@ -364,6 +372,33 @@ MATRIX: list[Row] = [
         kwargs=lambda w: {**escalation(w), "file_format": "docx"},
         get=only(SEES_ESCALATION, 200, others=404),
         post=only(SEES_ESCALATION, 200, others=404),
+    ),
+    # The policy's forms for one escalation (the generated policy names an Escalation Form,
+    # available from the start to anyone who may see the escalation).
+    Row(
+        "reports:escalation_form",
+        kwargs=lambda w: {**escalation(w), "kind": "escalation_form"},
+        get=only(SEES_ESCALATION, 200, others=404),
+        post=only(SEES_ESCALATION, 200, others=404),
+    ),
+    # The business unit's page for its forms' templates (each its own partnership's); the POST
+    # has no file, so it is refused with the form's errors.
+    Row(
+        "reports:form_templates",
+        get=only(BUSINESS_UNITS, 200, others=403),
+        post=only(BUSINESS_UNITS, 400, others=403),
+    ),
+    Row(
+        "reports:form_template_preview",
+        kwargs=lambda w: {"template_id": 999999},
+        get=only(BUSINESS_UNITS, 404, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "reports:form_template_use",
+        kwargs=lambda w: {"template_id": 999999},
+        get=NOT_ALLOWED,
+        post=only(BUSINESS_UNITS, 404, others=403),
     ),
     # --- the partnership's reports: partnership roles only ---------------------------------
     Row("reports:dashboard", get=only(REPORTERS, 200, others=403), post=NOT_ALLOWED),
@@ -392,6 +427,101 @@ MATRIX: list[Row] = [
         # No year: the form answers 400 without making the PDF (slow), after the role check.
         post=only(REPORTERS, 400, others=403),
         body=lambda w: {"period": "year", "reason": "For the board."},
+    ),
+    # --- accounts: password links for anyone, partnerships for the platform administrator ---
+    Row(
+        "accounts:password_reset",
+        get=everyone(200).but(["anonymous"], 200),
+        # An address with no account: the same "check your email" page, nothing written.
+        post=everyone(200).but(["anonymous"], 200),
+        body=lambda w: {"email": "nobody@testshire.example.org"},
+    ),
+    Row(
+        "accounts:set_password",
+        kwargs=lambda w: {"token": "not-a-link-anyone-was-sent"},
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(404).but(["anonymous"], 404),
+    ),
+    Row(
+        "accounts:password_set",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row("accounts:partnerships", get=only(NO_PARTNERSHIP, 200, others=403), post=NOT_ALLOWED),
+    Row(
+        "accounts:new_partnership",
+        get=only(NO_PARTNERSHIP, 200, others=403),
+        # The form body has no partnership fields: the form is shown again with its errors.
+        post=only(NO_PARTNERSHIP, 200, others=403),
+    ),
+    # --- the directory: the business unit manages its own partnership's; contacts for all --
+    Row("directory:contacts", get=everyone(200), post=NOT_ALLOWED),
+    Row("directory:index", get=only(DIRECTORY_ANY, 200, others=403), post=NOT_ALLOWED),
+    Row("directory:people", get=only(DIRECTORY_ANY, 200, others=403), post=NOT_ALLOWED),
+    # The form body has none of these forms' fields: shown again with errors, nothing saved.
+    *[
+        Row(
+            name,
+            get=only(DIRECTORY_ANY, 200, others=403),
+            post=only(DIRECTORY_ANY, 200, others=403),
+        )
+        for name in ("directory:agency_new", "directory:person_new")
+    ],
+    # No file in the body: the form asks for one. Nothing is waiting: back to the upload.
+    # The policy editor: the body has no policy text, so the form asks for one.
+    Row(
+        "policies:edit",
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=only(DIRECTORY_ANY, 200, others=403),
+    ),
+    Row(
+        "directory:import",
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=only(DIRECTORY_ANY, 200, others=403),
+    ),
+    Row(
+        "directory:import_confirm",
+        get=NOT_ALLOWED,
+        post=only(DIRECTORY_ANY, Redirect("/directory/people/import/"), others=403),
+    ),
+    Row(
+        "directory:import_template",
+        kwargs=lambda w: {"file_format": "xlsx"},
+        get=only(DIRECTORY_ANY, 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "directory:agency",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:contact_new",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:contact",
+        kwargs=lambda w: {"agency_id": w.a.agency.pk, "contact_id": w.a.contact.pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:person",
+        kwargs=lambda w: {"person_id": w.person("practitioner").pk},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        post=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+    ),
+    Row(
+        "directory:person_access",
+        kwargs=lambda w: {"person_id": w.person("practitioner").pk, "change": "deactivate"},
+        get=only(DIRECTORY, 200, others=403).but(["other_partnership"], 404),
+        # The body has a reason: A's business unit deactivates them.
+        post=only(DIRECTORY, Redirect("/directory/people/"), others=403).but(
+            ["other_partnership"], 404
+        ),
     ),
     # --- administration: staff of the partnership (scoped) and platform superusers ----------
     # Every pattern under /admin/ is covered by this rule; these rows are its samples. Signed-in

@@ -163,6 +163,13 @@ API_ROWS: list[Row] = [
         post=on_escalation(("raiser",)),
     ),
     api("my_actions", get=LISTS, post=NOT_ALLOWED),
+    # The record for the child's file as JSON: whoever may see the escalation, with a reason.
+    api(
+        "escalation_record",
+        kwargs=escalation,
+        get=NOT_ALLOWED,
+        post=tokened(only(SEES_ESCALATION, 200, others=404)),
+    ),
     api(
         "complete_action",
         kwargs=lambda w: {"action_id": w.a.action.pk},

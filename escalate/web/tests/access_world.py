@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from escalate.directory.models import Agency, Partnership, Person, Role
+from escalate.directory.models import Agency, EscalationContact, Partnership, Person, Role
 from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations import services
 from escalate.escalations.models import Action, ChronologyEntry, Escalation, RaiseDraft
@@ -69,6 +69,7 @@ class Side:
     notification: Notification  # an in-app notification to the respondent
     calendar_token: CalendarToken  # the raiser's
     draft: RaiseDraft  # the practitioner's draft, half answered
+    contact: EscalationContact  # a Level 2 contact of the agency
 
     @property
     def partnership(self) -> Partnership:
@@ -163,6 +164,12 @@ def _side() -> Side:
         notification=notification,
         calendar_token=create_calendar_token(person=world.teacher),
         draft=draft,
+        contact=EscalationContact.objects.create(
+            agency=world.csc,
+            level=2,
+            name="Duty team manager",
+            email=f"duty-{partnership.pk}@testshire.example.org",
+        ),
     )
 
 

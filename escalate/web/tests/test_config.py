@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from escalate.config import ConfigurationError, database_from_url, env_bool
+from escalate.config import ConfigurationError, audit_hash_keys, database_from_url, env_bool
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -64,3 +64,53 @@ def test_boolean_settings_refuse_other_words(raw: str, monkeypatch: pytest.Monke
     monkeypatch.setenv("DEBUG_TEST_FLAG", raw)
     with pytest.raises(ConfigurationError, match="DEBUG_TEST_FLAG must be true or false"):
         env_bool("DEBUG_TEST_FLAG", default=False)
+
+
+def _audit_keys(monkeypatch: pytest.MonkeyPatch, production: bool = True, **env: str):
+    for name in ("AUDIT_HASH_KEY", "AUDIT_HASH_KEYS", "AUDIT_HASH_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return audit_hash_keys(production=production, secret_key="s" * 60)
+
+
+def test_production_needs_an_audit_key_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match=r"AUDIT_HASH_KEY .* must be set"):
+        _audit_keys(monkeypatch)
+    with pytest.raises(ConfigurationError, match="must not be SECRET_KEY"):
+        _audit_keys(monkeypatch, AUDIT_HASH_KEY="s" * 60)
+    with pytest.raises(ConfigurationError, match="at least 32 characters"):
+        _audit_keys(monkeypatch, AUDIT_HASH_KEY="short")
+    assert _audit_keys(monkeypatch, AUDIT_HASH_KEY="a" * 40) == ({"1": "a" * 40}, "1")
+
+
+def test_audit_keys_have_ids_and_the_last_listed_is_current(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = f"2025:{'a' * 40},2026:{'b' * 40}"
+    assert _audit_keys(monkeypatch, AUDIT_HASH_KEYS=keys) == (
+        {"2025": "a" * 40, "2026": "b" * 40},
+        "2026",
+    )
+    assert _audit_keys(monkeypatch, AUDIT_HASH_KEYS=keys, AUDIT_HASH_KEY_ID="2025")[1] == "2025"
+    with pytest.raises(ConfigurationError, match="'2027' is not one of AUDIT_HASH_KEYS"):
+        _audit_keys(monkeypatch, AUDIT_HASH_KEYS=keys, AUDIT_HASH_KEY_ID="2027")
+    with pytest.raises(ConfigurationError, match="must look like id1:key1"):
+        _audit_keys(monkeypatch, AUDIT_HASH_KEYS="no-colon-here")
+
+
+def test_outside_production_the_secret_key_stands_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _audit_keys(monkeypatch, production=False) == ({"1": "s" * 60}, "1")
+
+
+def test_production_without_an_audit_key_will_not_start() -> None:
+    env = {
+        "ESCALATE_ENV": "production",
+        "SECRET_KEY": "k" * 60,
+        "ALLOWED_HOSTS": "escalate.example.org",
+        "AUDIT_HASH_KEY": "",
+        "AUDIT_HASH_KEYS": "",
+    }
+    result = _manage("check", **env)
+    assert result.returncode == 2
+    assert "AUDIT_HASH_KEY (or AUDIT_HASH_KEYS) must be set" in result.stderr

@@ -114,6 +114,7 @@ def test_hsts_and_secure_cookies_are_on_in_production_settings() -> None:
         "ESCALATE_ENV": "production",
         "SECRET_KEY": "x" * 64,
         "ALLOWED_HOSTS": "escalate.example.org",
+        "AUDIT_HASH_KEY": "ci-only-audit-" + "k3y" * 12,
         "DJANGO_SETTINGS_MODULE": "escalate.settings",
     }
     result = subprocess.run(
@@ -141,6 +142,7 @@ def test_deploy_checks_pass_with_production_settings() -> None:
         "ESCALATE_ENV": "production",
         "SECRET_KEY": "ci-only-" + "k3y" * 20,
         "ALLOWED_HOSTS": "escalate.example.org",
+        "AUDIT_HASH_KEY": "ci-only-audit-" + "k3y" * 12,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -161,6 +163,7 @@ def test_deploy_checks_fail_if_two_factor_is_switched_off() -> None:
         "ESCALATE_ENV": "production",
         "SECRET_KEY": "ci-only-" + "k3y" * 20,
         "ALLOWED_HOSTS": "escalate.example.org",
+        "AUDIT_HASH_KEY": "ci-only-audit-" + "k3y" * 12,
         "ESCALATE_REQUIRE_MFA": "false",
     }
     result = subprocess.run(

@@ -1,0 +1,308 @@
+"""The record's content, built once: every entry with all it holds, in the PDF and Word alike."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from escalate.escalations import services
+from escalate.escalations.models import Escalation
+from escalate.escalations.tests.factories import ChronologyEntryFactory, World, make_world
+from escalate.escalations.workflow import ActionRefused
+from escalate.reports import exports
+from escalate.reports.record import Record, build_record
+from escalate.reports.tests.record_support import (
+    docx_text,
+    every_kind,
+    full_world,
+    pdf_text,
+    record_strings,
+    stored_strings,
+    structure_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _evidence_root(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"  # type: ignore[attr-defined]
+
+
+def unwrap(value: str) -> str:
+    """A narrow column may wrap a value after a hyphen or slash ("attendance- log.png")."""
+    return re.sub(r"([-/])\s+", r"\1", value)
+
+
+def _missing(wanted: list[str], text: str) -> list[str]:
+    text = unwrap(text)
+    return [value for value in wanted if unwrap(value) not in text]
+
+
+def test_every_kind_of_entry_is_in_the_record_the_pdf_and_the_word_file() -> None:
+    escalation = every_kind(full_world())
+    record = build_record(escalation)
+    kinds = {entry.kind for entry in escalation.chronology.all()}
+    assert kinds >= {
+        "raised", "rationale_requested", "rationale", "discussion", "correction", "paused",
+        "resumed", "escalated", "view", "action_added", "action_done", "panel_convened",
+        "representation", "panel_decision", "notification",
+    }  # fmt: skip
+    everything = " ".join(record_strings(record))
+    assert _missing(stored_strings(escalation), everything) == []
+    pdf = exports.escalation_record_pdf(record)
+    assert _missing(record_strings(record), pdf_text(pdf)) == []
+    assert _missing(record_strings(record), docx_text(exports.escalation_record_docx(record))) == []
+    # What the issue names, field by field.
+    text = unwrap(pdf_text(pdf))
+    for expected in (
+        "Sam Worker, social worker",  # who took part in the discussion
+        "Video call",  # how
+        "We talked about the home visit that did not happen.",  # what was said
+        "Not agreed: the case stays closed.",  # outcome
+        "Why was the referral closed without a visit?",  # the rationale's question
+        "The threshold for a statutory assessment was not met.",  # the answer
+        "Waiting for the health visitor's report.",  # why it was paused
+        "Our threshold decision was sound.",  # the representation ...
+        "Children's social care will visit within 10 days.",  # the decision
+        "The Resolution Panel",  # who decided
+        "Share threshold reasons in writing.",  # learning
+        "communication",  # themes
+        "Share the core group minutes",  # an action, with its status:
+        "Sent on Monday.",
+        "attendance-log.png",  # evidence
+        "image/png",
+        "Independent Reviewing Officer",
+    ):
+        assert expected in text, expected
+    representation = record.panel.representations[0] if record.panel else None
+    assert representation is not None
+    assert [fact.value for fact in representation.facts if fact.label == "Agency"] == [
+        escalation.respondent_agency.name
+    ]
+
+
+def test_the_pdf_is_tagged_with_language_title_and_bookmarks() -> None:
+    record = build_record(every_kind(full_world()))
+    structure = structure_of(exports.escalation_record_pdf(record))
+    assert structure["struct_tree"]
+    assert structure["marked"]
+    assert structure["lang"] == "en-GB"
+    assert structure["title"] == f"{record.title}, {record.partnership}"
+    assert structure["display_title"]
+    assert structure["outline"] == [record.title]  # with the sections nested beneath it
+
+
+def test_the_partnership_holding_the_record_is_named_not_the_policys_author() -> None:
+    world = make_world(policy_file="havering.yaml")
+    escalation = services.raise_escalation(
+        by=world.teacher, details=world.details(categories=["levels_of_need"])
+    )
+    record = build_record(escalation)
+    assert record.partnership == world.partnership.name
+    text = pdf_text(exports.escalation_record_pdf(record))
+    assert f"Held by {world.partnership.name}, under" in text
+
+
+def _assert_nothing_twice_and_no_empty_rows(record: Record) -> None:
+    tables = [record.concern, record.outcome] + [stage.facts for stage in record.stages]
+    tables += [entry.facts for stage in record.stages for entry in stage.entries]
+    for facts in tables:
+        labels = Counter(fact.label for fact in facts)
+        assert max(labels.values(), default=1) == 1, labels
+        assert all(fact.value.strip() for fact in facts)
+    entry_ids = [entry.id for stage in record.stages for entry in stage.entries]
+    if record.panel:
+        entry_ids += [entry.id for entry in record.panel.representations]
+    assert len(entry_ids) == len(set(entry_ids))
+    said = {fact.value for fact in record.outcome if fact.key != "status"}
+    for stage in record.stages:
+        for entry in stage.entries:
+            assert not said & {fact.value for fact in entry.facts}, entry
+
+
+def test_nothing_appears_twice_and_no_row_is_empty() -> None:
+    record = build_record(every_kind(full_world()))
+    _assert_nothing_twice_and_no_empty_rows(record)
+    assert "Circumstances" in [fact.label for fact in record.concern]
+    plain = make_world(notifications=[])
+    escalation = services.raise_escalation(by=plain.teacher, details=plain.details())
+    assert "Circumstances" not in [fact.label for fact in build_record(escalation).concern]
+
+
+def test_an_entry_kind_the_builder_does_not_know_shows_every_fact_it_holds() -> None:
+    world = make_world(notifications=[])
+    escalation = services.raise_escalation(by=world.teacher, details=world.details())
+    ChronologyEntryFactory(
+        escalation=escalation,
+        kind="proposal_declined",
+        actor=world.teacher,
+        stage_key="stage_1",
+        text="The raiser declined the proposed resolution.",
+        data={"proposal": "Close with advice", "answer_due": "2026-12-04", "tier": 2},
+    )
+    record = build_record(escalation)
+    entry = next(e for e in record.stages[0].entries if e.kind == "proposal_declined")
+    assert entry.title == "Proposal declined"
+    assert [(fact.label, fact.value) for fact in entry.facts] == [
+        ("Details", "The raiser declined the proposed resolution."),
+        ("Answer due", "4 December 2026"),
+        ("Proposal", "Close with advice"),
+        ("Tier", "2"),
+    ]
+
+
+def test_no_table_row_is_cut_across_a_page_break_on_the_demos_longest_escalation() -> None:
+    from escalate.directory.demo import create_demo_directory
+    from escalate.escalations.demo import create_demo_escalations
+    from escalate.policies.demo import load_demo_policies
+
+    riverside, eastmoor = create_demo_directory()
+    load_demo_policies(riverside.partnership, eastmoor.partnership)
+    create_demo_escalations(riverside)
+    longest = max(
+        Escalation.objects.filter(partnership=riverside.partnership),
+        key=lambda escalation: escalation.chronology.count(),
+    )
+    document = exports.layout(exports.escalation_record_html(build_record(longest)))
+    assert len(document.pages) >= 2
+    pages_of_row: dict[int, set[int]] = {}
+    rows: dict[int, object] = {}
+    for number, page in enumerate(document.pages):
+        for group in _descendants(page._page_box):
+            if type(group).__name__ != "TableRowGroupBox" or group.is_header:
+                continue  # a header row repeats on each page by design
+            for box in group.children:
+                rows[id(box.element)] = box.element
+                pages_of_row.setdefault(id(box.element), set()).add(number)
+    assert len(rows) > 20
+    split = [
+        " ".join(rows[key].itertext()) for key, pages in pages_of_row.items() if len(pages) > 1
+    ]
+    assert split == []
+    # Each table's header row is repeated on every page the table runs onto.
+    header_groups = [
+        box
+        for page in document.pages
+        for box in _descendants(page._page_box)
+        if type(box).__name__ == "TableRowGroupBox" and box.is_header
+    ]
+    assert header_groups
+
+
+def _descendants(box: object) -> list[object]:
+    found = [box]
+    for child in getattr(box, "children", []) or []:
+        found.extend(_descendants(child))
+    return found
+
+
+ACTIONS = st.lists(
+    st.sampled_from(
+        ["discuss", "rationale", "answer", "pause", "resume", "escalate", "action", "view"]
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+def _try(world: World, escalation: Escalation, step: str, number: int) -> None:
+    escalation.refresh_from_db()
+    version = escalation.version
+    stage_people = {
+        "stage_1": (world.teacher, world.social_worker),
+        "stage_2": (world.dsl, world.team_manager),
+        "stage_3": (world.head, world.service_manager),
+        "stage_4": (world.school_director, world.csc_director),
+    }
+    raiser_side, respondent_side = stage_people.get(
+        escalation.current_stage_key, (world.teacher, world.social_worker)
+    )
+    calls = {
+        "discuss": lambda: services.record_discussion(
+            escalation=escalation,
+            by=raiser_side,
+            expected_version=version,
+            held_on=timezone.localdate(),
+            with_whom=f"Colleague {number}",
+            method="in_person",
+            summary=f"Said {number}",
+            outcome=f"Outcome {number}",
+        ),
+        "rationale": lambda: services.request_rationale(
+            escalation=escalation,
+            by=world.teacher,
+            expected_version=version,
+            message=f"Ask {number}",
+        ),
+        "answer": lambda: services.give_rationale(
+            escalation=escalation,
+            by=world.social_worker,
+            expected_version=version,
+            rationale=f"Because {number}",
+        ),
+        "pause": lambda: services.pause_escalation(
+            escalation=escalation, by=raiser_side, expected_version=version, reason=f"Wait {number}"
+        ),
+        "resume": lambda: services.resume_escalation(
+            escalation=escalation, by=raiser_side, expected_version=version, reason=f"Go {number}"
+        ),
+        "escalate": lambda: services.escalate_to_next_stage(
+            escalation=escalation, by=raiser_side, expected_version=version, reason=f"Up {number}"
+        ),
+        "action": lambda: services.add_action(
+            escalation=escalation,
+            by=raiser_side,
+            owner=respondent_side,
+            description=f"Do {number}",
+            due_on=timezone.localdate() + timedelta(days=number + 1),
+        ),
+        "view": lambda: services.add_view(
+            escalation=escalation, by=world.iro, view=f"View {number}"
+        ),
+    }
+    with contextlib.suppress(ActionRefused):  # a step the rules do not allow now: walk on
+        calls[step]()
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=ACTIONS, closing=st.sampled_from(["resolve", "withdraw", "open"]))
+def test_random_escalations_through_many_stages_keep_every_fact(
+    steps: list[str], closing: str
+) -> None:
+    world = full_world()
+    escalation = services.raise_escalation(by=world.teacher, details=world.details(cp_plan=True))
+    for number, step in enumerate(steps):
+        _try(world, escalation, step, number)
+    escalation.refresh_from_db()
+    if closing == "withdraw":
+        _close_by_withdrawing(world, escalation)
+    record = build_record(escalation)
+    _assert_nothing_twice_and_no_empty_rows(record)
+    assert _missing(stored_strings(escalation), " ".join(record_strings(record))) == []
+    assert _missing(record_strings(record), docx_text(exports.escalation_record_docx(record))) == []
+    stage_names = [stage.name for stage in record.stages]
+    assert stage_names == [f"Stage {number}" for number in range(1, escalation.stages.count() + 1)]
+
+
+def _close_by_withdrawing(world: World, escalation: Escalation) -> None:
+    with contextlib.suppress(ActionRefused):
+        services.withdraw_escalation(
+            escalation=escalation,
+            by=world.teacher,
+            expected_version=escalation.version,
+            reason="Resolved outside the process.",
+        )
+    escalation.refresh_from_db()

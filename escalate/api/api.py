@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from escalate.api import directory, escalations, reports
 from escalate.api.errors import ApiError, RateLimited, error_response, field_of
+from escalate.api.parser import StorableTextParser
 from escalate.audit.middleware import record_refusal
 
 api = NinjaAPI(
@@ -25,6 +26,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api:v1",
     docs_url=None,  # the documentation page is a GOV.UK page served by escalate/api/views.py
+    parser=StorableTextParser(),
 )
 api.add_router("", escalations.router)
 api.add_router("", directory.router)

@@ -31,6 +31,9 @@ pytestmark = [pytest.mark.live_api, pytest.mark.timeout(600)]
 ROOT = Path(settings.BASE_DIR)
 PYTHON = sys.executable
 MAX_EXAMPLES = os.environ.get("ESCALATE_LIVE_API_EXAMPLES", "8")
+# A failing run prints its seed; ESCALATE_LIVE_API_SEED=<seed> replays exactly that run.
+REPLAY = os.environ.get("ESCALATE_LIVE_API_SEED", "")
+SEED = ["--seed", REPLAY] if REPLAY else []
 
 
 def _free_port() -> int:
@@ -186,6 +189,7 @@ def test_schemathesis_finds_nothing_against_the_live_api(live: dict, who: str) -
             "--warnings",
             "off",
             "--no-color",
+            *SEED,
         ],
         cwd=live["tmp"],  # its cache and reports stay out of the repository
         env=env,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +16,7 @@ from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.tests.factories import World, make_world
 from escalate.evidence.services import attach_evidence
-from escalate.reports.record import HIDDEN_DATA, Record
+from escalate.reports.record import HIDDEN_DATA, Record, when
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -187,6 +187,17 @@ def record_strings(record: Record) -> list[str]:
     return [squash(value) for value in values if value and value.strip()]
 
 
+def _as_a_reader_sees_it(value: str) -> str:
+    """A stored ISO date or time (a reply's due time, a pause's review date) is shown as a date."""
+    if len(value) not in (10, 25, 32):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return when(moment.date() if len(value) == 10 else moment)
+
+
 def stored_strings(escalation: Escalation) -> list[str]:
     """What the database holds that the record must show: every entry's text and data."""
     values: list[str] = []
@@ -199,7 +210,7 @@ def stored_strings(escalation: Escalation) -> list[str]:
                 continue
             if key in ("held_on", "due_on", "from", "to", "stage", "method"):
                 continue  # shown formatted (a date, a stage's or method's name)
-            values.append(value)
+            values.append(_as_a_reader_sees_it(value))
         for recipient in (entry.data or {}).get("recipients", []):
             values.append(str(recipient["label"]))
     for action in escalation.actions.select_related("owner"):

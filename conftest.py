@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +62,13 @@ def _sign_in_controls_off_unless_tested(settings: Settings) -> None:
     # test_sign_in_security.py and friends) turn these back on and use escalate.web.testing.sign_in.
     settings.ESCALATE_REQUIRE_MFA = False
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    # Rate limits and sign-in counters live in the cache; each test starts with none counted.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

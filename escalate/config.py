@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,32 @@ def env_bool(name: str, *, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_networks(name: str, *, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (CIDR), each checked."""
+    items = env_list(name, default=default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must list addresses or networks such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return items
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:

@@ -15,7 +15,9 @@ from escalate.config import (
     ConfigurationError,
     database_from_url,
     env_bool,
+    env_int,
     env_list,
+    env_networks,
     env_str,
     secret_key,
 )
@@ -256,14 +258,20 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "escalate.web.views_account.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if PRODUCTION else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
+# Client addresses (escalate/client_address.py, docs/operations.md): how many proxies of ours
+# append to X-Forwarded-For, and the networks they connect from. Axes, the audit trail and the
+# rate limits all use the same answer.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if PRODUCTION else 0)
+TRUSTED_PROXY_NETWORKS = env_networks(
+    "TRUSTED_PROXY_NETWORKS",
+    default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "::1/128", "fc00::/7"],
 )
+AXES_CLIENT_IP_CALLABLE = "escalate.client_address.client_address"
+# Password spraying: wrong passwords for any accounts from one address, counted in the cache.
+SIGN_IN_ADDRESS_LIMIT = env_str("SIGN_IN_ADDRESS_LIMIT", "30/hour")
 
 # Audit trail: HMAC key for the hash chain (keep it stable; rotating it breaks verification).
 AUDIT_HASH_KEY = env_str("AUDIT_HASH_KEY", SECRET_KEY)
-ESCALATE_BEHIND_PROXY = PRODUCTION
 
 # Headers: a strict Content Security Policy (static files only, nothing inline).
 CONTENT_SECURITY_POLICY = {

@@ -237,6 +237,8 @@ MIDDLEWARE += [
     "escalate.audit.middleware.RefusedAccessMiddleware",
     "escalate.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSRF: strips control characters from query and form values (hostile_input.py).
+    "escalate.web.hostile_input.ControlCharactersMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 AUTHENTICATION_BACKENDS = [

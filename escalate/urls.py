@@ -25,3 +25,8 @@ urlpatterns = [
     path("reports/", include("escalate.reports.urls")),
     path("api/", include("escalate.api.urls")),
 ]
+
+handler400 = "escalate.web.errors.bad_request"
+handler403 = "escalate.web.errors.permission_denied"
+handler404 = "escalate.web.errors.page_not_found"
+handler500 = "escalate.web.errors.server_error"

@@ -94,6 +94,34 @@ def database_from_url(url: str) -> dict[str, Any]:
     return config
 
 
+def cache_from_url(url: str, *, key_prefix: str = "") -> dict[str, Any]:
+    """Turn CACHE_URL into one entry of Django's CACHES, or explain in one line what is wrong.
+
+    `locmem://` (each process alone: the demo and tests), `redis://host:6379/0` or `rediss://…`
+    (Django's built-in RedisCache, shared by every process: production), `dummy://` (none).
+    """
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": key_prefix,
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            # A cache that does not answer must not hold a request for long.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    raise ConfigurationError(
+        "CACHE_URL must look like redis://host:6379/0, rediss://host:6380/0 or locmem://, "
+        f"not {_redact(url)!r}"
+    )
+
+
 def secret_key(*, production: bool, var_dir: Path) -> str:
     """SECRET_KEY from the environment; outside production a generated key kept in var/."""
     key = os.environ.get("SECRET_KEY", "")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from escalate.config import (
     ConfigurationError,
+    cache_from_url,
     database_from_url,
     env_bool,
     env_int,
@@ -99,6 +100,15 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: rate limits and sign-in counters (escalate/ratelimit.py). Local memory counts per
+# process (the demo); production sets CACHE_URL=redis://… so every process counts together.
+# Reusable for further aliases (e.g. sessions): cache_from_url(url, key_prefix=…).
+CACHES = {
+    "default": cache_from_url(
+        env_str("CACHE_URL", "locmem://"), key_prefix=env_str("CACHE_KEY_PREFIX", "escalate")
+    )
+}
 
 AUTH_USER_MODEL = "directory.Person"
 LOGIN_URL = "login"
@@ -296,6 +306,6 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
-# The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a
-# shared cache such as the database cache when running several processes).
+# The JSON API (escalate/api): requests per personal token, counted in the cache (CACHES above;
+# shared through CACHE_URL when several processes run).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/minute")

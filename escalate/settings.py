@@ -185,6 +185,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# __Host- cookies (production, HTTPS only): only this host, path /, Secure; a subdomain or a
+# man in the middle on plain HTTP cannot set or overwrite them.
+if PRODUCTION:
+    SESSION_COOKIE_NAME = "__Host-session"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
@@ -301,6 +306,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Static files get their own CSP (WhiteNoise answers before CSPMiddleware): a file opened on its
+# own, an SVG for instance, can run nothing and be framed by nobody.
+STATIC_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+)
+from escalate.web.static_headers import static_file_headers  # noqa: E402
+
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"

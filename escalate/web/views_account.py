@@ -70,6 +70,9 @@ def mfa_set_up(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 django_otp.login(request, device)
+                # A new session id once the second factor is given: an id seen before the
+                # code (e.g. planted) is worth nothing afterwards.
+                request.session.cycle_key()
                 record_audit(
                     actor=person,
                     action="mfa_set_up",
@@ -114,6 +117,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             )
             if form.is_valid():
                 django_otp.login(request, device)
+                # A new session id once the second factor is given: an id seen before the
+                # code (e.g. planted) is worth nothing afterwards.
+                request.session.cycle_key()
         if form.is_valid():
             return redirect(_next_url(request))
     return render(

@@ -64,5 +64,6 @@ def test_the_contract_and_its_page_are_both_public_and_hold_no_data() -> None:
     paths = schema.json()["paths"]
     html = page.content.decode()
     assert all(path in html for path in paths)
-    for text in (html, schema.content.decode()):
+    texts: list[str] = [html, schema.content.decode()]
+    for text in texts:
         assert person.full_name not in text and person.partnership.name not in text

@@ -228,6 +228,8 @@ if NOTIFICATIONS_EMAIL_PROVIDER == "notify" and not (NOTIFY_API_KEY and NOTIFY_E
 NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = int(env_str("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
 NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
+# A task RUNNING longer than this is taken to have lost its worker (delivery.recover_stale_tasks).
+NOTIFICATIONS_STALE_TASK_SECONDS = int(env_str("NOTIFICATIONS_STALE_TASK_SECONDS", "1800"))
 SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))
 
 # --- Security controls (docs/security.md lists each one with the test that proves it) ---

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalate.notifications.delivery import recover_stale_tasks
 from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 def enqueue_periodic_work() -> None:
     """Enqueue one sweep (which also delivers) and one delivery, unless already waiting."""
+    recover_stale_tasks()  # rows a killed worker left RUNNING
     for task in (sweep_deadlines_task, deliver_notifications):
         if _already_waiting(task.module_path):
             continue

@@ -94,34 +94,6 @@ def database_from_url(url: str) -> dict[str, Any]:
     return config
 
 
-def cache_from_url(url: str, *, key_prefix: str = "") -> dict[str, Any]:
-    """Turn CACHE_URL into one entry of Django's CACHES, or explain in one line what is wrong.
-
-    `locmem://` (each process alone: the demo and tests), `redis://host:6379/0` or `rediss://…`
-    (Django's built-in RedisCache, shared by every process: production), `dummy://` (none).
-    """
-    scheme = url.split("://", 1)[0] if "://" in url else ""
-    if scheme == "locmem":
-        return {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_PREFIX": key_prefix,
-        }
-    if scheme == "dummy":
-        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    if scheme in ("redis", "rediss"):
-        return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": key_prefix,
-            # A cache that does not answer must not hold a request for long.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-    raise ConfigurationError(
-        "CACHE_URL must look like redis://host:6379/0, rediss://host:6380/0 or locmem://, "
-        f"not {_redact(url)!r}"
-    )
-
-
 def secret_key(*, production: bool, var_dir: Path) -> str:
     """SECRET_KEY from the environment; outside production a generated key kept in var/."""
     key = os.environ.get("SECRET_KEY", "")
@@ -147,3 +119,96 @@ def _redact(url: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
     return url
+
+
+def logging_config(*, log_format: str, level: str) -> dict[str, object]:
+    """The LOGGING setting: JSON lines (production) or readable text (development).
+
+    The filters and the JSON formatter live in escalate/operations/logs.py.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "escalate.operations.logs.RequestIdFilter"},
+            "no_4xx_traceback": {"()": "escalate.operations.logs.ClientErrorWithoutTraceback"},
+        },
+        "formatters": {
+            "json": {"()": "escalate.operations.logs.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id", "no_4xx_traceback"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # The Azure SDK logs every HTTP request at INFO.
+            "azure": {"level": "WARNING"},
+        },
+    }
+
+
+def evidence_storage_setting(kind: str) -> dict[str, Any]:
+    """`STORAGES["evidence"]` for `EVIDENCE_STORAGE`: filesystem, azure or s3."""
+    if kind == "filesystem":
+        return {"BACKEND": "escalate.evidence.storage.EvidenceFileSystemStorage"}
+    if kind == "azure":
+        container = env_str("EVIDENCE_AZURE_CONTAINER", "evidence")
+        connection_string = env_str("AZURE_STORAGE_CONNECTION_STRING", "")
+        if not connection_string:
+            raise ConfigurationError("EVIDENCE_STORAGE=azure needs AZURE_STORAGE_CONNECTION_STRING")
+        options: dict[str, Any] = {
+            "connection_string": connection_string,
+            "azure_container": container,
+            "overwrite_files": False,
+            "expiration_secs": None,  # no shared-access links are handed out
+        }
+        return {"BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": options}
+    if kind == "s3":
+        bucket = env_str("EVIDENCE_S3_BUCKET", "")
+        if not bucket:
+            raise ConfigurationError("EVIDENCE_STORAGE=s3 needs EVIDENCE_S3_BUCKET")
+        s3_options: dict[str, Any] = {
+            "bucket_name": bucket,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        }
+        for option, variable in (
+            ("region_name", "EVIDENCE_S3_REGION"),
+            ("endpoint_url", "EVIDENCE_S3_ENDPOINT_URL"),
+            ("access_key", "AWS_ACCESS_KEY_ID"),
+            ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ):
+            value = env_str(variable, "")
+            if value:
+                s3_options[option] = value
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options}
+    raise ConfigurationError(f"EVIDENCE_STORAGE must be filesystem, azure or s3, not {kind!r}")
+
+
+def cache_from_url(url: str, *, key_prefix: str = "escalate") -> dict[str, Any]:
+    """`CACHES["default"]` for CACHE_URL: `redis://host:6379/0` (shared by every machine,
+    `rediss://` for TLS) or `locmem://` (this process only; the default for one machine).
+    `key_prefix` (CACHE_KEY_PREFIX) lets two services, or two test runs, share one Redis."""
+    scheme = url.split("://", 1)[0]
+    if scheme in {"redis", "rediss"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            "TIMEOUT": 300,
+            # A cache outage must not hang requests: fail fast, the caller decides.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ConfigurationError(
+        f"CACHE_URL must start with redis://, rediss:// or locmem://, not {_redact(url)!r}"
+    )

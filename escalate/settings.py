@@ -20,6 +20,8 @@ from escalate.config import (
     env_list,
     env_networks,
     env_str,
+    evidence_storage_setting,
+    logging_config,
     secret_key,
 )
 
@@ -57,10 +59,15 @@ INSTALLED_APPS = [
     "escalate.audit",
     "escalate.reports",
     "escalate.api",
+    "escalate.operations",
     "escalate.scale",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, and load-balancer probes are answered
+    # before host checks and the HTTPS redirect (escalate/operations).
+    "escalate.operations.logs.RequestIdMiddleware",
+    "escalate.operations.views.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Where the request comes from, for audit rows written by services (no `request` passed).
     "escalate.audit.middleware.AuditContextMiddleware",
@@ -89,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "escalate.web.context_processors.service",
                 "escalate.notifications.context_processors.notifications",
+                "escalate.operations.context_processors.request_id",
             ],
         },
     },
@@ -101,14 +109,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache: rate limits and sign-in counters (escalate/ratelimit.py). Local memory counts per
-# process (the demo); production sets CACHE_URL=redis://… so every process counts together.
-# Reusable for further aliases (e.g. sessions): cache_from_url(url, key_prefix=…).
-CACHES = {
-    "default": cache_from_url(
-        env_str("CACHE_URL", "locmem://"), key_prefix=env_str("CACHE_KEY_PREFIX", "escalate")
-    )
-}
 
 AUTH_USER_MODEL = "directory.Person"
 LOGIN_URL = "login"
@@ -176,6 +176,17 @@ TASKS = {
     }
 }
 
+# Cache: per process by default; CACHE_URL=redis://… shares it between machines (rate limits,
+# throttles and sessions then hold across the whole deployment).
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+CACHES = {"default": cache_from_url(CACHE_URL, key_prefix=env_str("CACHE_KEY_PREFIX", "escalate"))}
+
+# Sessions: in the database, read through the shared cache when there is one.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHE_URL.startswith("locmem")
+    else "django.contrib.sessions.backends.cached_db"
+)
 # Sessions: idle timeout (refreshed on each request) and an absolute lifetime set at login.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -191,6 +202,8 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-session"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", default=True)
+# Load-balancer probes come over plain HTTP (HealthProbeMiddleware answers them first anyway).
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -199,13 +212,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: JSON lines with timestamp, level and request id in production, readable text otherwise.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ConfigurationError(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
 
 # Where the shipped policy files live; load_policy and the demo read them from here.
 POLICY_DIR = BASE_DIR / "policies"
@@ -231,6 +242,10 @@ NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
 # A task RUNNING longer than this is taken to have lost its worker (delivery.recover_stale_tasks).
 NOTIFICATIONS_STALE_TASK_SECONDS = int(env_str("NOTIFICATIONS_STALE_TASK_SECONDS", "1800"))
 SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))
+# Background workers (`manage.py run_worker`) write a heartbeat this often (escalate/operations).
+WORKER_HEARTBEAT_SECONDS = int(env_str("WORKER_HEARTBEAT_SECONDS", "15"))
+# /metrics/ answers only a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Security controls (docs/security.md lists each one with the test that proves it) ---
 from csp.constants import NONE, SELF  # noqa: E402
@@ -320,6 +335,10 @@ WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
+# Where evidence is kept: local disk (the default; one machine), or an object store shared by
+# every machine: Azure Blob Storage or S3 (django-storages). Never publicly readable.
+EVIDENCE_STORAGE = env_str("EVIDENCE_STORAGE", "filesystem")
+STORAGES["evidence"] = evidence_storage_setting(EVIDENCE_STORAGE)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 # The JSON API (escalate/api): requests per personal token, counted in the cache (CACHES above;

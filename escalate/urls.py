@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from escalate.escalations import views as escalation_views
+from escalate.operations import views as operations_views
 from escalate.web import views as web_views
 
 admin.site.site_header = "Escalate administration"
@@ -15,6 +16,10 @@ urlpatterns = [
     path("sign-in/", web_views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", web_views.health, name="health"),
+    path("health/live/", operations_views.live, name="health_live"),
+    path("health/ready/", operations_views.ready, name="health_ready"),
+    path("metrics/", operations_views.metrics, name="metrics"),
+    path("operations/", include("escalate.operations.urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),
@@ -29,4 +34,5 @@ urlpatterns = [
 handler400 = "escalate.web.errors.bad_request"
 handler403 = "escalate.web.errors.permission_denied"
 handler404 = "escalate.web.errors.page_not_found"
+# API clients get JSON; people get the 500 page with the request id (escalate/operations).
 handler500 = "escalate.web.errors.server_error"

@@ -45,4 +45,6 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     if _for_api(request):
         return _json(500, SERVER_ERROR_MESSAGE)
-    return defaults.server_error(request)
+    from escalate.operations.views import server_error as page_with_request_id
+
+    return page_with_request_id(request)

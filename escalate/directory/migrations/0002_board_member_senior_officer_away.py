@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='is_board_member',
-            field=models.BooleanField(db_default=False, default=False, help_text="The agency is a member of the partnership's full Board: its senior officers can sit on a Resolution Panel (Havering 2.12) and its Board members are engaged before a Stage 4 referral (2.8)."),
+            model_name="agency",
+            name="is_board_member",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="The agency is a member of the partnership's full Board: its senior officers can sit on a Resolution Panel (Havering 2.12) and its Board members are engaged before a Stage 4 referral (2.8).",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='is_away',
-            field=models.BooleanField(db_default=False, default=False, help_text='Away for now (leave, long absence): their part in an open escalation is reassigned by their manager or the business unit.'),
+            model_name="person",
+            name="is_away",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Away for now (leave, long absence): their part in an open escalation is reassigned by their manager or the business unit.",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='is_senior_officer',
-            field=models.BooleanField(db_default=False, default=False, help_text='A senior officer of their agency: of a Board member agency, a Resolution Panel candidate (Havering 2.12).'),
+            model_name="person",
+            name="is_senior_officer",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="A senior officer of their agency: of a Board member agency, a Resolution Panel candidate (Havering 2.12).",
+            ),
         ),
     ]

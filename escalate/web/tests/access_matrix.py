@@ -205,6 +205,28 @@ MATRIX: list[Row] = [
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),
+    # Load-balancer probes: answered to anyone, before the host check (escalate/operations).
+    Row(
+        "health_live",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row(
+        "health_ready",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    # Metrics answer only the scraper's bearer token (tested in operations/tests); 404 otherwise.
+    Row(
+        "metrics",
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row(
+        "operations:status",
+        get=everyone(404).but(["superuser"], 200),
+        post=everyone(405),
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(

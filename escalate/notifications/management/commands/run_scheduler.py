@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from escalate.notifications.delivery import recover_stale_tasks
 from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
+from escalate.operations.models import ProcessKind
+from escalate.operations.services import beat, forget_silent_processes, this_instance
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +59,11 @@ class Command(BaseCommand):
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
             self.stdout.write(f"Scheduler running every {interval} seconds (Ctrl-C to stop)")
+        instance = this_instance()
         while True:
             try:
+                beat(kind=ProcessKind.SCHEDULER, instance=instance)
+                forget_silent_processes()
                 enqueue_periodic_work()
             except Exception:  # a database blip must not stop the scheduler
                 logger.exception("Scheduler could not enqueue its tasks; trying again later")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "escalate.reports",
     "escalate.api",
     "escalate.operations",
+    "escalate.privacy",
     "escalate.scale",
 ]
 

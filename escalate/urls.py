@@ -20,6 +20,7 @@ urlpatterns = [
     path("health/ready/", operations_views.ready, name="health_ready"),
     path("metrics/", operations_views.metrics, name="metrics"),
     path("operations/", include("escalate.operations.urls")),
+    path("legal/", include("escalate.privacy.urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),

@@ -18,6 +18,7 @@ from escalate.notifications.delivery import recover_stale_tasks
 from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
 from escalate.operations.models import ProcessKind
 from escalate.operations.services import beat, forget_silent_processes, this_instance
+from escalate.privacy.tasks import enqueue_if_due as enqueue_disposal_if_due
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                 beat(kind=ProcessKind.SCHEDULER, instance=instance)
                 forget_silent_processes()
                 enqueue_periodic_work()
+                enqueue_disposal_if_due()
             except Exception:  # a database blip must not stop the scheduler
                 logger.exception("Scheduler could not enqueue its tasks; trying again later")
             if options["once"] or stop.wait(interval):

@@ -281,3 +281,63 @@ def test_timeline_labels_people_by_name_and_mailboxes_by_address() -> None:
     labels = [row.recipient_label for row in notifications_for_escalation(escalation)]
     assert labels[0] == escalation.respondent_person.full_name
     assert labels[-1] == "team@testshire.example.org"
+
+
+# --- notices that could not be delivered: seen and sent again by the business unit ------
+
+
+def _failed_notice() -> Notification:
+    from escalate.notifications.tests.helpers import escalation_raised_with_notice
+
+    escalation = escalation_raised_with_notice()
+    notice = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    Notification.objects.filter(pk=notice.pk).update(
+        status="failed", attempts=8, last_error="550 5.1.1 No such mailbox"
+    )
+    return notice
+
+
+def _signed_in(person: Any) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_the_business_unit_sees_failed_notices_and_sends_one_again() -> None:
+    from escalate.audit.models import AuditEvent
+    from escalate.directory.models import Role
+
+    notice = _failed_notice()
+    manager = PersonFactory(agency__partnership=notice.partnership, roles=[Role.BUSINESS_MANAGER])
+    client = _signed_in(manager)
+    page = client.get(reverse("notifications:failed")).content.decode()
+    assert notice.escalation.reference in page
+    assert notice.recipient_email in page and "550 5.1.1 No such mailbox" in page
+
+    response = client.post(reverse("notifications:send_failed_again", args=[notice.pk]))
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "pending" and notice.attempts == 0
+    event = AuditEvent.objects.get(action="notifications_sent_again")
+    assert event.actor == manager and event.object_id == str(notice.pk)
+    # Sent again once: a second press finds nothing failed.
+    again = client.post(reverse("notifications:send_failed_again", args=[notice.pk]))
+    assert again.status_code == 404
+
+
+def test_only_the_business_unit_of_the_same_partnership_may_send_again() -> None:
+    from escalate.directory.models import Role
+
+    notice = _failed_notice()
+    practitioner = PersonFactory(agency__partnership=notice.partnership)
+    assert _signed_in(practitioner).get(reverse("notifications:failed")).status_code == 403
+    url = reverse("notifications:send_failed_again", args=[notice.pk])
+    assert _signed_in(practitioner).post(url).status_code == 403
+    elsewhere = PersonFactory(roles=[Role.BUSINESS_MANAGER])  # another partnership's
+    assert _signed_in(elsewhere).post(url).status_code == 404
+    missing = reverse("notifications:send_failed_again", args=[notice.pk + 1000])
+    assert _signed_in(elsewhere).post(missing).status_code == 404
+    notice.refresh_from_db()
+    assert notice.status == "failed"
+    listing = _signed_in(elsewhere).get(reverse("notifications:failed")).content.decode()
+    assert notice.escalation.reference not in listing

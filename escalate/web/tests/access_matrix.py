@@ -268,6 +268,20 @@ MATRIX: list[Row] = [
         post=only(["respondent"], Redirect("/notifications/"), others=404),
     ),
     Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
+    # The business unit sees notices that could not be delivered and sends them again.
+    Row(
+        "notifications:failed",
+        get=only(["business_manager", "other_partnership"], 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "notifications:send_failed_again",
+        kwargs=lambda w: {"notification_id": w.a.failed_notice.pk},
+        get=NOT_ALLOWED,
+        post=only(["business_manager"], Redirect("/notifications/failed/"), others=403).but(
+            ["other_partnership"], 404
+        ),
+    ),
     Row(
         "notifications:calendar",
         get=everyone(200),

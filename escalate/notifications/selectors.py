@@ -55,7 +55,7 @@ def active_calendar_token(person: Person) -> CalendarToken | None:
 def calendar_token_owner(token: str) -> Person | None:
     """The person whose active calendar address this is, or None (unknown or revoked)."""
     row = (
-        CalendarToken.objects.filter(token=token, revoked_at__isnull=True)
+        CalendarToken.objects.filter(token_hash=CalendarToken.hash(token), revoked_at__isnull=True)
         .select_related("person")
         .first()
     )

@@ -61,25 +61,27 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_url(request: HttpRequest, token: CalendarToken | None) -> str:
-    if token is None:
+    """The address of a token just created; a stored token's address is not known (hashed)."""
+    if token is None or not token.secret:
         return ""
     return request.build_absolute_uri(
-        reverse("notifications:calendar_feed", kwargs={"token": token.token})
+        reverse("notifications:calendar_feed", kwargs={"token": token.secret})
     )
 
 
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            revoke_calendar_tokens(person=person)
-            messages.success(request, "Your calendar address has been turned off")
-        else:
-            create_calendar_token(person=person)
-            messages.success(request, "Your new calendar address is ready")
+    token: CalendarToken | None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_calendar_tokens(person=person)
+        messages.success(request, "Your calendar address has been turned off")
         return redirect("notifications:calendar")
-    token = active_calendar_token(person)
+    if request.method == "POST":
+        # Shown on this response only (like an API token): only its hash is kept.
+        token = create_calendar_token(person=person)
+    else:
+        token = active_calendar_token(person)
     feed_url = _feed_url(request, token)
     return render(
         request,

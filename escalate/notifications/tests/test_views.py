@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -185,11 +187,8 @@ def test_someone_else_sees_none_of_my_deadlines() -> None:
 def test_feed_address_works_without_signing_in_until_revoked() -> None:
     person, _escalation, record, _action = deadlines_for_person()
     client = signed_in(person)
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    token = CalendarToken.objects.get(person=person)
-    page = client.get(reverse("notifications:calendar")).content.decode()
-    feed = reverse("notifications:calendar_feed", kwargs={"token": token.token})
-    assert feed in page
+    page = client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    feed = _feed_in(page)
 
     anonymous = Client()
     response = anonymous.get(feed)
@@ -204,22 +203,44 @@ def test_feed_address_works_without_signing_in_until_revoked() -> None:
     )
 
 
+def _feed_in(page: str) -> str:
+    """The feed's path, from the address shown once on the page that created it."""
+    found = re.search(r'<code class="app-calendar-address">https?://[^/]+(/[^<]+)</code>', page)
+    assert found, "the new address is not shown"
+    return found[1]
+
+
+def test_the_address_is_shown_once_and_only_its_hash_is_stored() -> None:
+    person = PersonFactory()
+    client = signed_in(person)
+    created = client.post(reverse("notifications:calendar"), {"action": "create"})
+    assert created.status_code == 200
+    feed = _feed_in(created.content.decode())
+    secret = feed.removeprefix("/notifications/calendar/feed/").removesuffix(".ics")
+    row = CalendarToken.objects.get(person=person)
+    assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert not CalendarToken.objects.filter(token_hash=secret).exists()
+    later = client.get(reverse("notifications:calendar")).content.decode()
+    assert secret not in later
+    assert "Replace with a new address" in later
+    assert Client().get(feed).status_code == 200
+    # Someone holding the stored hash (a database reader) cannot use it as the address.
+    by_hash = reverse("notifications:calendar_feed", kwargs={"token": row.token_hash})
+    assert Client().get(by_hash).status_code == 404
+
+
 def test_a_new_address_replaces_the_old_one() -> None:
     person = PersonFactory()
     client = signed_in(person)
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    old = CalendarToken.objects.get(person=person).token
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    new = CalendarToken.objects.get(person=person, revoked_at__isnull=True).token
+    old = _feed_in(
+        client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    )
+    new = _feed_in(
+        client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    )
     assert new != old
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": old})).status_code
-        == 404
-    )
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": new})).status_code
-        == 200
-    )
+    assert Client().get(old).status_code == 404
+    assert Client().get(new).status_code == 200
 
 
 def test_an_unknown_token_is_not_found() -> None:
@@ -229,14 +250,11 @@ def test_an_unknown_token_is_not_found() -> None:
 
 def test_a_deactivated_persons_feed_stops_working() -> None:
     person = PersonFactory()
-    signed_in(person).post(reverse("notifications:calendar"), {"action": "create"})
-    token = CalendarToken.objects.get(person=person).token
+    page = signed_in(person).post(reverse("notifications:calendar"), {"action": "create"})
+    feed = _feed_in(page.content.decode())
     person.is_active = False
     person.save()
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": token})).status_code
-        == 404
-    )
+    assert Client().get(feed).status_code == 404
 
 
 def test_download_needs_sign_in() -> None:

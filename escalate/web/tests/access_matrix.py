@@ -285,13 +285,13 @@ MATRIX: list[Row] = [
     Row(
         "notifications:calendar",
         get=everyone(200),
-        post=everyone(Redirect("/notifications/calendar/")),
+        post=everyone(200),  # the new address, shown once (only its hash is kept)
     ),
     Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
     Row(
         "notifications:calendar_feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
-        kwargs=lambda w: {"token": w.a.calendar_token.token},
+        kwargs=lambda w: {"token": w.a.calendar_token.secret},
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),

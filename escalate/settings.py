@@ -244,6 +244,9 @@ POLICY_DIR = BASE_DIR / "policies"
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
 NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+# The bearer token GOV.UK Notify sends with delivery receipts (its "Callbacks" page); empty turns
+# the receipts URL off (notifications/receipts.py).
+NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN", "")
 NOTIFICATIONS_EMAIL_PROVIDER = env_str(
     "NOTIFICATIONS_EMAIL_PROVIDER", "notify" if NOTIFY_API_KEY else "django"
 )

@@ -117,7 +117,7 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             return "skipped"
         row.attempts += 1
         try:
-            sender_for(row.channel).send(outgoing_email(row))
+            provider_id = sender_for(row.channel).send(outgoing_email(row))
         except DeliveryFailed as error:
             outcome = _record_failure(row, str(error), permanent=error.permanent, policy=policy)
         except Exception as error:  # a bug must not stop the batch; the row is retried
@@ -127,8 +127,18 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             row.status = Status.SENT
             row.sent_at = timezone.now()
             row.last_error = ""
+            row.provider_id = provider_id[:64]
             outcome = "sent"
-        row.save(update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"])
+        row.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "provider_id",
+            ]
+        )
         return outcome
 
 

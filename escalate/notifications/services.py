@@ -180,7 +180,15 @@ def send_again(*, ids: Iterable[int], by: Person | None = None) -> int:
         by_partnership.setdefault(partnership_id, []).append(pk)
     count = Notification.objects.filter(
         pk__in=[pk for pks in by_partnership.values() for pk in pks]
-    ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    ).update(
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        # A late receipt for the message that failed must not touch the one sent again.
+        provider_id="",
+        receipt="",
+        receipt_at=None,
+    )
     for partnership in Partnership.objects.filter(pk__in=by_partnership):
         sent = sorted(by_partnership[partnership.pk])
         record_audit(

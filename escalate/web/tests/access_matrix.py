@@ -289,6 +289,13 @@ MATRIX: list[Row] = [
     ),
     Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
     Row(
+        "notifications:notify_receipt",
+        # GOV.UK Notify cannot sign in: the bearer token it was given is the credential (a
+        # session is not), and none is configured here.
+        get=everyone(405).but(["anonymous"], 405),
+        post=everyone(401).but(["anonymous"], 401),
+    ),
+    Row(
         "notifications:calendar_feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
         kwargs=lambda w: {"token": w.a.calendar_token.secret},

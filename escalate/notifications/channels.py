@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Protocol
 
 from django.conf import settings
@@ -51,7 +52,12 @@ class DjangoEmailSender:
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
-            headers={"X-Escalate-Reference": message.reference},
+            headers={
+                "X-Escalate-Reference": message.reference,
+                # The same for every try of one outbox row: a message sent again because the
+                # worker died before recording it is a copy mail systems can recognise.
+                "Message-ID": message_id(message.reference),
+            },
             connection=get_connection(fail_silently=False),
         )
         try:
@@ -75,6 +81,13 @@ class DjangoEmailSender:
                 f"The mail server could not be reached or refused: {error}"
             ) from error
         return ""
+
+
+def message_id(reference: str) -> str:
+    """A Message-ID fixed by our reference, at the domain mail is sent from."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "escalate.invalid"
+    local = "".join(c if c.isascii() and (c.isalnum() or c in ".-") else "-" for c in reference)
+    return f"<escalate-{local}@{domain}>"
 
 
 def _permanent_smtp_code(code: int) -> bool:

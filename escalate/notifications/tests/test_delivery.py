@@ -304,3 +304,16 @@ def test_a_sigterm_finishes_the_send_in_hand_and_stops_the_batch(
     # The next worker sends the rest.
     assert deliver_due_notifications().sent >= 4
     assert len(smtp_server.messages) == 5
+
+
+def test_every_try_of_one_notice_has_the_same_message_id(smtp_server: LocalSMTPServer) -> None:
+    # A worker killed after the server took the message, before the row was marked sent, sends
+    # it again: the copy carries the same Message-ID, so mail systems can recognise it.
+    escalation_raised_with_notice()
+    deliver_due_notifications()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    Notification.objects.filter(pk=email.pk).update(status=Status.PENDING, sent_at=None)
+    deliver_due_notifications()
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == f"<escalate-notification-{email.pk}@escalate.example.org>"

@@ -317,3 +317,21 @@ def test_every_try_of_one_notice_has_the_same_message_id(smtp_server: LocalSMTPS
     first, second = smtp_server.messages
     assert first["Message-ID"] == second["Message-ID"]
     assert first["Message-ID"] == f"<escalate-notification-{email.pk}@escalate.example.org>"
+
+
+def test_notify_busy_or_broken_is_retried_and_then_delivered(fake_notify: FakeNotify) -> None:
+    # Notify answering 429 (rate limit) and then 500 keeps the notice waiting; it is sent once
+    # Notify answers again, and its id is kept for the delivery receipt.
+    escalation_raised_with_notice()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    for status in (429, 500):
+        fake_notify.fail_with = status
+        report = deliver_due_notifications(now=email.next_attempt_at)
+        email.refresh_from_db()
+        assert report.retrying == 1 and report.failed == 0, status
+        assert email.status == Status.PENDING and str(status) in email.last_error
+    fake_notify.fail_with = None
+    assert deliver_due_notifications(now=email.next_attempt_at).sent == 1
+    email.refresh_from_db()
+    [sent] = fake_notify.sent
+    assert (email.status, email.attempts, email.provider_id) == (Status.SENT, 3, sent["id"])

@@ -156,3 +156,18 @@ def test_odd_dates_are_not_a_server_error(fake_notify: FakeNotify) -> None:
         assert _post(_receipt(row, "delivered", completed_at=completed)).status_code == 204
     row.refresh_from_db()
     assert row.receipt == Receipt.DELIVERED
+
+
+def test_deploy_checks_warn_when_receipts_are_off_or_weakly_guarded(settings: Settings) -> None:
+    from escalate.notifications.checks import notify_receipts_are_taken_safely
+
+    settings.NOTIFICATIONS_EMAIL_PROVIDER = "notify"
+    settings.NOTIFY_CALLBACK_TOKEN = ""
+    assert [w.id for w in notify_receipts_are_taken_safely()] == ["escalate.W020"]
+    settings.NOTIFY_CALLBACK_TOKEN = "short-token"
+    assert [w.id for w in notify_receipts_are_taken_safely()] == ["escalate.W021"]
+    settings.NOTIFY_CALLBACK_TOKEN = "x" * 40
+    assert notify_receipts_are_taken_safely() == []
+    settings.NOTIFICATIONS_EMAIL_PROVIDER = "django"
+    settings.NOTIFY_CALLBACK_TOKEN = ""
+    assert notify_receipts_are_taken_safely() == []

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
+from escalate.privacy.search import SEARCH_REASONS
+from escalate.web.forms import DateField
+
 
 class LegalPageForm(forms.Form):
     body = forms.CharField(
@@ -14,3 +17,54 @@ class LegalPageForm(forms.Form):
             "max_length": "Page text must be 50,000 characters or fewer",
         },
     )
+
+
+class SubjectSearchForm(forms.Form):
+    """Who to look for, and why: a search without a reason is refused (issue 21)."""
+
+    name = forms.CharField(
+        label="Full name of the child or adult",
+        required=False,
+        max_length=150,
+        help_text="Every word you enter must be in the name. Capitals do not matter.",
+        error_messages={"max_length": "The name must be 150 characters or fewer"},
+    )
+    date_of_birth = DateField(
+        label="Date of birth",
+        past_only=True,
+        required=False,
+        help_text="For example, 27 3 2015. Leave empty if you do not know it.",
+    )
+    case_reference = forms.CharField(
+        label="Case reference",
+        required=False,
+        max_length=100,
+        help_text="An agency's own reference, for example an NHS or case number.",
+        error_messages={"max_length": "The case reference must be 100 characters or fewer"},
+    )
+    reason = forms.ChoiceField(
+        label="Why are you searching?",
+        choices=SEARCH_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why you are searching"},
+    )
+    request_reference = forms.CharField(
+        label="Reference of the request or review (optional)",
+        required=False,
+        max_length=100,
+        help_text="For example, the subject access request's number. Do not enter a name.",
+        error_messages={
+            "max_length": "The reference must be 100 characters or fewer",
+        },
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        name = " ".join(str(data.get("name") or "").split())
+        data["name"] = name
+        data["case_reference"] = str(data.get("case_reference") or "").strip()
+        if not (name or data.get("date_of_birth") or data["case_reference"]):
+            self.add_error("name", "Enter a name, a date of birth or a case reference")
+        elif name and len(name) < 2:
+            self.add_error("name", "The name must be 2 characters or more")
+        return data

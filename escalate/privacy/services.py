@@ -6,15 +6,23 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from escalate.audit.services import record_audit
+from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Person, Role
-from escalate.escalations.models import RaiseDraft
+from escalate.escalations.models import Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.privacy.models import LegalPage, LegalPageKind
 from escalate.privacy.retention import period_of
+from escalate.privacy.search import (
+    MOST_RESULTS,
+    SEARCH_REASONS,
+    SubjectQuery,
+    matching_escalations,
+    may_search,
+)
 
 DISPOSED_BODY = ""
 
@@ -88,3 +96,37 @@ def save_legal_page(*, by: Person, kind: LegalPageKind, body: str) -> LegalPage:
         changes={"body": (old, body)},
     )
     return page
+
+
+def search_for_subject(
+    *, by: Person, query: SubjectQuery, reason: str, request_reference: str = ""
+) -> list[Escalation]:
+    """The escalations `by` may see about the person searched for; the search itself audited.
+
+    The audit row keeps who searched, why (a reason from a fixed list) and how many were found,
+    and only keyed fingerprints of what was searched for and of the request's reference: the
+    trail shows a search was made and can prove for whom, without holding the name itself.
+    """
+    if not may_search(by):
+        raise PermissionDenied("Only the business unit and safeguarding leads may search")
+    if reason not in dict(SEARCH_REASONS):
+        raise ValueError(f"Unknown search reason {reason!r}")
+    found = list(matching_escalations(by, query)[: MOST_RESULTS + 1])
+    searched_for = "|".join(
+        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
+    )
+    with transaction.atomic():
+        record_audit(
+            actor=by,
+            action="subject_searched",
+            partnership=by.partnership,
+            object_type="search",
+            changes={
+                "searched_for": (None, fingerprint(searched_for)),
+                "request_reference": (None, fingerprint(request_reference)),
+                "results": (None, len(found)),
+                "search_reason": (None, reason),
+            },
+            reason=dict(SEARCH_REASONS)[reason],
+        )
+    return found

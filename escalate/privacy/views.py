@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.directory.models import Person, Role
+from escalate.directory.requests import person_of
 from escalate.privacy import selectors, services
-from escalate.privacy.forms import LegalPageForm
+from escalate.privacy.forms import LegalPageForm, SubjectSearchForm
 from escalate.privacy.models import LegalPageKind
+from escalate.privacy.search import MOST_RESULTS, SubjectQuery, may_search
 
 
 def _kind(kind: str) -> LegalPageKind:
@@ -44,3 +46,35 @@ def edit_legal_page(request: HttpRequest, kind: str) -> HttpResponse:
         services.save_legal_page(by=person, kind=page_kind, body=form.cleaned_data["body"])
         return redirect("privacy:page", kind=page_kind.value)
     return render(request, "privacy/edit_legal_page.html", {"page": page, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def search_subject(request: HttpRequest) -> HttpResponse:
+    """Find a child's or adult's escalations: the business unit and safeguarding leads only."""
+    person = person_of(request)
+    if not may_search(person):
+        raise PermissionDenied
+    form = SubjectSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        results = services.search_for_subject(
+            by=person,
+            query=SubjectQuery(
+                name=data["name"],
+                date_of_birth=data["date_of_birth"],
+                case_reference=data["case_reference"],
+            ),
+            reason=data["reason"],
+            request_reference=data["request_reference"],
+        )
+    return render(
+        request,
+        "privacy/search.html",
+        {
+            "form": form,
+            "results": None if results is None else results[:MOST_RESULTS],
+            "more": results is not None and len(results) > MOST_RESULTS,
+            "most": MOST_RESULTS,
+        },
+    )

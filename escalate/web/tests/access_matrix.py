@@ -249,6 +249,14 @@ MATRIX: list[Row] = [
         kwargs=lambda w: {"kind": "cookies"},
         body=lambda w: {"body": "The partnership's own cookies text."},
     ),
+    Row(
+        "subjects:search",
+        # The business unit and designated safeguarding leads; B's business manager searches
+        # B's escalations only (test_subject_search checks A's are never found).
+        get=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        post=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        body=lambda w: {"name": "Sam", "reason": "subject_access"},
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(

@@ -68,3 +68,38 @@ class SubjectSearchForm(forms.Form):
         elif name and len(name) < 2:
             self.add_error("name", "The name must be 2 characters or more")
         return data
+
+
+def _reason(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Do not include the child's or adult's name.",
+        error_messages={
+            "required": "Enter the reason",
+            "max_length": "The reason must be 1,000 characters or fewer",
+        },
+    )
+
+
+class LegalHoldForm(forms.Form):
+    reason = _reason("Why must the record be kept?")
+
+
+class KeepLongerForm(forms.Form):
+    keep_until = DateField(
+        label="Review it again on", future_only=True, help_text="For example, 27 3 2031."
+    )
+    reason = _reason("Why keep it longer?")
+
+    def clean_keep_until(self) -> object:
+        value = self.cleaned_data.get("keep_until")
+        if value is None:
+            raise forms.ValidationError("Enter the date to review the record again")
+        return value
+
+
+class LiftHoldForm(forms.Form):
+    hold = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason("Why can the hold be lifted?")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
@@ -14,8 +14,9 @@ from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Person, Role
 from escalate.escalations.models import Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
-from escalate.privacy.models import LegalPage, LegalPageKind
+from escalate.privacy.models import LegalPage, LegalPageKind, RetentionDecision
 from escalate.privacy.retention import period_of
+from escalate.privacy.review import may_review
 from escalate.privacy.search import (
     MOST_RESULTS,
     SEARCH_REASONS,
@@ -130,3 +131,64 @@ def search_for_subject(
             reason=dict(SEARCH_REASONS)[reason],
         )
     return found
+
+
+def _review_guard(by: Person) -> None:
+    if not may_review(by):
+        raise PermissionDenied("Only the partnership's business unit reviews retention")
+
+
+@transaction.atomic
+def place_legal_hold(*, by: Person, escalation: Escalation, reason: str) -> RetentionDecision:
+    """Keep the record, whatever its schedule says, until the hold is lifted."""
+    _review_guard(by)
+    decision = RetentionDecision.objects.create(
+        escalation=escalation, kind=RetentionDecision.Kind.HOLD, reason=reason, made_by=by
+    )
+    record_audit(
+        actor=by,
+        action="legal_hold_placed",
+        partnership=escalation.partnership,
+        obj=escalation,
+        changes={"hold": (None, decision.pk), "reason": (None, fingerprint(reason))},
+    )
+    return decision
+
+
+@transaction.atomic
+def lift_legal_hold(*, by: Person, decision: RetentionDecision, reason: str) -> None:
+    _review_guard(by)
+    if decision.kind != RetentionDecision.Kind.HOLD or decision.lifted_at is not None:
+        raise ValueError("This hold has already been lifted")
+    decision.lifted_by, decision.lifted_at, decision.lift_reason = by, timezone.now(), reason
+    decision.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
+    record_audit(
+        actor=by,
+        action="legal_hold_lifted",
+        partnership=decision.escalation.partnership,
+        obj=decision.escalation,
+        changes={"hold": (decision.pk, None), "reason": (None, fingerprint(reason))},
+    )
+
+
+@transaction.atomic
+def keep_record_longer(
+    *, by: Person, escalation: Escalation, until: date, reason: str
+) -> RetentionDecision:
+    """Review the record again on `until` instead of disposing of it now."""
+    _review_guard(by)
+    decision = RetentionDecision.objects.create(
+        escalation=escalation,
+        kind=RetentionDecision.Kind.EXTEND,
+        reason=reason,
+        keep_until=until,
+        made_by=by,
+    )
+    record_audit(
+        actor=by,
+        action="retention_extended",
+        partnership=escalation.partnership,
+        obj=escalation,
+        changes={"keep_until": (None, until.isoformat()), "reason": (None, fingerprint(reason))},
+    )
+    return decision

@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
     NavItem("Dashboard", "reports:dashboard", lambda person: _sees_reports(person)),
     NavItem("Find a person", "subjects:search", lambda person: _may_search(person)),
+    NavItem("Retention", "retention:review", lambda person: _may_review(person)),
     NavItem("Contacts", "directory:contacts", lambda person: person.partnership_id is not None),
     NavItem(
         "Directory",
@@ -52,6 +53,12 @@ def _may_search(person: Person) -> bool:
     from escalate.privacy.search import may_search
 
     return may_search(person)
+
+
+def _may_review(person: Person) -> bool:
+    from escalate.privacy.review import may_review
+
+    return may_review(person)
 
 
 def navigation_for(request: HttpRequest) -> list[dict[str, object]]:

@@ -257,6 +257,21 @@ MATRIX: list[Row] = [
         post=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
         body=lambda w: {"name": "Sam", "reason": "subject_access"},
     ),
+    Row(
+        "retention:review",
+        get=everyone(403).but(["business_manager", "other_partnership"], 200),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "retention:decide",
+        # B's business manager reviews B's records: A's escalation is "not found" to them.
+        get=everyone(403).but(["business_manager"], 200).but(["other_partnership"], 404),
+        post=everyone(403)
+        .but(["business_manager"], Redirect("/retention/"))
+        .but(["other_partnership"], 404),
+        kwargs=escalation,
+        body=lambda w: {"action": "hold", "hold-reason": "A practice review is under way."},
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(

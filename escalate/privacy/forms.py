@@ -58,6 +58,11 @@ class SubjectSearchForm(forms.Form):
         },
     )
 
+    withhold_names = forms.BooleanField(
+        label="Withhold professionals' names (replace each by their job title and agency)",
+        required=False,
+    )
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         name = " ".join(str(data.get("name") or "").split())

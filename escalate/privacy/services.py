@@ -24,6 +24,7 @@ from escalate.privacy.search import (
     matching_escalations,
     may_search,
 )
+from escalate.privacy.subject_access import SubjectAccessExport, build_export
 
 DISPOSED_BODY = ""
 
@@ -192,3 +193,45 @@ def keep_record_longer(
         changes={"keep_until": (None, until.isoformat()), "reason": (None, fingerprint(reason))},
     )
     return decision
+
+
+def export_subject_access(
+    *,
+    by: Person,
+    query: SubjectQuery,
+    reason: str,
+    request_reference: str = "",
+    withhold_names: bool,
+) -> SubjectAccessExport:
+    """The business unit's subject access export for the person searched for, audited."""
+    if not by.has_role(Role.BUSINESS_MANAGER):
+        raise PermissionDenied("Only the business unit makes subject access exports")
+    if reason not in dict(SEARCH_REASONS):
+        raise ValueError(f"Unknown reason {reason!r}")
+    found = list(matching_escalations(by, query)[:MOST_RESULTS])
+    about = " ".join(part for part in (query.name, str(query.date_of_birth or "")) if part)
+    export = build_export(
+        found,
+        about=about or "the person searched for",
+        reason=dict(SEARCH_REASONS)[reason],
+        withhold_names=withhold_names,
+    )
+    searched_for = "|".join(
+        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
+    )
+    with transaction.atomic():
+        record_audit(
+            actor=by,
+            action="subject_access_exported",
+            partnership=by.partnership,
+            object_type="subject_access",
+            changes={
+                "searched_for": (None, fingerprint(searched_for)),
+                "request_reference": (None, fingerprint(request_reference)),
+                "references": (None, [line.reference for line in export.contents]),
+                "withheld_other_names": (None, withhold_names),
+                "search_reason": (None, reason),
+            },
+            reason=dict(SEARCH_REASONS)[reason],
+        )
+    return export

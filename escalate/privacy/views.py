@@ -58,6 +58,17 @@ def edit_legal_page(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "privacy/edit_legal_page.html", {"page": page, "form": form})
 
 
+EXPORT_KEYS = (
+    "name",
+    "date_of_birth_day",
+    "date_of_birth_month",
+    "date_of_birth_year",
+    "case_reference",
+    "reason",
+    "request_reference",
+)
+
+
 @require_http_methods(["GET", "POST"])
 def search_subject(request: HttpRequest) -> HttpResponse:
     """Find a child's or adult's escalations: the business unit and safeguarding leads only."""
@@ -66,15 +77,30 @@ def search_subject(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = SubjectSearchForm(request.POST or None)
     results = None
+    exporting = request.POST.get("export") == "yes"
+    if exporting and not person.has_role(Role.BUSINESS_MANAGER):
+        raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        query = SubjectQuery(
+            name=data["name"],
+            date_of_birth=data["date_of_birth"],
+            case_reference=data["case_reference"],
+        )
+        if exporting:
+            export = services.export_subject_access(
+                by=person,
+                query=query,
+                reason=data["reason"],
+                request_reference=data["request_reference"],
+                withhold_names=data["withhold_names"],
+            )
+            response = HttpResponse(export.zip_bytes, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            return response
         results = services.search_for_subject(
             by=person,
-            query=SubjectQuery(
-                name=data["name"],
-                date_of_birth=data["date_of_birth"],
-                case_reference=data["case_reference"],
-            ),
+            query=query,
             reason=data["reason"],
             request_reference=data["request_reference"],
         )
@@ -86,6 +112,11 @@ def search_subject(request: HttpRequest) -> HttpResponse:
             "results": None if results is None else results[:MOST_RESULTS],
             "more": results is not None and len(results) > MOST_RESULTS,
             "most": MOST_RESULTS,
+            "may_export": person.has_role(Role.BUSINESS_MANAGER),
+            # The search as typed, sent again with the export button.
+            "export_values": [
+                (key, request.POST.get(key, "")) for key in EXPORT_KEYS if request.POST.get(key, "")
+            ],
         },
     )
 

@@ -45,6 +45,18 @@ NO_CASE_DETAILS = (
 )
 
 
+# Havering 004 §3.1: decisions are "shared with relevant personnel, to include the worker who
+# raised the initial concern". When a stage ends or the escalation is decided, the notice points
+# to the record for the child's file; the record lists these notices under "Who was told".
+RECORD_EVENTS = frozenset(
+    {Event.STAGE_ENTERED, Event.RESOLVED, Event.WITHDRAWN, Event.PANEL_DECIDED}
+)
+RECORD_SHARED = (
+    "The record of what was discussed and decided, for the child's file, is on the "
+    "escalation's page:"
+)
+
+
 def escalation_link(path: str) -> str:
     """The full address of a page of the site (`path` from get_absolute_url)."""
     return f"{settings.SITE_URL}{path}"
@@ -63,7 +75,10 @@ def event_message(
     if due_at is not None:
         due = due_at.astimezone(LONDON)
         lines.append(f"Due: {due:%A} {due.day} {due:%B %Y}")
-    lines += ["", SIGN_IN, link, "", NO_CASE_DETAILS]
+    lines += ["", SIGN_IN, link]
+    if event in RECORD_EVENTS:
+        lines += ["", RECORD_SHARED, f"{link}#record"]
+    lines += ["", NO_CASE_DETAILS]
     return Message(f"{words}: {reference}", "\n".join(lines))
 
 

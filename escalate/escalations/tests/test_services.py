@@ -256,6 +256,15 @@ def test_resolving_records_outcome_actions_and_learning_and_is_final(world: Worl
     assert resolved.closed_at is not None
     assert resolved.learning_themes == ["communication"]
     assert resolved.actions.get().owner == world.social_worker
+    # Havering 004 §3.1: the raiser is sent the record of what was decided.
+    notices = Notification.objects.filter(
+        escalation=resolved, recipient=world.teacher, event="resolved"
+    )
+    assert notices.exists()
+    for notice in notices:
+        assert f"/escalations/{resolved.reference}/#record" in notice.body
+    raised = Notification.objects.filter(escalation=resolved, event="raised").first()
+    assert raised is not None and "#record" not in raised.body
     assert Notification.objects.filter(
         escalation=resolved, recipient=world.social_worker, event="action_assigned"
     ).exists()

@@ -34,5 +34,8 @@ urlpatterns = [
     path("directory/", include("escalate.directory.urls")),
 ]
 
-# The 500 page shows the request id (see escalate/operations/logs.py).
-handler500 = operations_views.server_error
+handler400 = "escalate.web.errors.bad_request"
+handler403 = "escalate.web.errors.permission_denied"
+handler404 = "escalate.web.errors.page_not_found"
+# API clients get JSON; people get the 500 page with the request id (escalate/operations).
+handler500 = "escalate.web.errors.server_error"

@@ -57,8 +57,17 @@ class DjangoEmailSender:
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as error:
+            # 4xx ("451 Try again later", greylisting, a full mailbox) is temporary; only when
+            # the server refuses every address with 5xx will trying again not help.
+            codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
-                f"The mail server refused the address: {error.recipients}", permanent=True
+                f"The mail server refused the address: {error.recipients}",
+                permanent=bool(codes) and all(_permanent_smtp_code(code) for code in codes),
+            ) from error
+        except smtplib.SMTPDataError as error:
+            raise DeliveryFailed(
+                f"The mail server refused the message: {error.smtp_code} {error.smtp_error!r}",
+                permanent=_permanent_smtp_code(error.smtp_code),
             ) from error
         except (smtplib.SMTPException, OSError) as error:
             # Connection refused, timeouts, 4xx replies: the server may be back later.
@@ -66,6 +75,11 @@ class DjangoEmailSender:
                 f"The mail server could not be reached or refused: {error}"
             ) from error
         return ""
+
+
+def _permanent_smtp_code(code: int) -> bool:
+    """5xx: the server will not take it (RFC 5321 4.2.1); 4xx and anything else may pass later."""
+    return 500 <= code < 600
 
 
 class NotifySender:

@@ -7,6 +7,8 @@ channel" a database fact rather than a hope.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -92,15 +94,19 @@ class CalendarToken(models.Model):
 
     Calendar apps cannot sign in, so the token in the address is the credential: it is long and
     random, it shows only dates and escalation references, and a revoked token stops working at
-    once.
+    once. Only its SHA-256 is stored (like API tokens): someone who reads the database cannot
+    subscribe to anyone's calendar. The address is shown once, when it is created.
     """
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
     )
-    token = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # The token itself, on the instance create_calendar_token returns only (never stored).
+    secret: str = ""
 
     class Meta:
         ordering = ["-created_at"]
@@ -111,3 +117,7 @@ class CalendarToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -131,9 +131,15 @@ def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None)
 
 @transaction.atomic
 def create_calendar_token(*, person: Person) -> CalendarToken:
-    """A new private calendar address for `person`; any earlier one is revoked. Audited."""
+    """A new private calendar address for `person`; any earlier one is revoked. Audited.
+
+    Only the token's hash is stored; the token itself is on the returned row's `secret`, for
+    the page to show once.
+    """
     revoked = _revoke_calendar_tokens(person)
-    token = CalendarToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+    secret = secrets.token_urlsafe(32)
+    token = CalendarToken.objects.create(person=person, token_hash=CalendarToken.hash(secret))
+    token.secret = secret
     record_audit(
         actor=person,
         action="calendar_token_created",

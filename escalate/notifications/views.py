@@ -17,6 +17,7 @@ from escalate.notifications.models import CalendarToken
 from escalate.notifications.selectors import (
     active_calendar_token,
     calendar_token_owner,
+    failed_notices_for,
     inbox_for,
     unread_count,
 )
@@ -24,6 +25,7 @@ from escalate.notifications.services import (
     create_calendar_token,
     mark_notifications_read,
     revoke_calendar_tokens,
+    send_again,
 )
 
 PAGE_SIZE = 50
@@ -59,25 +61,27 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_url(request: HttpRequest, token: CalendarToken | None) -> str:
-    if token is None:
+    """The address of a token just created; a stored token's address is not known (hashed)."""
+    if token is None or not token.secret:
         return ""
     return request.build_absolute_uri(
-        reverse("notifications:calendar_feed", kwargs={"token": token.token})
+        reverse("notifications:calendar_feed", kwargs={"token": token.secret})
     )
 
 
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            revoke_calendar_tokens(person=person)
-            messages.success(request, "Your calendar address has been turned off")
-        else:
-            create_calendar_token(person=person)
-            messages.success(request, "Your new calendar address is ready")
+    token: CalendarToken | None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_calendar_tokens(person=person)
+        messages.success(request, "Your calendar address has been turned off")
         return redirect("notifications:calendar")
-    token = active_calendar_token(person)
+    if request.method == "POST":
+        # Shown on this response only (like an API token): only its hash is kept.
+        token = create_calendar_token(person=person)
+    else:
+        token = active_calendar_token(person)
     feed_url = _feed_url(request, token)
     return render(
         request,
@@ -112,3 +116,23 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if person is None:
         raise Http404("No such calendar")
     return _ics_response(deadline_calendar(person), filename="escalate-deadlines.ics")
+
+
+@require_GET
+def failed(request: HttpRequest) -> HttpResponse:
+    """For the business unit: notices that could not be delivered, to fix and send again."""
+    page = Paginator(failed_notices_for(person_of(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/failed.html", {"page": page})
+
+
+@require_POST
+def send_failed_again(request: HttpRequest, notification_id: int) -> HttpResponse:
+    person = person_of(request)
+    # Another partnership's notice, or one not failed (any more): "not here".
+    if not failed_notices_for(person).filter(pk=notification_id).exists():
+        raise Http404("No such failed notice")
+    send_again(ids=[notification_id], by=person)
+    messages.success(request, "The notice will be sent again in the next few minutes.")
+    return redirect("notifications:failed")

@@ -48,7 +48,8 @@ def _sees_reports(person: Person) -> bool:
 
 
 def navigation_for(request: HttpRequest) -> list[dict[str, object]]:
-    person = request.user
+    # Error pages can be drawn before AuthenticationMiddleware ran (e.g. a wrong Host header).
+    person = getattr(request, "user", None)
     if not isinstance(person, Person):
         return []
     items = []

@@ -232,3 +232,75 @@ def test_a_failed_notification_can_be_sent_again(smtp_server: LocalSMTPServer, s
     email.refresh_from_db()
     assert email.status == Status.SENT
     assert len(smtp_server.messages) == 1
+
+
+def test_a_temporary_smtp_refusal_is_retried_and_then_delivered(
+    smtp_server: LocalSMTPServer,
+) -> None:
+    # The 2026 probe: "451 4.3.0 Try again later" marked the notice failed after one attempt.
+    escalation = escalation_raised_with_notice()
+    smtp_server.refuse_next_recipients("451 4.3.0 Try again later")
+    first = deliver_due_notifications()
+    email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    assert first.retrying == 1 and first.failed == 0
+    assert email.status == Status.PENDING
+    assert "451" in email.last_error
+    assert smtp_server.messages == []
+
+    smtp_server.refuse_next_messages("452 4.3.1 Insufficient system storage")
+    second = deliver_due_notifications(now=email.next_attempt_at)
+    email.refresh_from_db()
+    assert second.retrying == 1 and email.status == Status.PENDING and "452" in email.last_error
+
+    third = deliver_due_notifications(now=email.next_attempt_at)  # the server answers 250 now
+    email.refresh_from_db()
+    assert third.sent == 1
+    assert email.status == Status.SENT and email.attempts == 3
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_permanent_smtp_refusal_fails_at_once(smtp_server: LocalSMTPServer) -> None:
+    escalation = escalation_raised_with_notice()
+    smtp_server.refuse_next_recipients("550 5.1.1 No such mailbox")
+    report = deliver_due_notifications()
+    email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    assert report.failed == 1
+    assert email.status == Status.FAILED and email.attempts == 1
+    assert "550" in email.last_error
+
+
+def test_a_sigterm_finishes_the_send_in_hand_and_stops_the_batch(
+    smtp_server: LocalSMTPServer, monkeypatch
+) -> None:
+    import os
+    import signal
+
+    from escalate.notifications import channels
+
+    for _ in range(5):
+        escalation_raised_with_notice()
+    passed_on: list[int] = []
+    # As under db_worker: its own handler is there before the batch starts.
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: passed_on.append(number))
+    send = channels.DjangoEmailSender.send
+
+    def send_then_get_stopped(self, message):
+        sent = send(self, message)
+        if len(smtp_server.messages) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # the supervisor stops the worker mid-batch
+        return sent
+
+    monkeypatch.setattr(channels.DjangoEmailSender, "send", send_then_get_stopped)
+    try:
+        report = deliver_due_notifications()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert passed_on == [signal.SIGTERM]
+    assert len(smtp_server.messages) == 1  # the send in hand finished
+    sent = Notification.objects.filter(channel=Channel.EMAIL, status=Status.SENT).count()
+    assert sent == 1
+    assert Notification.objects.filter(channel=Channel.EMAIL, status=Status.PENDING).count() == 4
+    assert report.sent + report.retrying + report.failed < 10
+    # The next worker sends the rest.
+    assert deliver_due_notifications().sent >= 4
+    assert len(smtp_server.messages) == 5

@@ -268,16 +268,30 @@ MATRIX: list[Row] = [
         post=only(["respondent"], Redirect("/notifications/"), others=404),
     ),
     Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
+    # The business unit sees notices that could not be delivered and sends them again.
+    Row(
+        "notifications:failed",
+        get=only(["business_manager", "other_partnership"], 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "notifications:send_failed_again",
+        kwargs=lambda w: {"notification_id": w.a.failed_notice.pk},
+        get=NOT_ALLOWED,
+        post=only(["business_manager"], Redirect("/notifications/failed/"), others=403).but(
+            ["other_partnership"], 404
+        ),
+    ),
     Row(
         "notifications:calendar",
         get=everyone(200),
-        post=everyone(Redirect("/notifications/calendar/")),
+        post=everyone(200),  # the new address, shown once (only its hash is kept)
     ),
     Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
     Row(
         "notifications:calendar_feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
-        kwargs=lambda w: {"token": w.a.calendar_token.token},
+        kwargs=lambda w: {"token": w.a.calendar_token.secret},
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),

@@ -22,6 +22,7 @@ PUBLIC = {
     "password_reset": "asking for a password reset: someone who cannot sign in",
     "set_password": "the single-use link from an invitation or reset e-mail is the credential",
     "password_set": "says the password is set and links to sign in",
+    "docs": "the API's documentation, drawn from the public OpenAPI document (docs/api.md)",
 }
 
 

@@ -123,7 +123,7 @@ class PersonManager(BaseUserManager["Person"]):
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> Person:
         if not email:
-            raise ValueError("A person needs an e-mail address")
+            raise ValueError("A person needs an email address")
         person = self.model(email=self.normalize_email(email).lower(), **fields)
         person.set_password(password)
         person.save(using=self._db)

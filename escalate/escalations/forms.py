@@ -83,11 +83,11 @@ class ProfessionalForm(forms.Form):
         error_messages={"max_length": "Their name must be 150 characters or fewer"},
     )
     respondent_email = forms.EmailField(
-        label="Their e-mail address",
+        label="Their email address",
         required=False,
         help_text="Only if they are not listed. For example, name@agency.example.org",
         error_messages={
-            "invalid": "Enter an e-mail address in the correct format, like name@example.org"
+            "invalid": "Enter an email address in the correct format, like name@example.org"
         },
     )
 
@@ -290,6 +290,7 @@ def _long_text(label: str, message: str, hint: str = "", required: bool = True) 
 class DiscussionForm(VersionedForm):
     held_on = DateField(
         label="When did the discussion take place?",
+        error_name="the date of the discussion",
         past_only=True,
         help_text="For example, 27 3 2026",
         error_messages=_required("Enter the date of the discussion"),
@@ -309,7 +310,7 @@ class DiscussionForm(VersionedForm):
             ("phone", "Phone call"),
             ("video", "Video call"),
             ("in_person", "In person"),
-            ("email", "In writing or by e-mail"),
+            ("email", "In writing or by email"),
         ],
         error_messages=_required("Select how the discussion took place"),
     )

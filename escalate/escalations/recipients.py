@@ -1,4 +1,4 @@
-"""Turning a policy's notification rules into people and e-mail addresses.
+"""Turning a policy's notification rules into people and email addresses.
 
 The policy names recipients by what they are to the escalation (the raiser, the stage's
 managers, the IRO...). This module finds them: the management chain in the directory first,

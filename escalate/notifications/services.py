@@ -37,11 +37,11 @@ def enqueue_notification(
     """Put one notification per channel in the outbox, in the caller's transaction.
 
     A repeat of the same (event_key, recipient, channel) is ignored, so callers may be retried
-    safely. Returns how many rows were new. In-app notifications need a person; a bare e-mail
-    address (a business-team mailbox) only gets e-mail.
+    safely. Returns how many rows were new. In-app notifications need a person; a bare email
+    address (a business-team mailbox) only gets email.
     """
     if recipient is None and not email:
-        raise ValueError("a notification needs a recipient person or an e-mail address")
+        raise ValueError("a notification needs a recipient person or an email address")
     recipient_key = f"person:{recipient.pk}" if recipient is not None else f"email:{email.lower()}"
     address = recipient.email if recipient is not None else email
     rows = [
@@ -101,7 +101,7 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
     rows: dict[tuple[str, str, str], Notification] = {}
     for spec in specs:
         if spec.recipient is None and not spec.email:
-            raise ValueError("a notification needs a recipient person or an e-mail address")
+            raise ValueError("a notification needs a recipient person or an email address")
         recipient_key = (
             f"person:{spec.recipient.pk}"
             if spec.recipient is not None

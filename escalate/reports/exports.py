@@ -15,6 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.reports.charts import chart_svg
 from escalate.reports.selectors import Dashboard, EscalationRecord, Learning
 
@@ -144,8 +145,8 @@ def _when(moment: Any) -> str:
     if moment is None:
         return ""
     if hasattr(moment, "hour"):
-        return f"{timezone.localtime(moment):%-d %B %Y %H:%M}"
-    return f"{moment:%-d %B %Y}"
+        return govuk_date_time(moment)
+    return govuk_date(moment)
 
 
 def escalation_record_docx(record: EscalationRecord) -> bytes:

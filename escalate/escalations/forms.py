@@ -75,17 +75,17 @@ class ProfessionalForm(forms.Form):
             "invalid_choice": "Select a professional from the list",
         },
     )
+    # Asked only under "Someone not listed" (revealed there), and then required (clean()).
     respondent_name = forms.CharField(
         label="Their name",
         required=False,
         max_length=150,
-        help_text="Only if they are not listed.",
         error_messages={"max_length": "Their name must be 150 characters or fewer"},
     )
     respondent_email = forms.EmailField(
         label="Their email address",
         required=False,
-        help_text="Only if they are not listed. For example, name@agency.example.org",
+        help_text="So they can be told. For example, name@agency.example.org",
         error_messages={
             "invalid": "Enter an email address in the correct format, like name@example.org"
         },
@@ -108,6 +108,10 @@ class ProfessionalForm(forms.Form):
             and not (data.get("respondent_name") or "").strip()
         ) and "respondent_name" not in self.errors:
             self.add_error("respondent_name", "Enter the name of the professional")
+        if data.get("respondent_choice") not in (None, "", SOMEONE_ELSE):
+            # A listed person was chosen: anything typed in the hidden boxes is not theirs.
+            data["respondent_name"] = ""
+            data["respondent_email"] = ""
         return data
 
     def respondent(self) -> Person | None:
@@ -145,11 +149,20 @@ class SubjectForm(forms.Form):
 
     def __init__(self, *args: Any, covers: str = "both", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["subject_kind"]
-        if covers == "children":
-            field.choices = [("child", "A child")]  # type: ignore[attr-defined]
-        elif covers == "adults":
-            field.choices = [("adult", "An adult")]  # type: ignore[attr-defined]
+        # Asked only when the policy covers both; otherwise it can only be one.
+        self.only_kind = {"children": "child", "adults": "adult"}.get(covers, "")
+        if self.only_kind:
+            del self.fields["subject_kind"]
+            self.fields["subject_name"].label = f"The {self.only_kind}'s full name"
+            self.fields["subject_name"].error_messages["required"] = (
+                f"Enter the full name of the {self.only_kind}"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.only_kind:
+            data["subject_kind"] = self.only_kind
+        return data
 
 
 class FlagsForm(forms.Form):
@@ -179,9 +192,13 @@ class CategoriesForm(forms.Form):
 
     def __init__(self, *args: Any, policy: PolicySpec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+        field = self.fields["categories"]
+        field.choices = [  # type: ignore[attr-defined]
             (category.key, category.name) for category in policy.categories
         ]
+        field.choice_hints = {  # type: ignore[attr-defined]
+            category.key: category.description for category in policy.categories
+        }
 
 
 def text_form(name: str, label: str, hint: str, required_message: str) -> type[forms.Form]:

@@ -110,7 +110,10 @@ STEPS: list[Step] = [
         "agency",
         "Agency",
         ("respondent_agency",),
-        lambda c, d, i: raise_forms.AgencyForm(d, initial=i, agencies=_agencies(c.person)),
+        # Not the person's own agency: an escalation is between agencies.
+        lambda c, d, i: raise_forms.AgencyForm(
+            d, initial=i, agencies=_agencies(c.person).exclude(pk=c.person.agency_id or 0)
+        ),
     ),
     Step(
         "professional",
@@ -123,7 +126,7 @@ STEPS: list[Step] = [
     ),
     Step(
         "child-or-adult",
-        "Child or adult",
+        "Who it is about",
         ("subject_kind", "subject_name", "subject_date_of_birth", "case_references"),
         lambda c, d, i: raise_forms.SubjectForm(d, initial=i, covers=c.policy.covers.value),
         heading="Who is the disagreement about?",
@@ -285,6 +288,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         "escalations/raise/question.html",
         {
             "form": form,
+            "someone_else": raise_forms.SOMEONE_ELSE,
             "step": step,
             "policy": context.policy,
             "back_url": _back_url(step, context),
@@ -368,7 +372,7 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         )
     dob = data.get("subject_date_of_birth")
     categories = {category.key: category.name for category in policy.categories}
-    rows = [
+    rows: list[tuple[str, str, str]] = [
         ("Immediate danger", "Yes" if context.urgent else "No", "immediate-danger"),
         ("Agency you disagree with", agency, "agency"),
         ("Professional", professional, "professional"),
@@ -400,6 +404,8 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         ("Outcome wanted", data.get("outcome_wanted", ""), "outcome"),
         ("Already tried", data.get("already_tried", ""), "already-tried"),
     ]
+    if policy.covers.value != "both":
+        rows = [row for row in rows if row[0] != "Child or adult"]
     if context.may_start_later:
         stage_key = data.get("start_stage") or policy.stages[0].key
         rows.append(("Stage to start at", policy.stage(stage_key).name, "start-stage"))
@@ -498,5 +504,18 @@ def _back_url_check(context: Context) -> str:
 
 @require_http_methods(["GET"])
 def raise_done(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation: the reference, the stage and its due date, and who was told."""
     escalation = selectors.access_escalation(_person(request), reference)
-    return render(request, "escalations/raise/done.html", {"escalation": escalation})
+    spec = escalation.policy_version.spec
+    return render(
+        request,
+        "escalations/raise/done.html",
+        {
+            "escalation": escalation,
+            "stage": spec.stage(escalation.current_stage_key),
+            "working_days_left": selectors.working_days_left(
+                escalation.stage_due_at, spec.nation.value
+            ),
+            "told": selectors.people_told(escalation),
+        },
+    )

@@ -349,3 +349,15 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
 def timeline_without_notifications(page: EscalationPage) -> list[ChronologyEntry]:
     """The timeline with the "who was told" entries left out."""
     return [entry for entry in page.timeline if entry.kind != EntryKind.NOTIFICATION]
+
+
+def people_told(escalation: Escalation) -> list[str]:
+    """Who has been told about `escalation` so far, as the chronology recorded them, once each."""
+    told: dict[str, str] = {}
+    entries = ChronologyEntry.objects.filter(
+        escalation=escalation, kind=EntryKind.NOTIFICATION
+    ).order_by("pk")
+    for entry in entries:
+        for recipient in (entry.data or {}).get("recipients", []):
+            told.setdefault(str(recipient.get("key")), str(recipient.get("label", "")))
+    return [label for label in told.values() if label]

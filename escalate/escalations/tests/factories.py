@@ -43,6 +43,7 @@ def policy_document(
     panel: bool = True,
     notifications: list[dict[str, Any]] | None = None,
     access_roles: list[str] | None = None,
+    covers: str = "children",
     may_start_at: list[str] | None = None,
 ) -> dict[str, Any]:
     """A valid policy document (PolicySpec shape) with `stage_count` stages stage_1..stage_n."""
@@ -67,7 +68,7 @@ def policy_document(
         "name": "Testshire escalation policy",
         "short_name": "Testshire",
         "source": "Invented for tests.",
-        "covers": "children",
+        "covers": covers,
         "nation": "england",
         "stages": stages,
         "categories": [

@@ -172,7 +172,8 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "Select whether this is about a child or an adult" in page
+    # A children-only policy does not ask whether it is a child (test_views_raise_details.py).
+    assert "Is this about a child or an adult?" not in page
     assert "Date of birth must be today or in the past" in page
     assert (
         'value="Alex Typed"' in page

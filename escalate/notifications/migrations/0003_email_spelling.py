@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_calendar_token'),
+        ("notifications", "0002_calendar_token"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='channel',
-            field=models.CharField(choices=[('email', 'Email'), ('notify', 'GOV.UK Notify'), ('in_app', 'In Escalate')], max_length=10),
+            model_name="notification",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("email", "Email"),
+                    ("notify", "GOV.UK Notify"),
+                    ("in_app", "In Escalate"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

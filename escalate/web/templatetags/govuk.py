@@ -81,12 +81,22 @@ def govuk_field(
     heading: bool = False,
     width: str = "",
     rows: int = 5,
+    reveal_value: str = "",
+    reveal: str = "",
+    required: bool | None = None,
 ) -> SafeString:
-    """One form field as the matching GOV.UK component."""
+    """One form field as the matching GOV.UK component.
+
+    Radios may reveal more questions under one choice (GOV.UK's conditional reveal):
+    `reveal_value` is the choice, `reveal` the rendered fields. `required=True` drops
+    "(optional)" from a field the form checks only in some cases (when it is revealed).
+    """
     widget = field.field.widget
     component = component_for(widget)
     choices: list[dict[str, Any]] = []
     selected = _selected(field)
+    # A field may explain each choice: `field.choice_hints = {value: hint}`.
+    choice_hints: dict[str, str] = getattr(field.field, "choice_hints", {})
     if component in {"radios", "checkboxes", "select"}:
         for index, (value, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
             value = "" if value is None else str(value)
@@ -98,6 +108,7 @@ def govuk_field(
                     "label": label,
                     "id": field.auto_id if index == 0 else f"{field.auto_id}-{index}",
                     "checked": value in selected,
+                    "hint": choice_hints.get(value, ""),
                 }
             )
         if component != "select" and choices:
@@ -116,7 +127,9 @@ def govuk_field(
         "heading": heading,
         "width": width,
         "rows": rows,
-        "required": field.field.required,
+        "required": field.field.required if required is None else required,
+        "reveal_value": reveal_value,
+        "reveal": reveal,
         "attrs": widget.attrs,
         "autocomplete": widget.attrs.get("autocomplete", ""),
         "inputmode": widget.attrs.get("inputmode", ""),

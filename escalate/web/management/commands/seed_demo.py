@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from escalate.directory.demo import DEMO_PASSWORD, DemoDirectory, create_demo_directory
+from escalate.directory.models import Person
 from escalate.escalations.demo import create_demo_escalations
 from escalate.policies.demo import load_demo_policies
 from escalate.web.mfa import DEMO_TOTP_SECRET, give_demo_device
@@ -54,17 +55,20 @@ A first journey to try:
 
 def demo_people_table(directory: DemoDirectory) -> str:
     """One line per demo person: name, agency, role. Sign-in is first.last@ the domain."""
-    people = sorted(directory.people.values(), key=lambda p: (p.agency.name, -p.level, p.full_name))
+
+    def agency(person: Person) -> str:
+        return person.agency.name if person.agency else ""
+
+    people = sorted(directory.people.values(), key=lambda p: (agency(p), -p.level, p.full_name))
     domain = people[0].email.split("@", 1)[1] if people else ""
     name_width = max((len(p.full_name) for p in people), default=0) + 2
-    agency_width = max((len(p.agency.name) for p in people), default=0) + 2
+    agency_width = max((len(agency(p)) for p in people), default=0) + 2
     lines = [
         f"\n{directory.partnership.name}: sign in as first.last@{domain}",
         f"  {'Name':<{name_width}}{'Agency':<{agency_width}}Role",
     ]
     for person in people:
         lines.append(
-            f"  {person.full_name:<{name_width}}{person.agency.name:<{agency_width}}"
-            f"{person.job_title}"
+            f"  {person.full_name:<{name_width}}{agency(person):<{agency_width}}{person.job_title}"
         )
     return "\n".join(lines)

@@ -68,7 +68,7 @@ class AgencyForm(forms.Form):
 
 class ProfessionalForm(forms.Form):
     respondent_choice = forms.ChoiceField(
-        label="Who is the professional you disagree with?",
+        label="Who do you disagree with?",
         widget=forms.RadioSelect,
         error_messages={
             "required": "Select the professional, or choose someone not listed",
@@ -487,7 +487,29 @@ class ConvenePanelForm(VersionedForm):
 
     def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = people  # type: ignore[attr-defined]
+        field = self.fields["members"]
+        people = people.select_related("agency").prefetch_related("role_assignments")
+        field.queryset = people  # type: ignore[attr-defined]
+        # Each candidate's role, agency and whether they sit on the Board (004 2.12).
+        field.choice_hints = {  # type: ignore[attr-defined]
+            str(person.pk): panel_candidate_hint(person) for person in people
+        }
+
+
+PANEL_ROLE_WORDS = {
+    "partnership_chair": "Partnership chair",
+    "panel_member": "Board member (Resolution Panel list)",
+}
+
+
+def panel_candidate_hint(person: Person) -> str:
+    """'Service manager, Riverside Children's Social Care. Board member (Resolution Panel list)'."""
+    roles = {assignment.role for assignment in person.role_assignments.all()}
+    board = [words for role, words in PANEL_ROLE_WORDS.items() if role in roles]
+    where = ", ".join(
+        part for part in (person.job_title, person.agency.name if person.agency else "") if part
+    )
+    return ". ".join(part for part in (where, *board) if part) or "Not on the Board's panel list"
 
 
 class RepresentationForm(VersionedForm):

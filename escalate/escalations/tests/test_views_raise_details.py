@@ -111,3 +111,20 @@ def test_the_confirmation_gives_the_due_date_and_who_was_told() -> None:
     page = client.get(response.url).content.decode()  # type: ignore[attr-defined]
     assert "due by" in page and "11:59pm" in page
     assert "We have told:" in page and "Sam Social-Worker" in page
+
+
+def test_panel_candidates_show_role_agency_and_board_membership() -> None:
+    from escalate.escalations.forms import ConvenePanelForm
+
+    partnership = PartnershipFactory()
+    agency = AgencyFactory(partnership=partnership, name="Testshire Police")
+    board = PersonFactory(
+        agency=agency, job_title="Detective inspector", level=3, roles=["panel_member"]
+    )
+    other = PersonFactory(agency=agency, job_title="Detective sergeant", level=2)
+    form = ConvenePanelForm(people=Person.objects.filter(pk__in=[board.pk, other.pk]))
+    hints = form.fields["members"].choice_hints  # type: ignore[attr-defined]
+    assert hints[str(board.pk)] == (
+        "Detective inspector, Testshire Police. Board member (Resolution Panel list)"
+    )
+    assert hints[str(other.pk)] == "Detective sergeant, Testshire Police"

@@ -265,9 +265,18 @@ MATRIX: list[Row] = [
         "escalations:raise_step",
         kwargs=lambda w: {"slug": "agency"},
         get=everyone(200),
-        # A's agency: accepted from A's people; B's person is told to choose from their own list.
+        # A's children's social care: accepted from A's people of other agencies; its own people
+        # are not offered their own agency, and B's person must choose from their own list.
         post=everyone(Redirect("/escalations/raise/professional/")).but(
-            [*NO_PARTNERSHIP, "other_partnership"], 200
+            [
+                *NO_PARTNERSHIP,
+                "other_partnership",
+                "respondent",
+                "respondent_manager",
+                "iro",
+                "cp_chair",
+            ],
+            200,
         ),
         body=agency_body,
     ),

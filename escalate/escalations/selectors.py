@@ -32,7 +32,7 @@ from escalate.escalations.models import (
     RaiseDraft,
     StageRecord,
 )
-from escalate.escalations.services import actor_of, state_of
+from escalate.escalations.state import actor_of, state_of
 from escalate.policies import calendar
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec, Stage

@@ -1,0 +1,67 @@
+"""Every write to an escalation. Each function is one transaction and goes through workflow.py.
+
+Split by job, as Zulip splits `zerver/actions/`; every public name is importable from here:
+- `transition`: locking, checking the version, writing what the workflow decided, notifying;
+- `raising`: raising an escalation and the raise pages' draft;
+- `stage`: the stage work (discussion, rationale, next stage, pause, resolve, withdraw, views,
+  corrections);
+- `panel`: the Resolution Panel;
+- `actions`: agreed actions.
+The plain state the workflow reads is built by `escalations.state` (shared with selectors).
+
+Each public write is decorated with `auditing.audited(...)`: it opens the transaction and writes
+exactly one audit row with the old and new values of what the write changed (see auditing.py).
+"""
+
+from escalate.escalations.services.actions import ActionSpec, add_action, complete_action
+from escalate.escalations.services.panel import (
+    convene_panel,
+    record_panel_decision,
+    record_representation,
+)
+from escalate.escalations.services.raising import (
+    RaiseDetails,
+    discard_raise_draft,
+    raise_escalation,
+    save_raise_draft,
+)
+from escalate.escalations.services.stage import (
+    add_view,
+    correct_entry,
+    escalate_to_next_stage,
+    give_rationale,
+    pause_escalation,
+    record_discussion,
+    request_rationale,
+    resolve_escalation,
+    resume_escalation,
+    withdraw_escalation,
+)
+from escalate.escalations.services.transition import StaleEscalation, notify_policy_event
+from escalate.escalations.workflow import ActionRefused
+
+__all__ = [
+    "ActionRefused",
+    "ActionSpec",
+    "RaiseDetails",
+    "StaleEscalation",
+    "add_action",
+    "add_view",
+    "complete_action",
+    "convene_panel",
+    "correct_entry",
+    "discard_raise_draft",
+    "escalate_to_next_stage",
+    "give_rationale",
+    "notify_policy_event",
+    "pause_escalation",
+    "raise_escalation",
+    "record_discussion",
+    "record_panel_decision",
+    "record_representation",
+    "request_rationale",
+    "resolve_escalation",
+    "resume_escalation",
+    "save_raise_draft",
+    "withdraw_escalation",
+]

@@ -1,0 +1,214 @@
+"""Raising an escalation, and the draft the raise pages keep while a person types."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalate.audit.services import fingerprint, record_audit
+from escalate.directory.models import Agency, Person
+from escalate.escalations import workflow
+from escalate.escalations.auditing import audited
+from escalate.escalations.models import (
+    Escalation,
+    Part,
+    RaiseDraft,
+    SubjectKind,
+)
+from escalate.escalations.references import next_reference
+from escalate.escalations.services.transition import add_participant, apply_transition
+from escalate.escalations.workflow import ActionRefused
+from escalate.policies.schema import PolicySpec
+from escalate.policies.selectors import current_policy
+
+
+@dataclass(frozen=True)
+class RaiseDetails:
+    """Everything the raise pages collect."""
+
+    respondent_agency: Agency
+    subject_name: str
+    disputed: str
+    risk: str
+    outcome_wanted: str
+    respondent_person: Person | None = None
+    respondent_name: str = ""
+    respondent_email: str = ""
+    subject_kind: str = SubjectKind.CHILD
+    subject_date_of_birth: date | None = None
+    case_references: str = ""
+    cp_plan: bool = False
+    looked_after: bool = False
+    cp_conference: bool = False
+    immediate_harm: bool = False
+    urgent_guidance_shown: bool = False
+    start_stage_key: str = ""
+    later_stage_reason: str = ""
+    categories: list[str] = field(default_factory=list)
+    already_tried: str = ""
+
+
+@audited("escalation_raised")
+def raise_escalation(*, by: Person, details: RaiseDetails) -> Escalation:
+    """Raise an escalation at the policy's first stage (or, for immediate harm, where allowed).
+
+    Records the raiser and respondent, the stage's people from the directory, the chronology,
+    and every notification the policy calls for on raising and on entering the stage.
+    """
+    if by.partnership_id is None or by.agency_id is None:
+        raise ActionRefused("You need to belong to an agency in a partnership to raise one.")
+    policy = current_policy(by.partnership)
+    if policy is None:
+        raise ActionRefused("Your partnership has no escalation policy loaded yet.")
+    spec = policy.spec
+    _check_raise_details(by, details, spec)
+    now = timezone.now()
+    flags = {details.subject_kind}
+    for name in ("cp_plan", "looked_after", "cp_conference", "immediate_harm"):
+        if getattr(details, name):
+            flags.add(name)
+    transition = workflow.start(
+        spec,
+        at=now,
+        flags=frozenset(flags),
+        start_stage_key=details.start_stage_key or None,
+        later_stage_reason=details.later_stage_reason,
+    )
+    state = transition.state
+    escalation = Escalation.objects.create(
+        partnership_id=by.partnership_id,
+        reference=next_reference(by.partnership, now),  # type: ignore[arg-type]
+        policy_version=policy,
+        raised_by=by,
+        raiser_agency_id=by.agency_id,
+        respondent_agency=details.respondent_agency,
+        respondent_person=details.respondent_person,
+        respondent_name=details.respondent_name.strip()
+        or (details.respondent_person.full_name if details.respondent_person else ""),
+        respondent_email=details.respondent_email.strip().lower()
+        or (details.respondent_person.email if details.respondent_person else ""),
+        subject_kind=details.subject_kind,
+        subject_name=details.subject_name.strip(),
+        subject_date_of_birth=details.subject_date_of_birth,
+        case_references=details.case_references.strip(),
+        cp_plan=details.cp_plan,
+        looked_after=details.looked_after,
+        cp_conference=details.cp_conference,
+        immediate_harm=details.immediate_harm,
+        categories=list(details.categories),
+        disputed=details.disputed.strip(),
+        risk=details.risk.strip(),
+        outcome_wanted=details.outcome_wanted.strip(),
+        already_tried=details.already_tried.strip(),
+        status=state.status,
+        current_stage_key=state.stage_key,
+        stage_due_at=state.due_at,
+        raised_at=now,
+        version=state.version,
+        started_at_later_stage_reason=details.later_stage_reason.strip()
+        if state.stage_index > 0
+        else "",
+    )
+    add_participant(escalation, by, Part.RAISER, state.stage_key, now)
+    if details.respondent_person is not None:
+        add_participant(
+            escalation, details.respondent_person, Part.RESPONDENT, state.stage_key, now
+        )
+    apply_transition(escalation, transition, by=by, before_version=state.version, now=now)
+    return escalation
+
+
+def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) -> None:
+    agency = details.respondent_agency
+    if agency.partnership_id != by.partnership_id or not agency.is_active:
+        raise ActionRefused("Choose an agency in your partnership.", field="respondent_agency")
+    person = details.respondent_person
+    if person is not None and person.agency_id != agency.pk:
+        raise ActionRefused(
+            "The person you disagree with must work in the agency you chose.",
+            field="respondent_person",
+        )
+    if person is None and not details.respondent_name.strip():
+        raise ActionRefused(
+            "Choose the professional you disagree with, or type their name.",
+            field="respondent_name",
+        )
+    if person is not None and person.pk == by.pk:
+        raise ActionRefused(
+            "You cannot raise an escalation about yourself.", field="respondent_person"
+        )
+    if details.subject_kind not in SubjectKind.values:
+        raise ActionRefused("Say whether this is about a child or an adult.", field="subject_kind")
+    for value, message, name in (
+        (details.subject_name, "Enter the name of the child or adult.", "subject_name"),
+        (details.disputed, "Enter the decision, action or inaction you disagree with.", "disputed"),
+        (details.risk, "Enter the risk to the child or adult.", "risk"),
+        (details.outcome_wanted, "Enter the outcome you want.", "outcome_wanted"),
+    ):
+        if not value.strip():
+            raise ActionRefused(message, field=name)
+    dob = details.subject_date_of_birth
+    if dob is not None and dob > timezone.localdate():
+        raise ActionRefused(
+            "The date of birth must be today or in the past.", field="subject_date_of_birth"
+        )
+    known = {category.key for category in spec.categories}
+    unknown = [key for key in details.categories if key not in known]
+    if unknown:
+        raise ActionRefused("Choose categories from the list.", field="categories")
+    if details.immediate_harm and not details.urgent_guidance_shown:
+        raise ActionRefused(
+            "Read the emergency guidance before raising an escalation about immediate harm.",
+            field="immediate_harm",
+        )
+
+
+# --- drafts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_raise_draft(*, by: Person, data: dict[str, Any]) -> RaiseDraft:
+    """Keep everything typed on the raise pages so far (one open draft per person).
+
+    Audited as "raise_draft_saved" with the answers that changed, each only as a fingerprint
+    (a draft holds the child's or adult's details).
+    """
+    draft = RaiseDraft.objects.select_for_update().filter(person=by).order_by("-pk").first()
+    before: dict[str, Any] = {} if draft is None else dict(draft.data)
+    if draft is None:
+        draft = RaiseDraft.objects.create(person=by, data=data)
+    else:
+        draft.data = data
+        draft.save(update_fields=["data", "updated_at"])
+    _audit_draft(by, draft, "raise_draft_saved", before, data)
+    return draft
+
+
+@transaction.atomic
+def discard_raise_draft(*, by: Person) -> None:
+    """Forget the person's draft (after raising, or when they start again)."""
+    for draft in RaiseDraft.objects.select_for_update().filter(person=by):
+        _audit_draft(by, draft, "raise_draft_discarded", dict(draft.data), {})
+        draft.delete()
+
+
+def _audit_draft(
+    by: Person, draft: RaiseDraft, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    def shown(value: Any) -> str | None:
+        return None if value is None else fingerprint(json.dumps(value, sort_keys=True))
+
+    changed = {
+        key: (shown(before.get(key)), shown(after.get(key)))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+    if changed or action != "raise_draft_saved":  # saving the same answers changes nothing
+        record_audit(
+            actor=by, action=action, partnership=by.partnership, obj=draft, changes=changed
+        )

@@ -24,7 +24,7 @@ from escalate.escalations.services.transition import (
     send_notifications,
 )
 from escalate.escalations.state import actor_of, state_of
-from escalate.policies.schema import Event
+from escalate.policies.schema import Event, Recipient
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,24 @@ def _make_action(
         now=now,
         extra_data={"action_id": action.pk, "owner": owner.full_name},
     )
-    # The owner is always told (the policy's rules may tell others too).
-    send_notifications(
-        escalation,
-        spec,
-        Event.ACTION_ASSIGNED.value,
-        escalation.current_stage_key,
-        [recipients.Target(owner, owner.email, owner.full_name)],
-        cause_key=f"chronology:{entries[0].pk}",
-        now=now,
+    # The owner is told, with the action's own due date, even if the policy forgot to say so;
+    # a policy rule naming them (action_owner) said it already, on the same event key.
+    told = any(
+        recipient is Recipient.ACTION_OWNER
+        for event in transition.of_type(workflow.NotificationEvent)
+        for recipient in event.recipients
     )
+    if not told:
+        send_notifications(
+            escalation,
+            spec,
+            Event.ACTION_ASSIGNED.value,
+            escalation.current_stage_key,
+            [recipients.Target(owner, owner.email, owner.full_name, Part.ACTION_OWNER)],
+            cause_key=f"chronology:{entries[0].pk}",
+            now=now,
+            action=action,
+        )
     return action
 
 

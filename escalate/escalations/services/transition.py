@@ -19,6 +19,7 @@ from escalate.escalations import recipients, workflow
 from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
     CLOSED_STATUSES,
+    Action,
     ChronologyEntry,
     EntryKind,
     Escalation,
@@ -30,7 +31,7 @@ from escalate.escalations.state import actor_of, current_stage_record, flags_of,
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
-from escalate.policies.calendar import LONDON
+from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.policies.schema import Event, PolicySpec
 
 
@@ -193,9 +194,17 @@ def escalation_link(escalation: Escalation) -> str:
 
 
 def notification_text(
-    escalation: Escalation, spec: PolicySpec, event: str, stage_key: str
+    escalation: Escalation,
+    spec: PolicySpec,
+    event: str,
+    stage_key: str,
+    *,
+    action: Action | None = None,
 ) -> tuple[str, str]:
-    """Subject and body. Nothing about the child or adult: only the reference and a link."""
+    """Subject and body. Nothing about the child or adult: only the reference and a link.
+
+    About an agreed action, the due date is the action's own, not the stage's.
+    """
     words = EVENT_WORDS.get(Event(event), "An escalation has been updated")
     subject = f"{words}: {escalation.reference}"
     stage = spec.stage(stage_key)
@@ -205,9 +214,10 @@ def notification_text(
         f"Reference: {escalation.reference}",
         f"Stage: {stage.name}",
     ]
-    if escalation.stage_due_at is not None and escalation.status not in CLOSED_STATUSES:
-        due = escalation.stage_due_at.astimezone(LONDON)
-        lines.append(f"Due: {due:%A} {due.day} {due:%B %Y}")
+    if action is not None:
+        lines.append(f"Action due: {govuk_date(action.due_on)}")
+    elif escalation.stage_due_at is not None and escalation.status not in CLOSED_STATUSES:
+        lines.append(f"Due: {govuk_date_time(escalation.stage_due_at)}")
     lines += [
         "",
         "Sign in to Escalate to see the details and what to do next:",
@@ -216,6 +226,14 @@ def notification_text(
         "This message does not contain case details. Do not reply to it with case details.",
     ]
     return subject, "\n".join(lines)
+
+
+def _action_of(cause: ChronologyEntry | None) -> Action | None:
+    """The agreed action a chronology entry is about (its data names it), if any."""
+    action_id = (cause.data or {}).get("action_id") if cause is not None else None
+    if not action_id:
+        return None
+    return Action.objects.select_related("owner").filter(pk=action_id).first()
 
 
 def _notify(
@@ -227,9 +245,10 @@ def _notify(
     keys: set[str],
 ) -> None:
     stage = spec.stage(notification.stage_key)
+    action = _action_of(cause)
     targets: list[recipients.Target] = []
     for recipient in notification.recipients:
-        for target in recipients.resolve(escalation, stage, recipient):
+        for target in recipients.resolve(escalation, stage, recipient, action=action):
             if target.key not in keys:
                 keys.add(target.key)
                 targets.append(target)
@@ -241,6 +260,7 @@ def _notify(
         targets,
         cause_key=f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}",
         now=now,
+        action=action,
     )
 
 
@@ -253,11 +273,12 @@ def send_notifications(
     *,
     cause_key: str,
     now: datetime,
+    action: Action | None = None,
 ) -> None:
     """Put one notification per target in the outbox and note who was told on the chronology."""
     if not targets:
         return
-    subject, body = notification_text(escalation, spec, event, stage_key)
+    subject, body = notification_text(escalation, spec, event, stage_key, action=action)
     event_key = f"{cause_key}:{event}"
     for target in targets:
         enqueue_notification(
@@ -270,7 +291,8 @@ def send_notifications(
             recipient=target.person,
             email="" if target.person is not None else target.email,
         )
-        # IROs, CP chairs, the chair and the DSLs see what they are told about.
+        # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they
+        # may open it; everyone else told sees it only if the policy or their part lets them.
         if target.person is not None and target.part in (
             Part.IRO,
             Part.CP_CHAIR,

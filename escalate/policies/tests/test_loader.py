@@ -75,11 +75,13 @@ def test_every_shipped_policy_tells_the_people_the_process_needs(name: str) -> N
         Event.RESOLVED,
         Event.PANEL_CONVENED,
         Event.PANEL_DECIDED,
-        Event.ACTION_ASSIGNED,
         Event.OVERDUE,
     )
     for event in changes:
         assert any(Recipient.RAISER in notify for notify in rules(event)), event
+    # An action's notices go to its owner, and only to them.
+    for event in (Event.ACTION_ASSIGNED, Event.ACTION_OVERDUE):
+        assert rules(event) == [{Recipient.ACTION_OWNER}], event
     assert any(Recipient.RESPONDENT in notify for notify in rules(Event.RATIONALE_REQUESTED))
     assert rules(Event.REMINDER)
     assert any(

@@ -361,3 +361,17 @@ def people_told(escalation: Escalation) -> list[str]:
         for recipient in (entry.data or {}).get("recipients", []):
             told.setdefault(str(recipient.get("key")), str(recipient.get("label", "")))
     return [label for label in told.values() if label]
+
+
+def dsl_not_reached(escalation: Escalation) -> bool:
+    """Immediate harm, and no designated safeguarding lead or agency safeguarding contact has
+    been told: the escalation page warns (the business unit was told instead, if it could be).
+    """
+    if not escalation.immediate_harm:
+        return False
+    entries = ChronologyEntry.objects.filter(escalation=escalation, kind=EntryKind.NOTIFICATION)
+    return not any(
+        recipient.get("part") == Part.DSL
+        for data in entries.values_list("data", flat=True)
+        for recipient in (data or {}).get("recipients", [])
+    )

@@ -179,6 +179,51 @@ class FlagsForm(forms.Form):
     )
 
 
+NOT_KNOWN = "not-known"
+
+
+class ReviewersForm(forms.Form):
+    """The child's own IRO and CP chair, from the directory, or "I do not know"."""
+
+    allocated_iro = forms.ChoiceField(
+        label="Who is the child's Independent Reviewing Officer (IRO)?",
+        help_text="Only they are told. If you do not know, the reviewing service's team is told.",
+        error_messages={
+            "required": "Select the child's IRO, or 'I do not know'",
+            "invalid_choice": "Select someone from the list",
+        },
+    )
+    allocated_cp_chair = forms.ChoiceField(
+        label="Who chairs the child's child protection conferences?",
+        help_text="Only they are told. If you do not know, the reviewing service's team is told.",
+        error_messages={
+            "required": "Select the child's conference chair, or 'I do not know'",
+            "invalid_choice": "Select someone from the list",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        iros: QuerySet[Person] | None,
+        cp_chairs: QuerySet[Person] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, people in (("allocated_iro", iros), ("allocated_cp_chair", cp_chairs)):
+            if people is None:
+                del self.fields[name]
+                continue
+            self.fields[name].choices = [  # type: ignore[attr-defined]
+                ("", "Choose a person"),
+                *[
+                    (str(p.pk), f"{p.full_name}, {p.agency.name if p.agency else ''}")
+                    for p in people
+                ],
+                (NOT_KNOWN, "I do not know"),
+            ]
+
+
 class CategoriesForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label="What is the disagreement about?",
@@ -543,3 +588,32 @@ class CorrectionForm(forms.Form):
         "Enter the correction",
         "The original entry stays in the timeline; your correction is shown against it.",
     )
+
+
+class AllocateReviewersForm(VersionedForm):
+    """The business unit names the child's IRO and CP chair ("Not known" leaves it open)."""
+
+    iro = forms.ChoiceField(
+        label="The child's Independent Reviewing Officer (IRO)",
+        error_messages={"invalid_choice": "Select someone from the list, or 'Not known'"},
+    )
+    cp_chair = forms.ChoiceField(
+        label="The child's child protection conference chair",
+        error_messages={"invalid_choice": "Select someone from the list, or 'Not known'"},
+    )
+
+    def __init__(
+        self, *args: Any, iros: QuerySet[Person], cp_chairs: QuerySet[Person], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.people: dict[str, Person] = {}
+        for name, people in (("iro", iros), ("cp_chair", cp_chairs)):
+            choices = [(NOT_KNOWN, "Not known")]
+            for person in people:
+                self.people[str(person.pk)] = person
+                agency = person.agency.name if person.agency else ""
+                choices.append((str(person.pk), f"{person.full_name}, {agency}"))
+            self.fields[name].choices = choices  # type: ignore[attr-defined]
+
+    def chosen(self, name: str) -> Person | None:
+        return self.people.get(self.cleaned_data.get(name, ""))

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from escalate.directory.models import Agency, Person
+from escalate.directory.models import Agency, Person, Role
 from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
@@ -56,6 +56,20 @@ def _agencies(person: Person) -> QuerySet[Agency]:
     ).order_by("name")
 
 
+def _reviewers(context: Context, role: str) -> QuerySet[Person]:
+    """The partnership's IROs (or CP chairs), to choose the child's own from."""
+    return (
+        Person.objects.filter(
+            partnership_id=context.person.partnership_id or 0,
+            is_active=True,
+            role_assignments__role=role,
+        )
+        .select_related("agency")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
 def _people_of(agency_id: Any, person: Person) -> QuerySet[Person]:
     return (
         Person.objects.filter(
@@ -75,6 +89,15 @@ class Context:
     @property
     def urgent(self) -> bool:
         return self.data.get("immediate_harm") == "yes"
+
+    @property
+    def asks_iro(self) -> bool:
+        # A Looked After child or one on a CP Plan has an IRO (seed 004, paragraph 2.5).
+        return bool({"cp_plan", "looked_after"} & set(self.data.get("flags") or []))
+
+    @property
+    def asks_cp_chair(self) -> bool:
+        return bool({"cp_plan", "cp_conference"} & set(self.data.get("flags") or []))
 
     @property
     def may_start_later(self) -> bool:
@@ -132,6 +155,19 @@ STEPS: list[Step] = [
         heading="Who is the disagreement about?",
     ),
     Step("flags", "Plans and conferences", ("flags",), _plain(raise_forms.FlagsForm)),
+    Step(
+        "reviewers",
+        "The child's IRO and conference chair",
+        ("allocated_iro", "allocated_cp_chair"),
+        lambda c, d, i: raise_forms.ReviewersForm(
+            d,
+            initial=i,
+            iros=_reviewers(c, Role.IRO) if c.asks_iro else None,
+            cp_chairs=_reviewers(c, Role.CP_CHAIR) if c.asks_cp_chair else None,
+        ),
+        applies=lambda context: context.asks_iro or context.asks_cp_chair,
+        heading="Who reviews the child's plan?",
+    ),
     Step(
         "categories",
         "What it is about",
@@ -406,6 +442,13 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
     ]
     if policy.covers.value != "both":
         rows = [row for row in rows if row[0] != "Child or adult"]
+    for asked, role, name, label in (
+        (context.asks_iro, Role.IRO, "allocated_iro", "Their IRO"),
+        (context.asks_cp_chair, Role.CP_CHAIR, "allocated_cp_chair", "Their conference chair"),
+    ):
+        if asked:
+            reviewer = _chosen_reviewer(context, role, name)
+            rows.append((label, reviewer.full_name if reviewer else "Not known", "reviewers"))
     if context.may_start_later:
         stage_key = data.get("start_stage") or policy.stages[0].key
         rows.append(("Stage to start at", policy.stage(stage_key).name, "start-stage"))
@@ -454,7 +497,21 @@ def _details(context: Context) -> services.RaiseDetails:
         already_tried=data.get("already_tried", ""),
         start_stage_key=start if start and start != first else "",
         later_stage_reason=(data.get("start_reason") or "") if start and start != first else "",
+        allocated_iro=_chosen_reviewer(context, Role.IRO, "allocated_iro")
+        if context.asks_iro
+        else None,
+        allocated_cp_chair=_chosen_reviewer(context, Role.CP_CHAIR, "allocated_cp_chair")
+        if context.asks_cp_chair
+        else None,
     )
+
+
+def _chosen_reviewer(context: Context, role: str, name: str) -> Person | None:
+    """The IRO (or CP chair) chosen on the reviewers page; None for "I do not know"."""
+    chosen = str(context.data.get(name) or "")
+    if not chosen.isdigit():
+        return None
+    return _reviewers(context, role).filter(pk=int(chosen)).first()
 
 
 @require_http_methods(["GET", "POST"])

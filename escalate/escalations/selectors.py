@@ -8,6 +8,7 @@ and others once they were told, action owners) and the partnership roles its pol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -363,15 +364,22 @@ def people_told(escalation: Escalation) -> list[str]:
     return [label for label in told.values() if label]
 
 
-def dsl_not_reached(escalation: Escalation) -> bool:
+def dsl_not_reached(
+    escalation: Escalation, timeline: Iterable[ChronologyEntry] | None = None
+) -> bool:
     """Immediate harm, and no designated safeguarding lead or agency safeguarding contact has
     been told: the escalation page warns (the business unit was told instead, if it could be).
+    `timeline`, when the caller has the entries already, saves the query.
     """
     if not escalation.immediate_harm:
         return False
-    entries = ChronologyEntry.objects.filter(escalation=escalation, kind=EntryKind.NOTIFICATION)
+    if timeline is None:
+        timeline = ChronologyEntry.objects.filter(
+            escalation=escalation, kind=EntryKind.NOTIFICATION
+        )
     return not any(
         recipient.get("part") == Part.DSL
-        for data in entries.values_list("data", flat=True)
-        for recipient in (data or {}).get("recipients", [])
+        for entry in timeline
+        if entry.kind == EntryKind.NOTIFICATION
+        for recipient in (entry.data or {}).get("recipients", [])
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,6 +30,7 @@ from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.raising import open_draft
+from escalate.escalations.services.allocation import may_allocate_reviewers
 from escalate.escalations.workflow import ActionRefused
 from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
@@ -128,6 +130,8 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "allowed": allowed,
             "action_links": links,
             "timeline": _timeline_with_corrections(page.timeline, page.spec),
+            "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
+            "may_allocate_reviewers": may_allocate_reviewers(person, escalation),
         },
     )
 
@@ -567,4 +571,53 @@ def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpRe
             "form": form,
             "error_summary": _error_summary(form),
         },
+    )
+
+
+def _reviewers_of(escalation: Escalation, role: str) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(
+            partnership_id=escalation.partnership_id, is_active=True, role_assignments__role=role
+        )
+        .select_related("agency")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def allocate_reviewers(request: HttpRequest, reference: str) -> HttpResponse:
+    """The business unit names the child's IRO and CP chair; only they are then told."""
+    person = _person(request)
+    escalation = selectors.access_escalation(person, reference)
+    if not may_allocate_reviewers(person, escalation):
+        raise PermissionDenied("Only the partnership's business unit allocates the IRO.")
+    form = stage_forms.AllocateReviewersForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "expected_version": escalation.version,
+            "iro": str(escalation.allocated_iro_id or stage_forms.NOT_KNOWN),
+            "cp_chair": str(escalation.allocated_cp_chair_id or stage_forms.NOT_KNOWN),
+        },
+        iros=_reviewers_of(escalation, "iro"),
+        cp_chairs=_reviewers_of(escalation, "cp_chair"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocate_reviewers(
+                escalation=escalation,
+                by=person,
+                expected_version=int(form.cleaned_data["expected_version"]),
+                iro=form.chosen("iro"),
+                cp_chair=form.chosen("cp_chair"),
+            )
+        except ActionRefused as refused:
+            _show_refusal(form, refused)
+        else:
+            messages.success(request, "The IRO and conference chair have been recorded.")
+            return redirect("escalations:detail", escalation.reference)
+    return render(
+        request,
+        "escalations/reviewers.html",
+        {"escalation": escalation, "form": form, "error_summary": _error_summary(form)},
     )

@@ -270,3 +270,28 @@ def test_the_respondent_is_told_when_their_escalation_moves_up() -> None:
         escalation=escalation, event="stage_entered", recipient=world.social_worker
     )
     assert told.count() >= 2  # at Stage 1 and again at Stage 2
+
+
+def test_the_reviewers_page_refuses_a_name_not_on_the_list_and_keeps_the_page() -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    world = make_world()
+    escalation = services.raise_escalation(by=world.teacher, details=world.details(cp_plan=True))
+    client = Client()
+    client.force_login(world.business_manager)
+    url = reverse("escalations:reviewers", args=[escalation.reference])
+    page = client.get(url).content.decode()
+    assert world.iro.full_name in page and "Not known" in page
+    refused = client.post(
+        url, {"expected_version": escalation.version, "iro": "99999", "cp_chair": "not-known"}
+    )
+    assert refused.status_code == 200
+    assert "Select someone from the list, or &#x27;Not known&#x27;" in refused.content.decode()
+    done = client.post(
+        url,
+        {"expected_version": escalation.version, "iro": world.iro.pk, "cp_chair": "not-known"},
+    )
+    assert done.status_code == 302
+    detail = client.get(escalation.get_absolute_url()).content.decode()
+    assert f"IRO: {world.iro.full_name}" in detail

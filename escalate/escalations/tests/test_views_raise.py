@@ -59,6 +59,7 @@ def answer_common_questions(client: Client, respondent: Person) -> None:
             },
         ),
         ("flags", {"flags": ["cp_plan"]}),
+        ("reviewers", {"allocated_iro": "not-known", "allocated_cp_chair": "not-known"}),
         ("categories", {"categories": ["threshold"]}),
         ("disputed", {"disputed": "The referral was closed with no further action."}),
         ("risk", {"risk": "Neglect continues unnoticed."}),

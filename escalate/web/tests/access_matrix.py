@@ -145,6 +145,8 @@ def form_body(world: AccessWorld) -> dict[str, Any]:
         "year": today.year,
         "period": "year",
         "immediate_harm": "no",
+        "iro": "not-known",
+        "cp_chair": "not-known",
     }
 
 
@@ -306,6 +308,15 @@ MATRIX: list[Row] = [
         get=only(SEES_ESCALATION, 200, others=404),
         # Only the entry's author corrects it.
         post=only(SEES_ESCALATION, 200, others=404).but(["raiser"], Redirect("/escalations/")),
+    ),
+    Row(
+        "escalations:reviewers",
+        kwargs=escalation,
+        # Only the business unit names the child's IRO and CP chair.
+        get=only(SEES_ESCALATION, 403, others=404).but(["business_manager"], 200),
+        post=only(SEES_ESCALATION, 403, others=404).but(
+            ["business_manager"], Redirect("/escalations/")
+        ),
     ),
     Row(
         "escalations:stage_action",

@@ -526,6 +526,14 @@ def test_raise_with_the_keyboard_alone(journey: Journey, demo: DemoDirectory) ->
     press_tab_until(page, plan)
     page.keyboard.press("Space")
     expect(plan).to_be_checked()
+    # A CP Plan: the child's own IRO and conference chair are asked for (or "I do not know").
+    key_continue(page, "Continue", "Who reviews the child's plan?", "raise: reviewers")
+    iro = page.get_by_label("Who is the child's Independent Reviewing Officer (IRO)?")
+    key_type(page, iro, "Isla")
+    expect(iro.locator("option:checked")).to_contain_text("Isla Jones")
+    chair = page.get_by_label("Who chairs the child's child protection conferences?")
+    key_type(page, chair, "I do")
+    expect(chair.locator("option:checked")).to_have_text("I do not know")
     key_continue(page, "Continue", "What is the disagreement about?", "raise: categories")
 
     first, second = page.get_by_role("checkbox").nth(0), page.get_by_role("checkbox").nth(1)

@@ -92,3 +92,95 @@ def _redact(url: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
     return url
+
+
+def logging_config(*, log_format: str, level: str) -> dict[str, object]:
+    """The LOGGING setting: JSON lines (production) or readable text (development).
+
+    The filters and the JSON formatter live in escalate/operations/logs.py.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "escalate.operations.logs.RequestIdFilter"},
+            "no_4xx_traceback": {"()": "escalate.operations.logs.ClientErrorWithoutTraceback"},
+        },
+        "formatters": {
+            "json": {"()": "escalate.operations.logs.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id", "no_4xx_traceback"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # The Azure SDK logs every HTTP request at INFO.
+            "azure": {"level": "WARNING"},
+        },
+    }
+
+
+def evidence_storage_setting(kind: str) -> dict[str, Any]:
+    """`STORAGES["evidence"]` for `EVIDENCE_STORAGE`: filesystem, azure or s3."""
+    if kind == "filesystem":
+        return {"BACKEND": "escalate.evidence.storage.EvidenceFileSystemStorage"}
+    if kind == "azure":
+        container = env_str("EVIDENCE_AZURE_CONTAINER", "evidence")
+        connection_string = env_str("AZURE_STORAGE_CONNECTION_STRING", "")
+        if not connection_string:
+            raise ConfigurationError("EVIDENCE_STORAGE=azure needs AZURE_STORAGE_CONNECTION_STRING")
+        options: dict[str, Any] = {
+            "connection_string": connection_string,
+            "azure_container": container,
+            "overwrite_files": False,
+            "expiration_secs": None,  # no shared-access links are handed out
+        }
+        return {"BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": options}
+    if kind == "s3":
+        bucket = env_str("EVIDENCE_S3_BUCKET", "")
+        if not bucket:
+            raise ConfigurationError("EVIDENCE_STORAGE=s3 needs EVIDENCE_S3_BUCKET")
+        s3_options: dict[str, Any] = {
+            "bucket_name": bucket,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        }
+        for option, variable in (
+            ("region_name", "EVIDENCE_S3_REGION"),
+            ("endpoint_url", "EVIDENCE_S3_ENDPOINT_URL"),
+            ("access_key", "AWS_ACCESS_KEY_ID"),
+            ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ):
+            value = env_str(variable, "")
+            if value:
+                s3_options[option] = value
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options}
+    raise ConfigurationError(f"EVIDENCE_STORAGE must be filesystem, azure or s3, not {kind!r}")
+
+
+def cache_from_url(url: str) -> dict[str, Any]:
+    """`CACHES["default"]` for CACHE_URL: `redis://host:6379/0` (shared by every machine,
+    `rediss://` for TLS) or `locmem://` (this process only; the default for one machine)."""
+    scheme = url.split("://", 1)[0]
+    if scheme in {"redis", "rediss"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "escalate",
+            "TIMEOUT": 300,
+            # A cache outage must not hang requests: fail fast, the caller decides.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ConfigurationError(
+        f"CACHE_URL must start with redis://, rediss:// or locmem://, not {_redact(url)!r}"
+    )

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from escalate.config import (
     ConfigurationError,
+    cache_from_url,
     database_from_url,
     env_bool,
     env_list,
     env_str,
+    evidence_storage_setting,
+    logging_config,
     secret_key,
 )
 
@@ -54,10 +57,16 @@ INSTALLED_APPS = [
     "escalate.audit",
     "escalate.reports",
     "escalate.api",
+    "escalate.operations",
+    "escalate.privacy",
     "escalate.scale",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, and load-balancer probes are answered
+    # before host checks and the HTTPS redirect (escalate/operations).
+    "escalate.operations.logs.RequestIdMiddleware",
+    "escalate.operations.views.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Where the request comes from, for audit rows written by services (no `request` passed).
     "escalate.audit.middleware.AuditContextMiddleware",
@@ -86,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "escalate.web.context_processors.service",
                 "escalate.notifications.context_processors.notifications",
+                "escalate.operations.context_processors.request_id",
             ],
         },
     },
@@ -164,6 +174,17 @@ TASKS = {
     }
 }
 
+# Cache: per process by default; CACHE_URL=redis://… shares it between machines (rate limits,
+# throttles and sessions then hold across the whole deployment).
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Sessions: in the database, read through the shared cache when there is one.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHE_URL.startswith("locmem")
+    else "django.contrib.sessions.backends.cached_db"
+)
 # Sessions: idle timeout (refreshed on each request) and an absolute lifetime set at login.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -174,6 +195,8 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", default=True)
+# Load-balancer probes come over plain HTTP (HealthProbeMiddleware answers them first anyway).
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -182,13 +205,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: JSON lines with timestamp, level and request id in production, readable text otherwise.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ConfigurationError(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
 
 # Where the shipped policy files live; load_policy and the demo read them from here.
 POLICY_DIR = BASE_DIR / "policies"
@@ -212,6 +233,10 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = int(env_str("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
 NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
 SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))
+# Background workers (`manage.py run_worker`) write a heartbeat this often (escalate/operations).
+WORKER_HEARTBEAT_SECONDS = int(env_str("WORKER_HEARTBEAT_SECONDS", "15"))
+# /metrics/ answers only a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Security controls (docs/security.md lists each one with the test that proves it) ---
 from csp.constants import NONE, SELF  # noqa: E402
@@ -284,6 +309,10 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
+# Where evidence is kept: local disk (the default; one machine), or an object store shared by
+# every machine: Azure Blob Storage or S3 (django-storages). Never publicly readable.
+EVIDENCE_STORAGE = env_str("EVIDENCE_STORAGE", "filesystem")
+STORAGES["evidence"] = evidence_storage_setting(EVIDENCE_STORAGE)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 # The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a

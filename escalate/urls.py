@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from escalate.escalations import views as escalation_views
+from escalate.operations import views as operations_views
 from escalate.web import views as web_views
 
 admin.site.site_header = "Escalate administration"
@@ -15,6 +16,11 @@ urlpatterns = [
     path("sign-in/", web_views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", web_views.health, name="health"),
+    path("health/live/", operations_views.live, name="health_live"),
+    path("health/ready/", operations_views.ready, name="health_ready"),
+    path("metrics/", operations_views.metrics, name="metrics"),
+    path("operations/", include("escalate.operations.urls")),
+    path("legal/", include("escalate.privacy.urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),
@@ -25,3 +31,6 @@ urlpatterns = [
     path("reports/", include("escalate.reports.urls")),
     path("api/", include("escalate.api.urls")),
 ]
+
+# The 500 page shows the request id (see escalate/operations/logs.py).
+handler500 = operations_views.server_error

@@ -11,7 +11,7 @@ export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT}}"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
-$PY manage.py db_worker --queue-name default &
+$PY manage.py run_worker --queue-name default &
 pids+=($!)
 if $PY manage.py help run_scheduler >/dev/null 2>&1; then
   $PY manage.py run_scheduler &

@@ -118,8 +118,8 @@ class EscalationContactInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(PartnershipScopedAdmin):
-    list_display = ["name", "agency_type", "is_active"]
-    list_filter = ["agency_type", "is_active"]
+    list_display = ["name", "agency_type", "is_board_member", "is_active"]
+    list_filter = ["agency_type", "is_board_member", "is_active"]
     search_fields = ["name"]
     inlines = [EscalationContactInline]
 
@@ -161,8 +161,11 @@ class PersonAdmin(PartnershipScopedAdmin, UserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Details", {"fields": ["full_name", "job_title", "phone"]}),
-        ("Place", {"fields": ["partnership", "agency", "line_manager", "level"]}),
-        ("Access", {"fields": ["is_active", "is_staff"]}),
+        (
+            "Place",
+            {"fields": ["partnership", "agency", "line_manager", "level", "is_senior_officer"]},
+        ),
+        ("Access", {"fields": ["is_active", "is_away", "is_staff"]}),
     ]
     add_fieldsets = [
         (

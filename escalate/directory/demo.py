@@ -49,6 +49,10 @@ RIVERSIDE_AGENCIES: dict[str, tuple[str, str]] = {
     "partnership": ("Riverside Safeguarding Partnership", AgencyType.PARTNERSHIP),
 }
 
+# Agencies on the partnership's full Board (Havering 2.12): their senior officers (the demo's
+# panel members) are the Resolution Panel's candidates.
+RIVERSIDE_BOARD_AGENCIES = frozenset({"school", "csc", "health", "police"})
+
 P, LM, SM = Role.PRACTITIONER, Role.LINE_MANAGER, Role.SENIOR_MANAGER
 RIVERSIDE_PEOPLE: list[DemoPerson] = [
     DemoPerson(
@@ -180,6 +184,7 @@ def _build(
     domain: str,
     agencies: dict[str, tuple[str, str]],
     people: list[DemoPerson],
+    board_agencies: frozenset[str] = frozenset(),
 ) -> DemoDirectory:
     partnership, _ = Partnership.objects.get_or_create(
         slug=slug,
@@ -203,6 +208,9 @@ def _build(
         )[0]
         for key, (agency_name, agency_type) in agencies.items()
     }
+    Agency.objects.filter(
+        pk__in=[made_agencies[key].pk for key in board_agencies], is_board_member=False
+    ).update(is_board_member=True)
     made_people: dict[str, Person] = {}
     for spec in people:
         email = f"{spec.key}@{domain}"
@@ -219,6 +227,9 @@ def _build(
                 is_staff=spec.staff,
                 phone="0300 000 0100",
             )
+        if Role.PANEL_MEMBER in spec.roles and not person.is_senior_officer:
+            person.is_senior_officer = True
+            person.save(update_fields=["is_senior_officer"])
         made_people[spec.key] = person
         for role in spec.roles:
             RoleAssignment.objects.get_or_create(person=person, role=role)
@@ -255,6 +266,7 @@ def create_demo_directory() -> tuple[DemoDirectory, DemoDirectory]:
         domain="riverside.example.org",
         agencies=RIVERSIDE_AGENCIES,
         people=RIVERSIDE_PEOPLE,
+        board_agencies=RIVERSIDE_BOARD_AGENCIES,
     )
     eastmoor = _build(
         name="Eastmoor Safeguarding Partnership",

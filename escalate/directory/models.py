@@ -111,6 +111,13 @@ class Agency(models.Model):
     agency_type = models.CharField(max_length=30, choices=AgencyType.choices)
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    is_board_member = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The agency is a member of the partnership's full Board: its senior officers "
+        "can sit on a Resolution Panel (Havering 2.12) and its Board members are engaged before "
+        "a Stage 4 referral (2.8).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -163,6 +170,18 @@ class Person(AbstractBaseUser, PermissionsMixin):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.PRACTITIONER)
+    is_senior_officer = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="A senior officer of their agency: of a Board member agency, a Resolution "
+        "Panel candidate (Havering 2.12).",
+    )
+    is_away = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Away for now (leave, long absence): their part in an open escalation is "
+        "reassigned by their manager or the business unit.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False, help_text="Can sign in to the administration pages of their partnership."

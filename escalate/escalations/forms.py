@@ -541,20 +541,22 @@ class ConvenePanelForm(VersionedForm):
         }
 
 
-PANEL_ROLE_WORDS = {
-    "partnership_chair": "Partnership chair",
-    "panel_member": "Board member (Resolution Panel list)",
-}
-
-
 def panel_candidate_hint(person: Person) -> str:
-    """'Service manager, Riverside Children's Social Care. Board member (Resolution Panel list)'."""
+    """'Service manager, Riverside Children's Social Care. Agency on the Board' (004 2.12)."""
     roles = {assignment.role for assignment in person.role_assignments.all()}
-    board = [words for role, words in PANEL_ROLE_WORDS.items() if role in roles]
     where = ", ".join(
         part for part in (person.job_title, person.agency.name if person.agency else "") if part
     )
-    return ". ".join(part for part in (where, *board) if part) or "Not on the Board's panel list"
+    board = [
+        words
+        for shown, words in (
+            (bool(person.agency and person.agency.is_board_member), "Agency on the Board"),
+            ("partnership_chair" in roles, "Partnership chair"),
+            ("panel_member" in roles, "On the Resolution Panel list"),
+        )
+        if shown
+    ]
+    return ". ".join(part for part in (where, *board) if part)
 
 
 class RepresentationForm(VersionedForm):

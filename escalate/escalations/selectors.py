@@ -214,23 +214,6 @@ def raise_draft_for(person: Person) -> RaiseDraft | None:
 
 # --- the escalation page -----------------------------------------------------------------
 
-# Names of the buttons the web layer may show (the services they lead to).
-ACTION_NAMES = (
-    "record_discussion",
-    "request_rationale",
-    "give_rationale",
-    "escalate_to_next_stage",
-    "pause_escalation",
-    "resume_escalation",
-    "resolve_escalation",
-    "withdraw_escalation",
-    "convene_panel",
-    "record_representation",
-    "record_panel_decision",
-    "add_action",
-    "add_view",
-)
-
 
 @dataclass(frozen=True)
 class EscalationPage:
@@ -245,6 +228,8 @@ class EscalationPage:
     is_overdue: bool
     next_steps: str
     allowed_actions: frozenset[str]
+    completable_action_ids: frozenset[int]  # agreed actions the person may mark done
+    correctable_entry_ids: frozenset[int]  # timeline entries the person may correct
     participants: list[Participant]
     actions: list[Action]
     timeline: list[ChronologyEntry]
@@ -257,44 +242,10 @@ class EscalationPage:
 
 
 def allowed_actions(escalation: Escalation, person: Person) -> frozenset[str]:
-    """The services `person` may call on `escalation` now (checked again when called)."""
-    spec = escalation.policy_version.spec
-    state = state_of(escalation)
-    actor = actor_of(escalation, person)
-    now = timezone.now()
-    today = timezone.localdate()
-    probes: dict[str, workflow.WorkflowAction] = {
-        "record_discussion": workflow.RecordDiscussion(
-            at=now, held_on=today, with_whom="x", method="x", summary="x", outcome="x"
-        ),
-        "request_rationale": workflow.RequestRationale(at=now, message="x"),
-        "give_rationale": workflow.GiveRationale(at=now, rationale="x"),
-        "escalate_to_next_stage": workflow.EscalateToNextStage(at=now, reason="x"),
-        "pause_escalation": workflow.Pause(at=now, reason="x"),
-        "resume_escalation": workflow.Resume(at=now, reason="x"),
-        "resolve_escalation": workflow.Resolve(at=now, decision="x", decided_by="x"),
-        "withdraw_escalation": workflow.Withdraw(at=now, reason="x"),
-        "record_representation": workflow.RecordRepresentation(at=now, summary="x"),
-        "record_panel_decision": workflow.RecordPanelDecision(at=now, decision="x"),
-        "add_action": workflow.AddAction(at=now, description="x", due_on=today),
-        "add_view": workflow.AddView(at=now, view="x"),
-    }
-    allowed = {
-        name for name, probe in probes.items() if workflow.allowed(spec, state, probe, actor)
-    }
-    # Convening only needs the stage, the chair and no panel yet; the members are chosen next.
-    if (
-        not state.is_closed
-        and state.status != workflow.PAUSED
-        and not state.panel_convened
-        and actor.is_partnership_chair
-        and (
-            spec.stage(state.stage_key).allows_panel
-            or (spec.panel is not None and spec.panel.stage == state.stage_key)
-        )
-    ):
-        allowed.add("convene_panel")
-    return frozenset(allowed)
+    """What `person` may do to `escalation` now: the core's answer (asked again when done)."""
+    return workflow.allowed_actions(
+        escalation.policy_version.spec, state_of(escalation), actor_of(escalation, person)
+    )
 
 
 def working_days_left(
@@ -316,6 +267,13 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
     timeline = list(
         escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
     )
+    actions = list(
+        escalation.actions.select_related("owner", "created_by", "done_by").order_by(
+            "done_at", "due_on", "pk"
+        )
+    )
+    state = state_of(escalation)
+    actor = actor_of(escalation, person)
     return EscalationPage(
         escalation=escalation,
         spec=spec,
@@ -327,17 +285,38 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         working_days_left=working_days_left(due, spec.nation.value),
         is_overdue=due is not None and due < timezone.now(),
         next_steps=stage.guidance,
-        allowed_actions=allowed_actions(escalation, person),
+        allowed_actions=workflow.allowed_actions(spec, state, actor),
+        completable_action_ids=frozenset(
+            action.pk
+            for action in actions
+            if workflow.may(
+                spec,
+                state,
+                actor,
+                "complete_action",
+                workflow.ActionItem(
+                    done=action.done_at is not None,
+                    owner_or_creator=person.pk in (action.owner_id, action.created_by_id),
+                ),
+            )
+        ),
+        correctable_entry_ids=frozenset(
+            entry.pk
+            for entry in timeline
+            if workflow.may(
+                spec,
+                state,
+                actor,
+                "correct_entry",
+                workflow.EntryItem(by_author=entry.actor_id == person.pk),
+            )
+        ),
         participants=list(
             escalation.participants.select_related("person", "person__agency").order_by(
                 "added_at", "pk"
             )
         ),
-        actions=list(
-            escalation.actions.select_related("owner", "created_by", "done_by").order_by(
-                "done_at", "due_on", "pk"
-            )
-        ),
+        actions=actions,
         timeline=timeline,
         stages=list(escalation.stages.order_by("index")),
         panel=Panel.objects.filter(escalation=escalation)
@@ -345,11 +324,6 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         .first(),
         version=escalation.version,
     )
-
-
-def timeline_without_notifications(page: EscalationPage) -> list[ChronologyEntry]:
-    """The timeline with the "who was told" entries left out."""
-    return [entry for entry in page.timeline if entry.kind != EntryKind.NOTIFICATION]
 
 
 def people_told(escalation: Escalation) -> list[str]:

@@ -5,10 +5,15 @@ current state, an action and who is acting, and returns a `Transition`: the new 
 events the action caused (chronology entries, notifications to send, deadlines to set, stages
 entered or left). services.py applies a transition in one database transaction. A rule that
 forbids the action raises `ActionRefused` with a sentence fit to show the person acting.
+
+`allowed_actions(spec, state, actor)` is the only answer to "what may this person do now":
+each action's `Rule` (RULES, at the end) has one guard, asked both by `allowed_actions` and by
+`apply`, so a button shown is an action accepted and an action refused is a button not shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -158,6 +163,7 @@ class ConvenePanel:
     member_count: int
     agency_ids: frozenset[int]
     disputing_agency_ids: frozenset[int]
+    practitioners: int = 0  # members who may not sit on a panel (see may_sit_on_panel)
 
 
 @dataclass(frozen=True)
@@ -219,10 +225,6 @@ WorkflowAction = (
     | AddView
     | CorrectEntry
 )
-
-# Actions that do not change the escalation's stage state, so they do not bump the version
-# (someone adding an action must not make another person's escalate button stale).
-_KEEPS_VERSION = (AddAction, CompleteAction, AddView, CorrectEntry)
 
 
 # --- events ------------------------------------------------------------------------------
@@ -329,13 +331,6 @@ def _require_text(value: str, message: str, field_name: str) -> None:
         raise ActionRefused(message, field=field_name)
 
 
-def _require_not_closed(state: EscalationState) -> None:
-    if state.is_closed:
-        raise ActionRefused(
-            f"This escalation is {state.status}, so nothing more can be done on it."
-        )
-
-
 def _missing_records(spec: PolicySpec, state: EscalationState) -> list[str]:
     """Records the current stage must have before it is left (outcome is the leaving itself)."""
     stage = spec.stage(state.stage_key)
@@ -344,14 +339,6 @@ def _missing_records(spec: PolicySpec, state: EscalationState) -> list[str]:
 
 
 _RECORD_WORDS = {"discussion": "a discussion", "rationale": "the respondent's rationale"}
-
-
-def _refuse_if_records_missing(spec: PolicySpec, state: EscalationState, doing: str) -> None:
-    missing = _missing_records(spec, state)
-    if missing:
-        words = " and ".join(_RECORD_WORDS[m] for m in missing)
-        stage = spec.stage(state.stage_key)
-        raise ActionRefused(f"Before you {doing}, record {words} at {stage.name}.")
 
 
 def _notify(
@@ -432,39 +419,280 @@ def start(
     return Transition(state=state, events=tuple(events))
 
 
-# --- apply -------------------------------------------------------------------------------
+# --- who may do what ---------------------------------------------------------------------
+#
+# Each thing a person can do to an escalation is one `Rule` (see RULES at the end): its name
+# (the service's), its action type, a guard and a handler. The guard is the whole answer to
+# "may this person do this now?": it looks only at the policy, the state and the actor (and,
+# for an agreed action or a timeline entry, at that item), never at what was typed. The
+# handler checks what was typed and says what the action causes. `allowed_actions` asks the
+# guards; `apply` asks the same guard before the handler, so what the pages and the API offer
+# and what `apply` accepts cannot drift apart.
+
+Guard = Callable[[PolicySpec, EscalationState, Actor, Any], str | None]
+Handled = tuple[EscalationState, list[WorkflowEvent]]
+Handler = Callable[[PolicySpec, EscalationState, Any, Actor], Handled]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action: who may do it now (`guard`) and what it does (`handler`)."""
+
+    name: str  # the service's name, used by the pages, the API and `allowed_actions`
+    action: type
+    guard: Guard
+    handler: Handler
+    keeps_version: bool = False  # leaves the stage state alone, so the version stays
+    on_item: bool = False  # done to one agreed action or entry: asked per item
+
+
+def _closed(state: EscalationState) -> str | None:
+    if state.is_closed:
+        return f"This escalation is {state.status}, so nothing more can be done on it."
+    return None
+
+
+def _records_missing(spec: PolicySpec, state: EscalationState, doing: str) -> str | None:
+    missing = _missing_records(spec, state)
+    if not missing:
+        return None
+    words = " and ".join(_RECORD_WORDS[m] for m in missing)
+    return f"Before you {doing}, record {words} at {spec.stage(state.stage_key).name}."
+
+
+def _panel_stage(spec: PolicySpec, state: EscalationState) -> bool:
+    stage = spec.stage(state.stage_key)
+    return stage.allows_panel or (spec.panel is not None and spec.panel.stage == stage.key)
+
+
+# A Resolution Panel is never made of practitioners: managers (level 2 and above) and the
+# partnership's panel members and chair may sit on one.
+PANEL_MIN_LEVEL = 2
+PANEL_ROLES = frozenset({"panel_member", "partnership_chair"})
+
+
+def may_sit_on_panel(*, level: int, roles: frozenset[str]) -> bool:
+    """Whether someone at `level` with partnership `roles` may be a panel member."""
+    return level >= PANEL_MIN_LEVEL or bool(roles & PANEL_ROLES)
+
+
+def _may_record_discussion(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not actor.in_stage:
+        return "Only the people involved at this stage can record a discussion."
+    return None
+
+
+def _may_request_rationale(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not actor.on_raiser_side:
+        return "Only the raiser's side can ask the respondent for their rationale."
+    return None
+
+
+def _may_give_rationale(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not actor.on_respondent_side:
+        return "Only the respondent's side can give the rationale."
+    return None
+
+
+def _may_escalate(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if state.status == PAUSED:
+        return "Resume this escalation before escalating it."
+    if not actor.in_stage:
+        return "Only the people involved at this stage can escalate it."
+    if spec.next_stage(state.stage_key) is None:
+        return "This is the last stage of the policy: resolve the escalation or withdraw it."
+    return _records_missing(spec, state, "escalate")
+
+
+def _may_pause(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if state.status == PAUSED:
+        return "This escalation is already paused."
+    if not actor.in_stage:
+        return "Only the people involved at this stage can pause it."
+    return None
+
+
+def _may_resume(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if state.status != PAUSED or state.paused_at is None:
+        return "This escalation is not paused."
+    if not actor.in_stage:
+        return "Only the people involved at this stage can resume it."
+    return None
+
+
+def _may_resolve(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if not actor.in_stage:
+        return "Only the people involved at this stage can resolve it."
+    if state.panel_convened and not state.panel_decided:
+        return "A Resolution Panel is considering this: record the panel's decision."
+    return _records_missing(spec, state, "resolve this")
+
+
+def _may_withdraw(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if not actor.on_raiser_side:
+        return "Only the raiser or their manager can withdraw this escalation."
+    return None
+
+
+def _may_convene_panel(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not _panel_stage(spec, state):
+        return "A Resolution Panel can only be convened at the policy's panel stage."
+    if state.panel_convened:
+        return "A Resolution Panel has already been convened for this escalation."
+    if not actor.is_partnership_chair:
+        return "Only the partnership chair can convene a Resolution Panel."
+    if state.status == PAUSED:
+        return "Resume this escalation before convening a panel."
+    return None
+
+
+def _may_record_representation(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not state.panel_convened:
+        return "Representations are made to a Resolution Panel; none is convened."
+    if not (actor.was_involved or actor.is_partnership_chair or actor.is_panel_member):
+        return "Only the people involved or the panel can record a representation."
+    return None
+
+
+def _may_record_panel_decision(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not state.panel_convened:
+        return "No Resolution Panel has been convened for this escalation."
+    if not (actor.is_partnership_chair or actor.is_panel_member):
+        return "Only the partnership chair or a panel member can record the decision."
+    return None
+
+
+def _may_add_action(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
+        return "Only the people involved at this stage can agree an action."
+    return None
+
+
+def _may_add_view(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+    if not ({"iro", "cp_chair"} & (actor.roles | actor.parts)):
+        return "Only an Independent Reviewing Officer or CP chair can add a view."
+    return None
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """An agreed action, as far as the rules need it."""
+
+    done: bool
+    owner_or_creator: bool  # the person acting owns it or agreed it
+
+
+@dataclass(frozen=True)
+class EntryItem:
+    """A timeline entry, as far as the rules need it."""
+
+    by_author: bool  # the person acting made the entry
+
+
+def _may_complete_action(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    # Following up agreed actions goes on after the escalation closes.
+    assert isinstance(item, ActionItem)
+    if item.done:
+        return "This action has already been marked as done."
+    if not item.owner_or_creator:
+        return "Only the action's owner, or whoever agreed it, can mark it done."
+    return None
+
+
+def _may_correct_entry(
+    spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
+) -> str | None:
+    # Correcting the record goes on after the escalation closes.
+    assert isinstance(item, EntryItem)
+    if not item.by_author:
+        return "Only the person who made an entry can correct it."
+    return None
+
+
+def _open_and(guard: Guard) -> Guard:
+    """`guard`, after the rule that nothing is done on a closed escalation."""
+
+    def checked(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
+        return _closed(state) or guard(spec, state, actor, item)
+
+    return checked
+
+
+def rule(name: str) -> Rule:
+    """The rule called `name` (KeyError for a name no rule has)."""
+    return _BY_NAME[name]
+
+
+def refusal(
+    spec: PolicySpec, state: EscalationState, actor: Actor, name: str, item: Any = None
+) -> str | None:
+    """Why `actor` may not do `name` now (a sentence to show), or None when they may."""
+    return rule(name).guard(spec, state, actor, item)
+
+
+def allowed_actions(spec: PolicySpec, state: EscalationState, actor: Actor) -> frozenset[str]:
+    """Everything `actor` may do to the escalation now: the one answer pages and API show.
+
+    Actions on one agreed action or one entry (marking done, correcting) are asked per item
+    with `may`.
+    """
+    return frozenset(
+        r.name for r in RULES if not r.on_item and r.guard(spec, state, actor, None) is None
+    )
+
+
+def may(
+    spec: PolicySpec, state: EscalationState, actor: Actor, name: str, item: Any = None
+) -> bool:
+    """Whether `actor` may do `name` now (to `item`, for an action on one item)."""
+    return refusal(spec, state, actor, name, item) is None
 
 
 def apply(
     spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor
 ) -> Transition:
     """The new state and events after `actor` does `action`, or ActionRefused."""
-    handler = _HANDLERS[type(action)]
-    new_state, events = handler(spec, state, action, actor)
-    if not isinstance(action, _KEEPS_VERSION):
+    found = _BY_TYPE[type(action)]
+    refused = found.guard(spec, state, actor, _item_of(action))
+    if refused is not None:
+        raise ActionRefused(refused)
+    new_state, events = found.handler(spec, state, action, actor)
+    if not found.keeps_version:
         new_state = replace(new_state, version=state.version + 1)
     return Transition(state=new_state, events=tuple(events))
 
 
-def allowed(spec: PolicySpec, state: EscalationState, action: WorkflowAction, actor: Actor) -> bool:
-    """True when `apply` would accept the action (used to decide which buttons to show)."""
-    try:
-        apply(spec, state, action, actor)
-    except ActionRefused:
-        return False
-    return True
+def _item_of(action: WorkflowAction) -> Any:
+    if isinstance(action, CompleteAction):
+        return ActionItem(done=action.already_done, owner_or_creator=action.by_owner_or_creator)
+    if isinstance(action, CorrectEntry):
+        return EntryItem(by_author=action.by_author)
+    return None
 
 
-Handled = tuple[EscalationState, list[WorkflowEvent]]
+# --- what each action does (its guard has already said the actor may) --------------------
 
 
 def _record_discussion(
     spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 ) -> Handled:
     assert isinstance(action, RecordDiscussion)
-    _require_not_closed(state)
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can record a discussion.")
     if action.held_on > action.at.astimezone(calendar.LONDON).date():
         raise ActionRefused("The date of the discussion must be today or in the past.", "held_on")
     _require_text(action.with_whom, "Enter who the discussion was with.", "with_whom")
@@ -494,9 +722,6 @@ def _request_rationale(
     spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 ) -> Handled:
     assert isinstance(action, RequestRationale)
-    _require_not_closed(state)
-    if not actor.on_raiser_side:
-        raise ActionRefused("Only the raiser's side can ask the respondent for their rationale.")
     _require_text(action.message, "Enter what you are asking the respondent to explain.", "message")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -512,9 +737,6 @@ def _request_rationale(
 
 def _give_rationale(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, GiveRationale)
-    _require_not_closed(state)
-    if not actor.on_respondent_side:
-        raise ActionRefused("Only the respondent's side can give the rationale.")
     _require_text(action.rationale, "Enter the rationale for the decision.", "rationale")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -533,18 +755,9 @@ def _give_rationale(spec: PolicySpec, state: EscalationState, action: Any, actor
 
 def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, EscalateToNextStage)
-    _require_not_closed(state)
-    if state.status == PAUSED:
-        raise ActionRefused("Resume this escalation before escalating it.")
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can escalate it.")
     following = spec.next_stage(state.stage_key)
-    if following is None:
-        raise ActionRefused(
-            "This is the last stage of the policy: resolve the escalation or withdraw it."
-        )
+    assert following is not None  # the guard refuses at the last stage
     _require_text(action.reason, "Enter why this needs to go to the next stage.", "reason")
-    _refuse_if_records_missing(spec, state, "escalate")
     due = stage_deadline(spec, following, action.at)
     index = state.stage_index + 1
     events: list[WorkflowEvent] = [
@@ -574,11 +787,6 @@ def _escalate(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
 
 def _pause(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, Pause)
-    _require_not_closed(state)
-    if state.status == PAUSED:
-        raise ActionRefused("This escalation is already paused.")
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can pause it.")
     _require_text(action.reason, "Enter why the escalation is being paused.", "reason")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -591,11 +799,7 @@ def _pause(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) 
 
 def _resume(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, Resume)
-    _require_not_closed(state)
-    if state.status != PAUSED or state.paused_at is None:
-        raise ActionRefused("This escalation is not paused.")
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can resume it.")
+    assert state.paused_at is not None  # the guard refuses when not paused
     _require_text(action.reason, "Enter why the escalation is being resumed.", "reason")
     at = max(action.at, state.paused_at)
     due = state.due_at
@@ -626,14 +830,8 @@ def _close(
 
 def _resolve(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, Resolve)
-    _require_not_closed(state)
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can resolve it.")
-    if state.panel_convened and not state.panel_decided:
-        raise ActionRefused("A Resolution Panel is considering this: record the panel's decision.")
     _require_text(action.decision, "Enter the decision that resolved the disagreement.", "decision")
     _require_text(action.decided_by, "Enter who made the decision.", "decided_by")
-    _refuse_if_records_missing(spec, state, "resolve this")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
             kind="resolved",
@@ -656,9 +854,6 @@ def _resolve(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 
 def _withdraw(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, Withdraw)
-    _require_not_closed(state)
-    if not actor.on_raiser_side:
-        raise ActionRefused("Only the raiser or their manager can withdraw this escalation.")
     _require_text(action.reason, "Enter why the escalation is being withdrawn.", "reason")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -670,24 +865,16 @@ def _withdraw(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
     return new_state, events
 
 
-def _panel_stage(spec: PolicySpec, state: EscalationState) -> bool:
-    stage = spec.stage(state.stage_key)
-    return stage.allows_panel or (spec.panel is not None and spec.panel.stage == stage.key)
-
-
 def _convene_panel(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, ConvenePanel)
-    _require_not_closed(state)
-    if not _panel_stage(spec, state):
-        raise ActionRefused("A Resolution Panel can only be convened at the policy's panel stage.")
-    if state.panel_convened:
-        raise ActionRefused("A Resolution Panel has already been convened for this escalation.")
-    if not actor.is_partnership_chair:
-        raise ActionRefused("Only the partnership chair can convene a Resolution Panel.")
-    if state.status == PAUSED:
-        raise ActionRefused("Resume this escalation before convening a panel.")
     if action.member_count < 1:
         raise ActionRefused("Choose the panel members.", field="members")
+    if action.practitioners:
+        raise ActionRefused(
+            "A Resolution Panel is never made of practitioners: choose managers or the "
+            "partnership's panel members.",
+            field="members",
+        )
     if spec.panel is not None:
         if len(action.agency_ids) < spec.panel.min_agencies:
             raise ActionRefused(
@@ -717,11 +904,6 @@ def _record_representation(
     spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 ) -> Handled:
     assert isinstance(action, RecordRepresentation)
-    _require_not_closed(state)
-    if not state.panel_convened:
-        raise ActionRefused("Representations are made to a Resolution Panel; none is convened.")
-    if not (actor.was_involved or actor.is_partnership_chair or actor.is_panel_member):
-        raise ActionRefused("Only the people involved or the panel can record a representation.")
     _require_text(action.summary, "Enter the representation the agency made.", "summary")
     return state, [
         ChronologyEvent(
@@ -737,11 +919,6 @@ def _record_panel_decision(
     spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 ) -> Handled:
     assert isinstance(action, RecordPanelDecision)
-    _require_not_closed(state)
-    if not state.panel_convened:
-        raise ActionRefused("No Resolution Panel has been convened for this escalation.")
-    if not (actor.is_partnership_chair or actor.is_panel_member):
-        raise ActionRefused("Only the partnership chair or a panel member can record the decision.")
     _require_text(action.decision, "Enter the panel's decision.", "decision")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -765,9 +942,6 @@ def _record_panel_decision(
 
 def _add_action(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, AddAction)
-    _require_not_closed(state)
-    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
-        raise ActionRefused("Only the people involved at this stage can agree an action.")
     _check_action_fields(action.description, action.due_on, action.owner_in_partnership, action.at)
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -801,10 +975,6 @@ def _complete_action(
     spec: PolicySpec, state: EscalationState, action: Any, actor: Actor
 ) -> Handled:
     assert isinstance(action, CompleteAction)
-    if action.already_done:
-        raise ActionRefused("This action has already been marked as done.")
-    if not action.by_owner_or_creator:
-        raise ActionRefused("Only the action's owner, or whoever agreed it, can mark it done.")
     return state, [
         ChronologyEvent(kind="action_done", stage_key=state.stage_key, occurred_at=action.at)
     ]
@@ -812,9 +982,6 @@ def _complete_action(
 
 def _add_view(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, AddView)
-    _require_not_closed(state)
-    if not ({"iro", "cp_chair"} & (actor.roles | actor.parts)):
-        raise ActionRefused("Only an Independent Reviewing Officer or CP chair can add a view.")
     _require_text(action.view, "Enter your view.", "view")
     return state, [
         ChronologyEvent(
@@ -825,8 +992,6 @@ def _add_view(spec: PolicySpec, state: EscalationState, action: Any, actor: Acto
 
 def _correct_entry(spec: PolicySpec, state: EscalationState, action: Any, actor: Actor) -> Handled:
     assert isinstance(action, CorrectEntry)
-    if not action.by_author:
-        raise ActionRefused("Only the person who made an entry can correct it.")
     _require_text(action.correction, "Enter the correction.", "correction")
     return state, [
         ChronologyEvent(
@@ -838,23 +1003,56 @@ def _correct_entry(spec: PolicySpec, state: EscalationState, action: Any, actor:
     ]
 
 
-_HANDLERS: dict[type, Any] = {
-    RecordDiscussion: _record_discussion,
-    RequestRationale: _request_rationale,
-    GiveRationale: _give_rationale,
-    EscalateToNextStage: _escalate,
-    Pause: _pause,
-    Resume: _resume,
-    Resolve: _resolve,
-    Withdraw: _withdraw,
-    ConvenePanel: _convene_panel,
-    RecordRepresentation: _record_representation,
-    RecordPanelDecision: _record_panel_decision,
-    AddAction: _add_action,
-    CompleteAction: _complete_action,
-    AddView: _add_view,
-    CorrectEntry: _correct_entry,
-}
+# Every action, once. To add one: its action dataclass above, a guard, a handler, a Rule here,
+# then its declaration in escalations/actions.py (the page and the API endpoint come from it).
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "record_discussion", RecordDiscussion, _open_and(_may_record_discussion), _record_discussion
+    ),
+    Rule(
+        "request_rationale", RequestRationale, _open_and(_may_request_rationale), _request_rationale
+    ),
+    Rule("give_rationale", GiveRationale, _open_and(_may_give_rationale), _give_rationale),
+    Rule("escalate_to_next_stage", EscalateToNextStage, _open_and(_may_escalate), _escalate),
+    Rule("pause_escalation", Pause, _open_and(_may_pause), _pause),
+    Rule("resume_escalation", Resume, _open_and(_may_resume), _resume),
+    Rule("resolve_escalation", Resolve, _open_and(_may_resolve), _resolve),
+    Rule("withdraw_escalation", Withdraw, _open_and(_may_withdraw), _withdraw),
+    Rule("convene_panel", ConvenePanel, _open_and(_may_convene_panel), _convene_panel),
+    Rule(
+        "record_representation",
+        RecordRepresentation,
+        _open_and(_may_record_representation),
+        _record_representation,
+    ),
+    Rule(
+        "record_panel_decision",
+        RecordPanelDecision,
+        _open_and(_may_record_panel_decision),
+        _record_panel_decision,
+    ),
+    Rule("add_action", AddAction, _open_and(_may_add_action), _add_action, keeps_version=True),
+    Rule("add_view", AddView, _open_and(_may_add_view), _add_view, keeps_version=True),
+    Rule(
+        "complete_action",
+        CompleteAction,
+        _may_complete_action,
+        _complete_action,
+        keeps_version=True,
+        on_item=True,
+    ),
+    Rule(
+        "correct_entry",
+        CorrectEntry,
+        _may_correct_entry,
+        _correct_entry,
+        keeps_version=True,
+        on_item=True,
+    ),
+)
+_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+_BY_TYPE: dict[type, Rule] = {r.action: r for r in RULES}
+ACTION_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 
 
 def check_invariants(spec: PolicySpec, state: EscalationState) -> None:

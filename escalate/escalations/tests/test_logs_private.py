@@ -17,6 +17,7 @@ from escalate.directory.tests.factories import AgencyFactory, PartnershipFactory
 from escalate.escalations.models import Escalation, Status
 from escalate.escalations.tests.factories import current_policy
 from escalate.notifications.delivery import deliver_due_notifications
+from escalate.operations.logs import JsonFormatter
 from escalate.web.testing import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +38,21 @@ IDENTIFYING = (
 
 
 class Everything(logging.Handler):
-    """Keeps every record, formatted with its exception, whatever its level."""
+    """Keeps every record, formatted with its exception, whatever its level.
+
+    Each record is kept twice: as text, and as production's JSON line, whose extras (anything
+    passed with `extra=`) would otherwise escape a text-only check.
+    """
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.json = JsonFormatter()
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+        self.lines.append(self.json.format(record))
 
 
 @pytest.fixture

@@ -117,14 +117,17 @@ def test_panel_candidates_show_role_agency_and_board_membership() -> None:
     from escalate.escalations.forms import ConvenePanelForm
 
     partnership = PartnershipFactory()
-    agency = AgencyFactory(partnership=partnership, name="Testshire Police")
+    agency = AgencyFactory(partnership=partnership, name="Testshire Police", is_board_member=True)
     board = PersonFactory(
-        agency=agency, job_title="Detective inspector", level=3, roles=["panel_member"]
+        agency=agency,
+        job_title="Detective inspector",
+        level=3,
+        roles=["panel_member"],
     )
     other = PersonFactory(agency=agency, job_title="Detective sergeant", level=2)
     form = ConvenePanelForm(people=Person.objects.filter(pk__in=[board.pk, other.pk]))
     hints = form.fields["members"].choice_hints  # type: ignore[attr-defined]
     assert hints[str(board.pk)] == (
-        "Detective inspector, Testshire Police. Board member (Resolution Panel list)"
+        "Detective inspector, Testshire Police. Agency on the Board. On the Resolution Panel list"
     )
-    assert hints[str(other.pk)] == "Detective sergeant, Testshire Police"
+    assert hints[str(other.pk)] == "Detective sergeant, Testshire Police. Agency on the Board"

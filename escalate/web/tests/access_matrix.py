@@ -207,6 +207,45 @@ MATRIX: list[Row] = [
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),
+    # Load-balancer probes: answered to anyone, before the host check (escalate/operations).
+    Row(
+        "health_live",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row(
+        "health_ready",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    # Metrics answer only the scraper's bearer token (tested in operations/tests); 404 otherwise.
+    Row(
+        "metrics",
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    Row(
+        "operations:status",
+        get=everyone(404).but(["superuser"], 200),
+        post=everyone(405),
+    ),
+    # The legal pages: open to everyone; only a business manager changes their wording.
+    Row(
+        "privacy:page",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+        kwargs=lambda w: {"kind": "privacy"},
+    ),
+    Row(
+        "privacy:edit",
+        # other_partnership is B's business manager: B's own page, not A's.
+        get=everyone(403).but(["business_manager", "other_partnership"], 200),
+        post=everyone(403)
+        .but(["business_manager", "other_partnership"], Redirect("/legal/cookies/"))
+        .but(NO_PARTNERSHIP, 403),
+        kwargs=lambda w: {"kind": "cookies"},
+        body=lambda w: {"body": "The partnership's own cookies text."},
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(

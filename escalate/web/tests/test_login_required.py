@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "login": "the sign-in page itself",
     "health": "the load balancer's health check",
+    "page": "the privacy notice, accessibility statement and cookies page are read before sign-in",
+    "health_live": "the load balancer's liveness probe",
+    "health_ready": "the load balancer's readiness probe",
+    "metrics": "a Prometheus scraper holds METRICS_TOKEN instead of signing in (404 without it)",
     "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
 }
 

@@ -10,6 +10,7 @@ from escalate.audit.models import AuditChain
 from escalate.audit.services import chain_key_for
 from escalate.audit.verification import verify_chain
 from escalate.directory.models import Partnership
+from escalate.operations.services import record_check
 
 
 class Command(BaseCommand):
@@ -33,6 +34,11 @@ class Command(BaseCommand):
             else:
                 broken.append(problem)
                 self.stderr.write(f"BROKEN {problem}")
+        # The operator page and /metrics/ show the last whole-trail result.
+        if not options["partnership"]:
+            record_check(
+                name="verify_audit", ok=not broken, detail=str(broken[0]) if broken else ""
+            )
         if broken:
             raise CommandError(f"{len(broken)} audit chain(s) broken; first: {broken[0]}")
         self.stdout.write(self.style.SUCCESS("Audit trail intact."))

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from escalate.notifications.tasks import deliver_notifications, sweep_deadlines_task
+from escalate.operations.models import ProcessKind
+from escalate.operations.services import beat, forget_silent_processes, this_instance
+from escalate.privacy.tasks import enqueue_if_due as enqueue_disposal_if_due
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +58,13 @@ class Command(BaseCommand):
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
             self.stdout.write(f"Scheduler running every {interval} seconds (Ctrl-C to stop)")
+        instance = this_instance()
         while True:
             try:
+                beat(kind=ProcessKind.SCHEDULER, instance=instance)
+                forget_silent_processes()
                 enqueue_periodic_work()
+                enqueue_disposal_if_due()
             except Exception:  # a database blip must not stop the scheduler
                 logger.exception("Scheduler could not enqueue its tasks; trying again later")
             if options["once"] or stop.wait(interval):

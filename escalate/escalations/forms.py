@@ -75,21 +75,6 @@ class ProfessionalForm(forms.Form):
             "invalid_choice": "Select a professional from the list",
         },
     )
-    # Asked only under "Someone not listed" (revealed there), and then required (clean()).
-    respondent_name = forms.CharField(
-        label="Their name",
-        required=False,
-        max_length=150,
-        error_messages={"max_length": "Their name must be 150 characters or fewer"},
-    )
-    respondent_email = forms.EmailField(
-        label="Their email address",
-        required=False,
-        help_text="So they can be told. For example, name@agency.example.org",
-        error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.org"
-        },
-    )
 
     def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,21 +86,29 @@ class ProfessionalForm(forms.Form):
         choices.append((SOMEONE_ELSE, "Someone not listed"))
         self.fields["respondent_choice"].choices = choices  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if (
-            data.get("respondent_choice") == SOMEONE_ELSE
-            and not (data.get("respondent_name") or "").strip()
-        ) and "respondent_name" not in self.errors:
-            self.add_error("respondent_name", "Enter the name of the professional")
-        if data.get("respondent_choice") not in (None, "", SOMEONE_ELSE):
-            # A listed person was chosen: anything typed in the hidden boxes is not theirs.
-            data["respondent_name"] = ""
-            data["respondent_email"] = ""
-        return data
-
     def respondent(self) -> Person | None:
         return self.people.get(self.cleaned_data.get("respondent_choice", ""))
+
+
+class ProfessionalDetailsForm(forms.Form):
+    """Asked only after "Someone not listed": who they are, so they can be told."""
+
+    respondent_name = forms.CharField(
+        label="Their name",
+        max_length=150,
+        error_messages={
+            "required": "Enter the name of the professional",
+            "max_length": "Their name must be 150 characters or fewer",
+        },
+    )
+    respondent_email = forms.EmailField(
+        label="Their email address",
+        required=False,
+        help_text="So they can be told. For example, name@agency.example.org",
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.org"
+        },
+    )
 
 
 class SubjectForm(forms.Form):

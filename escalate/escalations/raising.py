@@ -141,11 +141,18 @@ STEPS: list[Step] = [
     Step(
         "professional",
         "Professional",
-        ("respondent_choice", "respondent_name", "respondent_email"),
+        ("respondent_choice",),
         lambda c, d, i: raise_forms.ProfessionalForm(
             d, initial=i, people=_people_of(c.data.get("respondent_agency"), c.person)
         ),
-        heading="Who do you disagree with?",
+    ),
+    Step(
+        "professional-details",
+        "Professional not listed",
+        ("respondent_name", "respondent_email"),
+        _plain(raise_forms.ProfessionalDetailsForm),
+        applies=lambda context: context.data.get("respondent_choice") == raise_forms.SOMEONE_ELSE,
+        heading="Who is the professional you disagree with?",
     ),
     Step(
         "child-or-adult",
@@ -310,6 +317,9 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         if step.slug == "immediate-danger" and data["immediate_harm"] != "yes":
             for name in ("start_stage", "start_reason"):
                 data.pop(name, None)
+        if step.slug == "professional" and data["respondent_choice"] != raise_forms.SOMEONE_ELSE:
+            data.pop("respondent_name", None)
+            data.pop("respondent_email", None)
         agency_changed = step.slug == "agency" and previous_agency != data["respondent_agency"]
         if agency_changed:
             for name in ("respondent_choice", "respondent_name", "respondent_email"):
@@ -324,7 +334,6 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         "escalations/raise/question.html",
         {
             "form": form,
-            "someone_else": raise_forms.SOMEONE_ELSE,
             "step": step,
             "policy": context.policy,
             "back_url": _back_url(step, context),

@@ -188,9 +188,10 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
     assert "Enter the decision, action or inaction you disagree with" in empty.content.decode()
     someone = client_for.post(step("agency"), {"respondent_agency": respondent.agency.pk})  # type: ignore[union-attr]
     assert someone.status_code == 302
+    someone_else = client_for.post(step("professional"), {"respondent_choice": "someone-else"})
+    assert someone_else.url == step("professional-details")  # type: ignore[attr-defined]
     missing_name = client_for.post(
-        step("professional"),
-        {"respondent_choice": "someone-else", "respondent_email": "x@example.org"},
+        step("professional-details"), {"respondent_email": "x@example.org"}
     )
     assert "Enter the name of the professional" in missing_name.content.decode()
     assert 'value="x@example.org"' in missing_name.content.decode()

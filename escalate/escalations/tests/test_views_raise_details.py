@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -62,23 +60,19 @@ def test_the_name_and_email_are_asked_only_for_someone_not_listed() -> None:
     _, respondent, client = people()
     client.post(step("agency"), {"respondent_agency": respondent.agency.pk})  # type: ignore[union-attr]
     page = client.get(step("professional")).content.decode()
-    # Both boxes sit inside the reveal under "Someone not listed", which starts hidden.
-    reveal = re.search(
-        r'data-aria-controls="(?P<id>[^"]+)".*?id="(?P=id)"[^>]*>(?P<body>.*?)</div>\s*</div>\s*</div>',
-        page,
-        re.S,
-    )
-    assert reveal is not None
-    assert "govuk-radios__conditional--hidden" in page
-    assert 'name="respondent_name"' in reveal.group("body")
-    assert "Their name (optional)" not in page
-    assert "Their email address (optional)" in page
-    chosen = client.post(
-        step("professional"),
-        {"respondent_choice": str(respondent.pk), "respondent_name": "Typed Before"},
-    )
-    assert chosen.status_code == 302
-    assert "Typed Before" not in client.get(reverse("escalations:raise_check")).content.decode()
+    assert 'name="respondent_name"' not in page and 'name="respondent_email"' not in page
+    # A listed person: straight on to the child, the name page is never shown.
+    chosen = client.post(step("professional"), {"respondent_choice": str(respondent.pk)})
+    assert chosen.url == step("child-or-adult")  # type: ignore[attr-defined]
+    assert client.get(step("professional-details")).status_code == 302
+    # Someone not listed: their name (required, not marked optional) and email (optional).
+    other = client.post(step("professional"), {"respondent_choice": "someone-else"})
+    assert other.url == step("professional-details")  # type: ignore[attr-defined]
+    details = client.get(step("professional-details")).content.decode()
+    assert "Their name" in details and "Their name (optional)" not in details
+    assert "Their email address (optional)" in details
+    refused = client.post(step("professional-details"), {"respondent_name": ""})
+    assert "Enter the name of the professional" in refused.content.decode()
 
 
 def test_your_own_agency_is_not_offered_as_the_other_agency() -> None:

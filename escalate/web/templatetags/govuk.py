@@ -81,15 +81,12 @@ def govuk_field(
     heading: bool = False,
     width: str = "",
     rows: int = 5,
-    reveal_value: str = "",
-    reveal: str = "",
     required: bool | None = None,
 ) -> SafeString:
     """One form field as the matching GOV.UK component.
 
-    Radios may reveal more questions under one choice (GOV.UK's conditional reveal):
-    `reveal_value` is the choice, `reveal` the rendered fields. `required=True` drops
-    "(optional)" from a field the form checks only in some cases (when it is revealed).
+    `required=True` drops "(optional)" from a field the form checks itself (a choice always
+    made, such as "Not known").
     """
     widget = field.field.widget
     component = component_for(widget)
@@ -128,8 +125,6 @@ def govuk_field(
         "width": width,
         "rows": rows,
         "required": field.field.required if required is None else required,
-        "reveal_value": reveal_value,
-        "reveal": reveal,
         "attrs": widget.attrs,
         "autocomplete": widget.attrs.get("autocomplete", ""),
         "inputmode": widget.attrs.get("inputmode", ""),

@@ -15,7 +15,7 @@ from escalate.directory.models import Partnership
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
+    EMAIL = "email", "Email"
     NOTIFY = "notify", "GOV.UK Notify"
     IN_APP = "in_app", "In Escalate"
 

@@ -249,6 +249,8 @@ def policy_recipients(world: World, name: str) -> set[str]:
         "counterpart_managers": keys(world.dsl, world.team_manager),
         "business_team": {f"email:{world.partnership.business_team_email.lower()}"},
         "dsl": keys(world.dsl),
+        # Only in action rules; the test's action is the team manager's.
+        "action_owner": keys(world.team_manager),
     }
     return meaning[name]  # a KeyError: a shipped policy names someone this test must learn
 

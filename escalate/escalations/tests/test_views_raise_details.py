@@ -108,7 +108,8 @@ def test_the_confirmation_gives_the_due_date_and_who_was_told() -> None:
 
 
 def test_panel_candidates_show_role_agency_and_board_membership() -> None:
-    from escalate.escalations.forms import ConvenePanelForm
+    from escalate.escalations.actions import BY_NAME
+    from escalate.escalations.forms import action_form, panel_candidate_hint
 
     partnership = PartnershipFactory()
     agency = AgencyFactory(partnership=partnership, name="Testshire Police", is_board_member=True)
@@ -119,9 +120,11 @@ def test_panel_candidates_show_role_agency_and_board_membership() -> None:
         roles=["panel_member"],
     )
     other = PersonFactory(agency=agency, job_title="Detective sergeant", level=2)
-    form = ConvenePanelForm(people=Person.objects.filter(pk__in=[board.pk, other.pk]))
+    form = action_form(BY_NAME["convene_panel"], person=board, data=None, version=1)
     hints = form.fields["members"].choice_hints  # type: ignore[attr-defined]
     assert hints[str(board.pk)] == (
         "Detective inspector, Testshire Police. Agency on the Board. On the Resolution Panel list"
     )
-    assert hints[str(other.pk)] == "Detective sergeant, Testshire Police. Agency on the Board"
+    assert panel_candidate_hint(other) == (
+        "Detective sergeant, Testshire Police. Agency on the Board"
+    )

@@ -76,7 +76,8 @@ def test_home_shows_the_persons_name_agency_and_partnership() -> None:
     assert "Avery Example" in page
     assert person.agency.name in page
     assert person.partnership.name in page
-    assert "If a child or adult is in immediate danger call 999" in page
+    assert "If a child or adult is in immediate danger call" in page
+    assert 'href="tel:999"' in page  # tap-to-call
 
 
 def test_sign_in_with_email_and_password_reaches_home() -> None:

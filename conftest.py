@@ -145,3 +145,13 @@ def _audit_checkpoints_per_test(settings: Settings, request: pytest.FixtureReque
     settings.AUDIT_CHECKPOINT_DIR = (
         Path(tempfile.gettempdir()) / f"escalate-checkpoints-{os.getpid()}-{node}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    # Rate limits and sign-in counters live in the cache; each test starts with none counted.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -31,6 +32,32 @@ def env_bool(name: str, *, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_networks(name: str, *, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (CIDR), each checked."""
+    items = env_list(name, default=default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must list addresses or networks such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return items
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:
@@ -218,15 +245,16 @@ def evidence_storage_setting(kind: str) -> dict[str, Any]:
     raise ConfigurationError(f"EVIDENCE_STORAGE must be filesystem, azure or s3, not {kind!r}")
 
 
-def cache_from_url(url: str) -> dict[str, Any]:
+def cache_from_url(url: str, *, key_prefix: str = "escalate") -> dict[str, Any]:
     """`CACHES["default"]` for CACHE_URL: `redis://host:6379/0` (shared by every machine,
-    `rediss://` for TLS) or `locmem://` (this process only; the default for one machine)."""
+    `rediss://` for TLS) or `locmem://` (this process only; the default for one machine).
+    `key_prefix` (CACHE_KEY_PREFIX) lets two services, or two test runs, share one Redis."""
     scheme = url.split("://", 1)[0]
     if scheme in {"redis", "rediss"}:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            "KEY_PREFIX": "escalate",
+            "KEY_PREFIX": key_prefix,
             "TIMEOUT": 300,
             # A cache outage must not hang requests: fail fast, the caller decides.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -17,7 +17,9 @@ from escalate.config import (
     cache_from_url,
     database_from_url,
     env_bool,
+    env_int,
     env_list,
+    env_networks,
     env_str,
     evidence_storage_setting,
     logging_config,
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "escalate.audit.middleware.RefusedAccessMiddleware",
     "escalate.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSRF: strips control characters from query and form values (hostile_input.py).
+    "escalate.web.hostile_input.ControlCharactersMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -193,7 +197,7 @@ TASKS = {
 # Cache: per process by default; CACHE_URL=redis://… shares it between machines (rate limits,
 # throttles and sessions then hold across the whole deployment).
 CACHE_URL = env_str("CACHE_URL", "locmem://")
-CACHES = {"default": cache_from_url(CACHE_URL)}
+CACHES = {"default": cache_from_url(CACHE_URL, key_prefix=env_str("CACHE_KEY_PREFIX", "escalate"))}
 
 # Sessions: in the database, read through the shared cache when there is one.
 SESSION_ENGINE = (
@@ -210,6 +214,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# __Host- cookies (production, HTTPS only): only this host, path /, Secure; a subdomain or a
+# man in the middle on plain HTTP cannot set or overwrite them.
+if PRODUCTION:
+    SESSION_COOKIE_NAME = "__Host-session"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", default=True)
 # Load-balancer probes come over plain HTTP (HealthProbeMiddleware answers them first anyway).
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
@@ -235,6 +244,9 @@ POLICY_DIR = BASE_DIR / "policies"
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
 NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+# The bearer token GOV.UK Notify sends with delivery receipts (its "Callbacks" page); empty turns
+# the receipts URL off (notifications/receipts.py).
+NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN", "")
 NOTIFICATIONS_EMAIL_PROVIDER = env_str(
     "NOTIFICATIONS_EMAIL_PROVIDER", "notify" if NOTIFY_API_KEY else "django"
 )
@@ -248,6 +260,8 @@ if NOTIFICATIONS_EMAIL_PROVIDER == "notify" and not (NOTIFY_API_KEY and NOTIFY_E
 NOTIFICATIONS_MAX_ATTEMPTS = int(env_str("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = int(env_str("NOTIFICATIONS_RETRY_BASE_SECONDS", "60"))
 NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
+# A task RUNNING longer than this is taken to have lost its worker (delivery.recover_stale_tasks).
+NOTIFICATIONS_STALE_TASK_SECONDS = int(env_str("NOTIFICATIONS_STALE_TASK_SECONDS", "1800"))
 SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))
 # Background workers (`manage.py run_worker`) write a heartbeat this often (escalate/operations).
 WORKER_HEARTBEAT_SECONDS = int(env_str("WORKER_HEARTBEAT_SECONDS", "15"))
@@ -276,10 +290,17 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "escalate.web.views_account.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if PRODUCTION else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PRODUCTION else ["REMOTE_ADDR"]
+# Client addresses (escalate/client_address.py, docs/operations.md): how many proxies of ours
+# append to X-Forwarded-For, and the networks they connect from. Axes, the audit trail and the
+# rate limits all use the same answer.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if PRODUCTION else 0)
+TRUSTED_PROXY_NETWORKS = env_networks(
+    "TRUSTED_PROXY_NETWORKS",
+    default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "::1/128", "fc00::/7"],
 )
+AXES_CLIENT_IP_CALLABLE = "escalate.client_address.client_address"
+# Password spraying: wrong passwords for any accounts from one address, counted in the cache.
+SIGN_IN_ADDRESS_LIMIT = env_str("SIGN_IN_ADDRESS_LIMIT", "30/hour")
 
 # Audit trail: HMAC keys for the hash chain by key id; each row records the id it was written
 # with, so a new current key (AUDIT_HASH_KEY_ID) leaves old rows verifiable (docs/operations.md).
@@ -288,7 +309,6 @@ AUDIT_HASH_KEY = AUDIT_HASH_KEYS[AUDIT_HASH_KEY_ID]  # the current key (text fin
 # Chain heads are signed and written here, never overwritten, for the operator to ship off the
 # machine; verify_audit checks the trail against them (tail truncation).
 AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
-ESCALATE_BEHIND_PROXY = PRODUCTION
 # The PostgreSQL role the app connects as; migrate (run as the owner) re-grants it afterwards,
 # append-only on the audit trail (escalate/audit/roles.py, docs/operations.md).
 DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE", "")
@@ -309,6 +329,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Static files get their own CSP (WhiteNoise answers before CSPMiddleware): a file opened on its
+# own, an SVG for instance, can run nothing and be framed by nobody.
+STATIC_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+)
+from escalate.web.static_headers import static_file_headers  # noqa: E402
+
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 # Evidence uploads: outside the web root (under MEDIA_ROOT, which has no URL), 10MB each.
 EVIDENCE_ROOT = MEDIA_ROOT / "evidence"
@@ -329,8 +358,8 @@ MIDDLEWARE.insert(
 EVIDENCE_SCANNER = env_str("EVIDENCE_SCANNER", "")
 EVIDENCE_CLAMD_SOCKET = env_str("EVIDENCE_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
 
-# The JSON API (escalate/api): requests per personal token, counted in Django's cache (use a
-# shared cache such as the database cache when running several processes).
+# The JSON API (escalate/api): requests per personal token, counted in the cache (CACHES above;
+# shared through CACHE_URL when several processes run).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/minute")
 
 # SQLite ignores covering-index columns (PostgreSQL uses them): true, and not worth a warning on

@@ -21,6 +21,8 @@ urlpatterns = [
     path("metrics/", operations_views.metrics, name="metrics"),
     path("operations/", include("escalate.operations.urls")),
     path("legal/", include("escalate.privacy.urls")),
+    path("find-a-person/", include("escalate.privacy.search_urls")),
+    path("retention/", include("escalate.privacy.retention_urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),
@@ -34,5 +36,8 @@ urlpatterns = [
     path("directory/", include("escalate.directory.urls")),
 ]
 
-# The 500 page shows the request id (see escalate/operations/logs.py).
-handler500 = operations_views.server_error
+handler400 = "escalate.web.errors.bad_request"
+handler403 = "escalate.web.errors.permission_denied"
+handler404 = "escalate.web.errors.page_not_found"
+# API clients get JSON; people get the 500 page with the request id (escalate/operations).
+handler500 = "escalate.web.errors.server_error"

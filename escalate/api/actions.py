@@ -43,6 +43,7 @@ NOT_CHOSEN = {
     "person": "Choose someone who works in your partnership.",
     "panel_people": "Choose panel members from your partnership's managers and panel members.",
     "agency": "Choose an agency in your partnership.",
+    "action_rows": "Choose an owner who works in your partnership.",
 }
 
 

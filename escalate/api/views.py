@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -71,6 +72,7 @@ def _operations() -> list[dict[str, Any]]:
     return rows
 
 
+@login_not_required  # public, like the OpenAPI document it is drawn from (docs/api.md)
 @require_GET
 def docs(request: HttpRequest) -> HttpResponse:
     """How to use the API, and every operation in the OpenAPI document."""

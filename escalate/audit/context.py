@@ -8,14 +8,14 @@ outside any request and leave both blank.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from escalate.client_address import client_address
 
 USER_AGENT_LENGTH = 200
 
@@ -31,22 +31,9 @@ NO_ORIGIN = Origin(ip_address=None, user_agent="")
 _current: ContextVar[Origin | None] = ContextVar("escalate_audit_origin", default=None)
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind the production proxy, the address the proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.ESCALATE_BEHIND_PROXY and forwarded:
-        candidate = forwarded.split(",")[-1].strip()
-    else:
-        candidate = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
-
-
 def origin_of(request: HttpRequest) -> Origin:
     return Origin(
-        ip_address=client_ip(request),
+        ip_address=client_address(request),
         user_agent=request.headers.get("user-agent", "")[:USER_AGENT_LENGTH],
     )
 

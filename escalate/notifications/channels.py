@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Protocol
 
 from django.conf import settings
@@ -51,14 +52,28 @@ class DjangoEmailSender:
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
-            headers={"X-Escalate-Reference": message.reference},
+            headers={
+                "X-Escalate-Reference": message.reference,
+                # The same for every try of one outbox row: a message sent again because the
+                # worker died before recording it is a copy mail systems can recognise.
+                "Message-ID": message_id(message.reference),
+            },
             connection=get_connection(fail_silently=False),
         )
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as error:
+            # 4xx ("451 Try again later", greylisting, a full mailbox) is temporary; only when
+            # the server refuses every address with 5xx will trying again not help.
+            codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
-                f"The mail server refused the address: {error.recipients}", permanent=True
+                f"The mail server refused the address: {error.recipients}",
+                permanent=bool(codes) and all(_permanent_smtp_code(code) for code in codes),
+            ) from error
+        except smtplib.SMTPDataError as error:
+            raise DeliveryFailed(
+                f"The mail server refused the message: {error.smtp_code} {error.smtp_error!r}",
+                permanent=_permanent_smtp_code(error.smtp_code),
             ) from error
         except (smtplib.SMTPException, OSError) as error:
             # Connection refused, timeouts, 4xx replies: the server may be back later.
@@ -66,6 +81,18 @@ class DjangoEmailSender:
                 f"The mail server could not be reached or refused: {error}"
             ) from error
         return ""
+
+
+def message_id(reference: str) -> str:
+    """A Message-ID fixed by our reference, at the domain mail is sent from."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "escalate.invalid"
+    local = "".join(c if c.isascii() and (c.isalnum() or c in ".-") else "-" for c in reference)
+    return f"<escalate-{local}@{domain}>"
+
+
+def _permanent_smtp_code(code: int) -> bool:
+    """5xx: the server will not take it (RFC 5321 4.2.1); 4xx and anything else may pass later."""
+    return 500 <= code < 600
 
 
 class NotifySender:

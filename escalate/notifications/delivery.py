@@ -9,8 +9,14 @@ so two workers never send the same row: the second either skips the locked row o
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +29,43 @@ from escalate.notifications.retry import RetryPolicy, retry_policy
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_stop_requested = threading.Event()
+
+
+@contextmanager
+def stop_between_sends() -> Iterator[None]:
+    """A SIGTERM or SIGINT during a batch lets the send in hand finish, then ends the batch.
+
+    A supervisor's stop must not wait for a whole batch (100 sends can outlast its timeout).
+    The rows not reached stay pending for the next worker. The signal is passed on to the
+    handler that was there before (db_worker's, which stops after the task in hand); where that
+    was the default (end the process), the process ends once the batch has stopped.
+    """
+    _stop_requested.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous: dict[int, Any] = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    received: list[int] = []
+
+    def handler(number: int, frame: Any) -> None:
+        _stop_requested.set()
+        earlier = previous.get(number)
+        if callable(earlier):
+            earlier(number, frame)
+        elif earlier == signal.SIG_DFL:
+            received.append(number)
+
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, handler)
+    try:
+        yield
+    finally:
+        for number, earlier in previous.items():
+            signal.signal(number, earlier)
+        for pending in received[:1]:
+            os.kill(os.getpid(), pending)
 
 
 @dataclass
@@ -51,9 +94,13 @@ def deliver_due_notifications(
         .values_list("pk", flat=True)[:limit]
     )
     report = DeliveryReport()
-    for pk in due_ids:
-        outcome = _deliver_one(pk, now=now, policy=policy)
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    with stop_between_sends():
+        for pk in due_ids:
+            if _stop_requested.is_set():
+                logger.info("Stopping: %s notifications left for the next worker", report)
+                break
+            outcome = _deliver_one(pk, now=now, policy=policy)
+            setattr(report, outcome, getattr(report, outcome) + 1)
     if due_ids:
         logger.info("Notifications delivered: %s", report)
     return report
@@ -70,7 +117,7 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             return "skipped"
         row.attempts += 1
         try:
-            sender_for(row.channel).send(outgoing_email(row))
+            provider_id = sender_for(row.channel).send(outgoing_email(row))
         except DeliveryFailed as error:
             outcome = _record_failure(row, str(error), permanent=error.permanent, policy=policy)
         except Exception as error:  # a bug must not stop the batch; the row is retried
@@ -80,8 +127,18 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             row.status = Status.SENT
             row.sent_at = timezone.now()
             row.last_error = ""
+            row.provider_id = provider_id[:64]
             outcome = "sent"
-        row.save(update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"])
+        row.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "provider_id",
+            ]
+        )
         return outcome
 
 
@@ -131,3 +188,33 @@ def mentions_subject_identifiers(text: str, escalation: object) -> bool:
     references = str(getattr(escalation, "case_references", "") or "")
     candidates += [part for part in references.replace(";", ",").split(",") if part.strip()]
     return any(candidate.strip().lower() in lowered for candidate in candidates)
+
+
+class WorkerLost(Exception):
+    """Recorded on a task row whose worker stopped (killed, machine lost) while running it."""
+
+
+def recover_stale_tasks(*, now: datetime | None = None) -> int:
+    """Mark RUNNING task rows that started over NOTIFICATIONS_STALE_TASK_SECONDS ago as failed.
+
+    A worker killed mid-task (SIGKILL, out of memory, a lost machine) leaves its row RUNNING for
+    ever. Nothing is lost by failing it: the outbox rows it held are still pending (their
+    transaction died with the worker) and the scheduler enqueues delivery again. Returns how
+    many rows were recovered. Only for the database task backend.
+    """
+    if not str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.NOTIFICATIONS_STALE_TASK_SECONDS)
+    recovered = 0
+    for row in DBTaskResult.objects.running().filter(started_at__lt=cutoff):
+        row.set_failed(
+            WorkerLost(f"The worker stopped while running this task (started {row.started_at})")
+        )
+        logger.warning(
+            "Recovered task %s (%s) left running by a lost worker", row.pk, row.task_path
+        )
+        recovered += 1
+    return recovered

@@ -7,6 +7,8 @@ channel" a database fact rather than a hope.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -24,6 +26,15 @@ class Status(models.TextChoices):
     PENDING = "pending", "Waiting to send"
     SENT = "sent", "Delivered"
     FAILED = "failed", "Could not be delivered"
+
+
+class Receipt(models.TextChoices):
+    """What GOV.UK Notify said happened after it took the message (its callback's `status`)."""
+
+    DELIVERED = "delivered", "Delivered to the mailbox"
+    PERMANENT_FAILURE = "permanent-failure", "The address does not exist or refused the email"
+    TEMPORARY_FAILURE = "temporary-failure", "The inbox was full or not accepting email"
+    TECHNICAL_FAILURE = "technical-failure", "GOV.UK Notify could not send it (a problem there)"
 
 
 class Notification(models.Model):
@@ -62,6 +73,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message last handed over (GOV.UK Notify's notification id), and
+    # what its delivery receipt said (notifications/receipts.py).
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    receipt = models.CharField(max_length=20, choices=Receipt.choices, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -92,15 +108,19 @@ class CalendarToken(models.Model):
 
     Calendar apps cannot sign in, so the token in the address is the credential: it is long and
     random, it shows only dates and escalation references, and a revoked token stops working at
-    once.
+    once. Only its SHA-256 is stored (like API tokens): someone who reads the database cannot
+    subscribe to anyone's calendar. The address is shown once, when it is created.
     """
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
     )
-    token = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # The token itself, on the instance create_calendar_token returns only (never stored).
+    secret: str = ""
 
     class Meta:
         ordering = ["-created_at"]
@@ -111,3 +131,7 @@ class CalendarToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

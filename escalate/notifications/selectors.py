@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
-from escalate.directory.models import Person
-from escalate.notifications.models import CalendarToken, Channel, Notification
+from escalate.directory.models import Person, Role
+from escalate.notifications.models import CalendarToken, Channel, Notification, Status
 
 
 def in_app_for(person: Person) -> QuerySet[Notification]:
@@ -54,10 +55,24 @@ def active_calendar_token(person: Person) -> CalendarToken | None:
 def calendar_token_owner(token: str) -> Person | None:
     """The person whose active calendar address this is, or None (unknown or revoked)."""
     row = (
-        CalendarToken.objects.filter(token=token, revoked_at__isnull=True)
+        CalendarToken.objects.filter(token_hash=CalendarToken.hash(token), revoked_at__isnull=True)
         .select_related("person")
         .first()
     )
     if row is None or not row.person.is_active:
         return None
     return row.person
+
+
+def failed_notices_for(person: Person) -> QuerySet[Notification]:
+    """Notices of the person's partnership that could not be delivered, newest first, for its
+    business unit (business managers) to see and send again; PermissionDenied for anyone else.
+    """
+    if person.partnership_id is None or not person.has_role(Role.BUSINESS_MANAGER):
+        raise PermissionDenied
+    return (
+        Notification.objects.filter(partnership_id=person.partnership_id, status=Status.FAILED)
+        .exclude(channel=Channel.IN_APP)
+        .select_related("recipient", "escalation")
+        .order_by("-created_at", "-pk")
+    )

@@ -131,9 +131,15 @@ def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None)
 
 @transaction.atomic
 def create_calendar_token(*, person: Person) -> CalendarToken:
-    """A new private calendar address for `person`; any earlier one is revoked. Audited."""
+    """A new private calendar address for `person`; any earlier one is revoked. Audited.
+
+    Only the token's hash is stored; the token itself is on the returned row's `secret`, for
+    the page to show once.
+    """
     revoked = _revoke_calendar_tokens(person)
-    token = CalendarToken.objects.create(person=person, token=secrets.token_urlsafe(32))
+    secret = secrets.token_urlsafe(32)
+    token = CalendarToken.objects.create(person=person, token_hash=CalendarToken.hash(secret))
+    token.secret = secret
     record_audit(
         actor=person,
         action="calendar_token_created",
@@ -174,7 +180,15 @@ def send_again(*, ids: Iterable[int], by: Person | None = None) -> int:
         by_partnership.setdefault(partnership_id, []).append(pk)
     count = Notification.objects.filter(
         pk__in=[pk for pks in by_partnership.values() for pk in pks]
-    ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    ).update(
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        # A late receipt for the message that failed must not touch the one sent again.
+        provider_id="",
+        receipt="",
+        receipt_at=None,
+    )
     for partnership in Partnership.objects.filter(pk__in=by_partnership):
         sent = sorted(by_partnership[partnership.pk])
         record_audit(

@@ -10,6 +10,14 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:notification_id>/read/", views.mark_read, name="mark_read"),
     path("read/", views.mark_all_read, name="mark_all_read"),
+    path("failed/", views.failed, name="failed"),
+    path(
+        "failed/<int:notification_id>/send-again/",
+        views.send_failed_again,
+        name="send_failed_again",
+    ),
+    # GOV.UK Notify's delivery receipts (NOTIFY_CALLBACK_TOKEN; docs/operations.md).
+    path("notify/receipts/", views.notify_receipt, name="notify_receipt"),
     path("calendar/", views.calendar_settings, name="calendar"),
     path("calendar/deadlines.ics", views.calendar_download, name="calendar_download"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import hmac
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalate.directory.requests import person_of
 from escalate.notifications.calendar import deadline_calendar
 from escalate.notifications.models import CalendarToken
+from escalate.notifications.receipts import BadReceipt, parse_receipt, record_receipt
 from escalate.notifications.selectors import (
     active_calendar_token,
     calendar_token_owner,
+    failed_notices_for,
     inbox_for,
     unread_count,
 )
@@ -24,6 +31,7 @@ from escalate.notifications.services import (
     create_calendar_token,
     mark_notifications_read,
     revoke_calendar_tokens,
+    send_again,
 )
 
 PAGE_SIZE = 50
@@ -59,25 +67,27 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_url(request: HttpRequest, token: CalendarToken | None) -> str:
-    if token is None:
+    """The address of a token just created; a stored token's address is not known (hashed)."""
+    if token is None or not token.secret:
         return ""
     return request.build_absolute_uri(
-        reverse("notifications:calendar_feed", kwargs={"token": token.token})
+        reverse("notifications:calendar_feed", kwargs={"token": token.secret})
     )
 
 
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            revoke_calendar_tokens(person=person)
-            messages.success(request, "Your calendar address has been turned off")
-        else:
-            create_calendar_token(person=person)
-            messages.success(request, "Your new calendar address is ready")
+    token: CalendarToken | None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke_calendar_tokens(person=person)
+        messages.success(request, "Your calendar address has been turned off")
         return redirect("notifications:calendar")
-    token = active_calendar_token(person)
+    if request.method == "POST":
+        # Shown on this response only (like an API token): only its hash is kept.
+        token = create_calendar_token(person=person)
+    else:
+        token = active_calendar_token(person)
     feed_url = _feed_url(request, token)
     return render(
         request,
@@ -112,3 +122,52 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if person is None:
         raise Http404("No such calendar")
     return _ics_response(deadline_calendar(person), filename="escalate-deadlines.ics")
+
+
+@require_GET
+def failed(request: HttpRequest) -> HttpResponse:
+    """For the business unit: notices that could not be delivered, to fix and send again."""
+    page = Paginator(failed_notices_for(person_of(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/failed.html", {"page": page})
+
+
+@require_POST
+def send_failed_again(request: HttpRequest, notification_id: int) -> HttpResponse:
+    person = person_of(request)
+    # Another partnership's notice, or one not failed (any more): "not here".
+    if not failed_notices_for(person).filter(pk=notification_id).exists():
+        raise Http404("No such failed notice")
+    send_again(ids=[notification_id], by=person)
+    messages.success(request, "The notice will be sent again in the next few minutes.")
+    return redirect("notifications:failed")
+
+
+RECEIPT_MAX_BYTES = 64 * 1024
+
+
+def _receipt_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@login_not_required  # GOV.UK Notify cannot sign in: the bearer token we gave it is the credential
+@csrf_exempt  # a server-to-server JSON call, no browser and no cookies
+@require_POST
+def notify_receipt(request: HttpRequest) -> HttpResponse:
+    """GOV.UK Notify's delivery receipt for one email (notifications/receipts.py)."""
+    expected = settings.NOTIFY_CALLBACK_TOKEN
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return _receipt_error(401, "unauthorised", "A valid bearer token is needed.")
+    body = request.body
+    if len(body) > RECEIPT_MAX_BYTES:
+        return _receipt_error(413, "too_large", "A receipt is a small JSON object.")
+    try:
+        receipt = parse_receipt(json.loads(body))
+    except (ValueError, RecursionError) as error:  # not JSON (or too deep), or not a receipt
+        message = str(error) if isinstance(error, BadReceipt) else "The body is not valid JSON."
+        return _receipt_error(400, "bad_request", message)
+    record_receipt(receipt)
+    # Also for a receipt about nothing current: Notify would only send it again.
+    return HttpResponse(status=204)

@@ -24,9 +24,28 @@ PDF_CSS = Path(__file__).with_name("pdf.css")
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _cell(text: str) -> str:
-    # A spreadsheet must not run a name that starts like a formula (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A spreadsheet must not run text that starts like a formula (CSV injection, OWASP), also
+    # after leading spaces, which some spreadsheets skip.
+    starts_like_formula = text[:1] in FORMULA_STARTS or text.lstrip(" ")[:1] in FORMULA_STARTS
+    return f"'{text}" if text and starts_like_formula else text
+
+
+def _csv_row(values: list[Any]) -> list[Any]:
+    """Every text cell of a CSV row neutralised: names people typed go into every table."""
+    return [_cell(value) if isinstance(value, str) else value for value in values]
+
+
+def _xlsx_append(sheet: Any, values: list[Any]) -> None:
+    """Append a row whose text cells are stored as text, never as a formula (openpyxl would
+    otherwise take any string starting with "=" as one)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def figure_rows(dashboard: Dashboard) -> list[list[str]]:
@@ -52,7 +71,7 @@ def figure_rows(dashboard: Dashboard) -> list[list[str]]:
     rows.append(["Working days to resolution", "90th percentile", _days(dashboard.p90_days)])
     for table in dashboard.tables.values():
         for table_row in table.rows:
-            rows.append([table.title, _cell(table_row.label), table_row.display])
+            rows.append([table.title, table_row.label, table_row.display])
     return rows
 
 
@@ -65,10 +84,10 @@ def _days(value: float | int | None) -> str:
 def figures_csv(dashboard: Dashboard) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"{dashboard.partnership_name}: escalation figures"])
-    writer.writerow(["Filters", "; ".join(dashboard.filters.describe()) or "none"])
+    writer.writerow(_csv_row([f"{dashboard.partnership_name}: escalation figures"]))
+    writer.writerow(_csv_row(["Filters", "; ".join(dashboard.filters.describe()) or "none"]))
     writer.writerow([])
-    writer.writerows(figure_rows(dashboard))
+    writer.writerows(_csv_row(row) for row in figure_rows(dashboard))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read it as UTF-8
 
 
@@ -80,19 +99,20 @@ def figures_xlsx(dashboard: Dashboard) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Summary"
-    sheet.append([f"{dashboard.partnership_name}: escalation figures"])
+    _xlsx_append(sheet, [f"{dashboard.partnership_name}: escalation figures"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["Filters", "; ".join(dashboard.filters.describe()) or "none"])
+    _xlsx_append(sheet, ["Filters", "; ".join(dashboard.filters.describe()) or "none"])
     sheet.append([])
     for summary_row in figure_rows(dashboard)[:9]:
-        sheet.append(summary_row)
+        _xlsx_append(sheet, summary_row)
     for table in dashboard.tables.values():
         page = book.create_sheet(title=table.key.replace("_", " ").capitalize()[:31])
-        page.append([table.title])
+        _xlsx_append(page, [table.title])
         page["A1"].font = Font(bold=True)
-        page.append([table.heading, "Escalations"])
+        _xlsx_append(page, [table.heading, "Escalations"])
         for row in table.rows:
-            page.append([_cell(row.label), row.count if row.count is not None else row.display])
+            count = row.count if row.count is not None else row.display
+            _xlsx_append(page, [row.label, count])
         page.column_dimensions["A"].width = 45
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 40

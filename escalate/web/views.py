@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -10,12 +12,28 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from escalate.web.forms_auth import SignInForm
+from escalate.web.sign_in_limits import audit_refusal, seconds_until_address_may_sign_in
 
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = seconds_until_address_may_sign_in(request)
+        if wait is not None:
+            audit_refusal(request, wait)
+            minutes = max(1, -(-wait // 60))
+            response = render(
+                request,
+                "web/account/too_many_sign_ins.html",
+                {"minutes": minutes},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -30,7 +30,8 @@ from escalate.web.forms_account import ChangePasswordForm, OneTimeCodeForm
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: anything else (a bare word) would be read as a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -64,6 +65,9 @@ def mfa_set_up(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 django_otp.login(request, device)
+                # A new session id once the second factor is given: an id seen before the
+                # code (e.g. planted) is worth nothing afterwards.
+                request.session.cycle_key()
                 record_audit(
                     actor=person,
                     action="mfa_set_up",
@@ -108,6 +112,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             )
             if form.is_valid():
                 django_otp.login(request, device)
+                # A new session id once the second factor is given: an id seen before the
+                # code (e.g. planted) is worth nothing afterwards.
+                request.session.cycle_key()
         if form.is_valid():
             return redirect(_next_url(request))
     return render(

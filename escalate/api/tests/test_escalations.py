@@ -258,6 +258,28 @@ def test_pause_resume_escalate_and_resolve_with_an_action() -> None:
     assert [action["description"] for action in body["actions"]] == ["Hold it"]
 
 
+def test_an_action_owner_outside_the_partnership_is_bad_input_naming_the_row() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    stranger = PersonFactory()  # another partnership
+    due = (timezone.localdate() + timedelta(days=5)).isoformat()
+    for owner_id in (stranger.pk, 15815362):
+        response = api_as(people.raiser).post(
+            f"/escalations/{escalation.reference}/resolve",
+            {
+                "expected_version": 1,
+                "decision": "Agreed.",
+                "decided_by": "Both of us",
+                "learning": "Talk sooner.",
+                "actions": [{"owner_id": owner_id, "description": "Do it", "due_on": due}],
+            },
+        )
+        assert response.status_code == 422, response.content
+        error = error_of(response)
+        assert error["field"] == "actions.0.owner_id"
+        assert "works in your partnership" in error["message"]
+
+
 def test_withdraw() -> None:
     people = cast()
     escalation = raise_one(people)

@@ -30,3 +30,31 @@ def test_the_sweep_task_sweeps_and_delivers() -> None:
     result = sweep_deadlines_task.call()
     assert result["notifications_written"] == 0
     assert result["delivery_sent"] == 0
+
+
+def test_a_task_left_running_by_a_killed_worker_is_recovered() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+
+    from escalate.notifications.tasks import deliver_notifications
+
+    # As a worker killed with SIGKILL leaves it: RUNNING, started long ago, never finished.
+    lost = DBTaskResult.objects.get(pk=deliver_notifications.enqueue().id)
+    lost.status = TaskResultStatus.RUNNING
+    lost.started_at = timezone.now() - timedelta(hours=2)
+    lost.save()
+    busy = DBTaskResult.objects.get(pk=deliver_notifications.enqueue().id)
+    busy.status = TaskResultStatus.RUNNING
+    busy.started_at = timezone.now() - timedelta(minutes=1)  # a live worker, still at it
+    busy.save()
+
+    call_command("run_scheduler", "--once")
+    lost.refresh_from_db()
+    busy.refresh_from_db()
+    assert lost.status == TaskResultStatus.FAILED
+    assert lost.exception_class_path.endswith("WorkerLost")
+    assert busy.status == TaskResultStatus.RUNNING
+    # Delivery is waiting to run again, so nothing the lost worker held stays unsent.
+    assert DBTaskResult.objects.ready().filter(task_path=lost.task_path).exists()

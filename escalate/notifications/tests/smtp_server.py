@@ -22,10 +22,24 @@ def free_port() -> int:
 class _Collect:
     messages: list[Message] = field(default_factory=list)
     delay: float = 0.0  # seconds to take over each message, to make concurrent senders overlap
+    # Replies to give to the next recipients instead of accepting them, e.g. "451 4.3.0 …".
+    recipient_replies: list[str] = field(default_factory=list)
+    # Replies to give at the end of the next messages' DATA instead of accepting them.
+    data_replies: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if self.recipient_replies:
+            return self.recipient_replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.data_replies:
+            return self.data_replies.pop(0)
         message = message_from_bytes(envelope.original_content or envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
@@ -44,6 +58,14 @@ class LocalSMTPServer:
     @property
     def messages(self) -> list[Message]:
         return self._handler.messages
+
+    def refuse_next_recipients(self, *replies: str) -> None:
+        """Answer the next RCPT TO commands with these replies (then accept again)."""
+        self._handler.recipient_replies.extend(replies)
+
+    def refuse_next_messages(self, *replies: str) -> None:
+        """Answer the next messages' DATA with these replies (then accept again)."""
+        self._handler.data_replies.extend(replies)
 
     @property
     def delay(self) -> float:

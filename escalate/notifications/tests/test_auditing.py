@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -21,8 +22,10 @@ def test_creating_replacing_and_revoking_a_calendar_address_is_audited(client) -
     person: Person = PersonFactory()
     sign_in(client, person)
     page = reverse("notifications:calendar")
-    client.post(page, {"action": "create"})
-    client.post(page, {"action": "create"})
+    shown = [
+        client.post(page, {"action": "create"}).content.decode(),
+        client.post(page, {"action": "create"}).content.decode(),
+    ]
     client.post(page, {"action": "revoke"})
     rows = list(AuditEvent.objects.filter(actor=person).exclude(action="sign_in"))
     assert [row.action for row in rows] == [
@@ -36,7 +39,10 @@ def test_creating_replacing_and_revoking_a_calendar_address_is_audited(client) -
     assert (rows[2].old_values["active_tokens"], rows[2].new_values["active_tokens"]) == (1, 0)
     assert rows[0].ip_address == "127.0.0.1"
     text = json.dumps([[r.old_values, r.new_values, r.reason, r.object_id] for r in rows])
-    assert first.token not in text and second.token not in text
+    secrets = [re.search(r"/feed/([^/<]+)\.ics", html)[1] for html in shown]  # type: ignore[index]
+    for secret in secrets:
+        assert secret not in text
+    assert first.token_hash not in text and second.token_hash not in text
 
 
 def test_revoking_when_there_is_nothing_to_revoke_writes_nothing(client) -> None:  # type: ignore[no-untyped-def]

@@ -232,3 +232,106 @@ def test_a_failed_notification_can_be_sent_again(smtp_server: LocalSMTPServer, s
     email.refresh_from_db()
     assert email.status == Status.SENT
     assert len(smtp_server.messages) == 1
+
+
+def test_a_temporary_smtp_refusal_is_retried_and_then_delivered(
+    smtp_server: LocalSMTPServer,
+) -> None:
+    # The 2026 probe: "451 4.3.0 Try again later" marked the notice failed after one attempt.
+    escalation = escalation_raised_with_notice()
+    smtp_server.refuse_next_recipients("451 4.3.0 Try again later")
+    first = deliver_due_notifications()
+    email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    assert first.retrying == 1 and first.failed == 0
+    assert email.status == Status.PENDING
+    assert "451" in email.last_error
+    assert smtp_server.messages == []
+
+    smtp_server.refuse_next_messages("452 4.3.1 Insufficient system storage")
+    second = deliver_due_notifications(now=email.next_attempt_at)
+    email.refresh_from_db()
+    assert second.retrying == 1 and email.status == Status.PENDING and "452" in email.last_error
+
+    third = deliver_due_notifications(now=email.next_attempt_at)  # the server answers 250 now
+    email.refresh_from_db()
+    assert third.sent == 1
+    assert email.status == Status.SENT and email.attempts == 3
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_permanent_smtp_refusal_fails_at_once(smtp_server: LocalSMTPServer) -> None:
+    escalation = escalation_raised_with_notice()
+    smtp_server.refuse_next_recipients("550 5.1.1 No such mailbox")
+    report = deliver_due_notifications()
+    email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    assert report.failed == 1
+    assert email.status == Status.FAILED and email.attempts == 1
+    assert "550" in email.last_error
+
+
+def test_a_sigterm_finishes_the_send_in_hand_and_stops_the_batch(
+    smtp_server: LocalSMTPServer, monkeypatch
+) -> None:
+    import os
+    import signal
+
+    from escalate.notifications import channels
+
+    for _ in range(5):
+        escalation_raised_with_notice()
+    passed_on: list[int] = []
+    # As under db_worker: its own handler is there before the batch starts.
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: passed_on.append(number))
+    send = channels.DjangoEmailSender.send
+
+    def send_then_get_stopped(self, message):
+        sent = send(self, message)
+        if len(smtp_server.messages) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # the supervisor stops the worker mid-batch
+        return sent
+
+    monkeypatch.setattr(channels.DjangoEmailSender, "send", send_then_get_stopped)
+    try:
+        report = deliver_due_notifications()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert passed_on == [signal.SIGTERM]
+    assert len(smtp_server.messages) == 1  # the send in hand finished
+    sent = Notification.objects.filter(channel=Channel.EMAIL, status=Status.SENT).count()
+    assert sent == 1
+    assert Notification.objects.filter(channel=Channel.EMAIL, status=Status.PENDING).count() == 4
+    assert report.sent + report.retrying + report.failed < 10
+    # The next worker sends the rest.
+    assert deliver_due_notifications().sent >= 4
+    assert len(smtp_server.messages) == 5
+
+
+def test_every_try_of_one_notice_has_the_same_message_id(smtp_server: LocalSMTPServer) -> None:
+    # A worker killed after the server took the message, before the row was marked sent, sends
+    # it again: the copy carries the same Message-ID, so mail systems can recognise it.
+    escalation_raised_with_notice()
+    deliver_due_notifications()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    Notification.objects.filter(pk=email.pk).update(status=Status.PENDING, sent_at=None)
+    deliver_due_notifications()
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == f"<escalate-notification-{email.pk}@escalate.example.org>"
+
+
+def test_notify_busy_or_broken_is_retried_and_then_delivered(fake_notify: FakeNotify) -> None:
+    # Notify answering 429 (rate limit) and then 500 keeps the notice waiting; it is sent once
+    # Notify answers again, and its id is kept for the delivery receipt.
+    escalation_raised_with_notice()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    for status in (429, 500):
+        fake_notify.fail_with = status
+        report = deliver_due_notifications(now=email.next_attempt_at)
+        email.refresh_from_db()
+        assert report.retrying == 1 and report.failed == 0, status
+        assert email.status == Status.PENDING and str(status) in email.last_error
+    fake_notify.fail_with = None
+    assert deliver_due_notifications(now=email.next_attempt_at).sent == 1
+    email.refresh_from_db()
+    [sent] = fake_notify.sent
+    assert (email.status, email.attempts, email.provider_id) == (Status.SENT, 3, sent["id"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -185,11 +187,8 @@ def test_someone_else_sees_none_of_my_deadlines() -> None:
 def test_feed_address_works_without_signing_in_until_revoked() -> None:
     person, _escalation, record, _action = deadlines_for_person()
     client = signed_in(person)
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    token = CalendarToken.objects.get(person=person)
-    page = client.get(reverse("notifications:calendar")).content.decode()
-    feed = reverse("notifications:calendar_feed", kwargs={"token": token.token})
-    assert feed in page
+    page = client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    feed = _feed_in(page)
 
     anonymous = Client()
     response = anonymous.get(feed)
@@ -204,22 +203,44 @@ def test_feed_address_works_without_signing_in_until_revoked() -> None:
     )
 
 
+def _feed_in(page: str) -> str:
+    """The feed's path, from the address shown once on the page that created it."""
+    found = re.search(r'<code class="app-calendar-address">https?://[^/]+(/[^<]+)</code>', page)
+    assert found, "the new address is not shown"
+    return found[1]
+
+
+def test_the_address_is_shown_once_and_only_its_hash_is_stored() -> None:
+    person = PersonFactory()
+    client = signed_in(person)
+    created = client.post(reverse("notifications:calendar"), {"action": "create"})
+    assert created.status_code == 200
+    feed = _feed_in(created.content.decode())
+    secret = feed.removeprefix("/notifications/calendar/feed/").removesuffix(".ics")
+    row = CalendarToken.objects.get(person=person)
+    assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert not CalendarToken.objects.filter(token_hash=secret).exists()
+    later = client.get(reverse("notifications:calendar")).content.decode()
+    assert secret not in later
+    assert "Replace with a new address" in later
+    assert Client().get(feed).status_code == 200
+    # Someone holding the stored hash (a database reader) cannot use it as the address.
+    by_hash = reverse("notifications:calendar_feed", kwargs={"token": row.token_hash})
+    assert Client().get(by_hash).status_code == 404
+
+
 def test_a_new_address_replaces_the_old_one() -> None:
     person = PersonFactory()
     client = signed_in(person)
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    old = CalendarToken.objects.get(person=person).token
-    client.post(reverse("notifications:calendar"), {"action": "create"})
-    new = CalendarToken.objects.get(person=person, revoked_at__isnull=True).token
+    old = _feed_in(
+        client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    )
+    new = _feed_in(
+        client.post(reverse("notifications:calendar"), {"action": "create"}).content.decode()
+    )
     assert new != old
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": old})).status_code
-        == 404
-    )
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": new})).status_code
-        == 200
-    )
+    assert Client().get(old).status_code == 404
+    assert Client().get(new).status_code == 200
 
 
 def test_an_unknown_token_is_not_found() -> None:
@@ -229,14 +250,11 @@ def test_an_unknown_token_is_not_found() -> None:
 
 def test_a_deactivated_persons_feed_stops_working() -> None:
     person = PersonFactory()
-    signed_in(person).post(reverse("notifications:calendar"), {"action": "create"})
-    token = CalendarToken.objects.get(person=person).token
+    page = signed_in(person).post(reverse("notifications:calendar"), {"action": "create"})
+    feed = _feed_in(page.content.decode())
     person.is_active = False
     person.save()
-    assert (
-        Client().get(reverse("notifications:calendar_feed", kwargs={"token": token})).status_code
-        == 404
-    )
+    assert Client().get(feed).status_code == 404
 
 
 def test_download_needs_sign_in() -> None:
@@ -281,3 +299,63 @@ def test_timeline_labels_people_by_name_and_mailboxes_by_address() -> None:
     labels = [row.recipient_label for row in notifications_for_escalation(escalation)]
     assert labels[0] == escalation.respondent_person.full_name
     assert labels[-1] == "team@testshire.example.org"
+
+
+# --- notices that could not be delivered: seen and sent again by the business unit ------
+
+
+def _failed_notice() -> Notification:
+    from escalate.notifications.tests.helpers import escalation_raised_with_notice
+
+    escalation = escalation_raised_with_notice()
+    notice = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
+    Notification.objects.filter(pk=notice.pk).update(
+        status="failed", attempts=8, last_error="550 5.1.1 No such mailbox"
+    )
+    return notice
+
+
+def _signed_in(person: Any) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_the_business_unit_sees_failed_notices_and_sends_one_again() -> None:
+    from escalate.audit.models import AuditEvent
+    from escalate.directory.models import Role
+
+    notice = _failed_notice()
+    manager = PersonFactory(agency__partnership=notice.partnership, roles=[Role.BUSINESS_MANAGER])
+    client = _signed_in(manager)
+    page = client.get(reverse("notifications:failed")).content.decode()
+    assert notice.escalation.reference in page
+    assert notice.recipient_email in page and "550 5.1.1 No such mailbox" in page
+
+    response = client.post(reverse("notifications:send_failed_again", args=[notice.pk]))
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "pending" and notice.attempts == 0
+    event = AuditEvent.objects.get(action="notifications_sent_again")
+    assert event.actor == manager and event.object_id == str(notice.pk)
+    # Sent again once: a second press finds nothing failed.
+    again = client.post(reverse("notifications:send_failed_again", args=[notice.pk]))
+    assert again.status_code == 404
+
+
+def test_only_the_business_unit_of_the_same_partnership_may_send_again() -> None:
+    from escalate.directory.models import Role
+
+    notice = _failed_notice()
+    practitioner = PersonFactory(agency__partnership=notice.partnership)
+    assert _signed_in(practitioner).get(reverse("notifications:failed")).status_code == 403
+    url = reverse("notifications:send_failed_again", args=[notice.pk])
+    assert _signed_in(practitioner).post(url).status_code == 403
+    elsewhere = PersonFactory(roles=[Role.BUSINESS_MANAGER])  # another partnership's
+    assert _signed_in(elsewhere).post(url).status_code == 404
+    missing = reverse("notifications:send_failed_again", args=[notice.pk + 1000])
+    assert _signed_in(elsewhere).post(missing).status_code == 404
+    notice.refresh_from_db()
+    assert notice.status == "failed"
+    listing = _signed_in(elsewhere).get(reverse("notifications:failed")).content.decode()
+    assert notice.escalation.reference not in listing

@@ -205,6 +205,35 @@ def test_a_name_that_looks_like_a_formula_is_written_as_text(world: World) -> No
     assert ["Escalations by raising agency", "'=HYPERLINK(1)", "6"] in rows
 
 
+def test_every_typed_name_is_neutralised_in_csv_and_xlsx(world: World) -> None:
+    # The partnership's and agencies' names are typed by people too; so are filter values.
+    world.school.partnership.name = "=cmd|' /C calc'!A0"
+    world.school.partnership.save()
+    world.school.name = "@SUM(1+1)"
+    world.school.save()
+    world.health.name = " +1-1"
+    world.health.save()
+    client = client_for(world.business_manager)
+    url = reverse("reports:figures", args=["csv"]) + "?agency=" + str(world.school.pk)
+    rows = list(
+        csv.reader(
+            io.StringIO(client.post(url, {"reason": "Checking"}).content.decode("utf-8-sig"))
+        )
+    )
+    cells = [cell for row in rows for cell in row if cell]
+    assert "'=cmd|' /C calc'!A0: escalation figures" in cells
+    assert any(cell.startswith("Agency: '@SUM") or "@SUM(1+1)" in cell for cell in cells)
+    assert not [cell for cell in cells if cell.lstrip(" ")[:1] in ("=", "+", "-", "@")]
+
+    url = reverse("reports:figures", args=["xlsx"])
+    book = load_workbook(io.BytesIO(client.post(url, {"reason": "Checking"}).content))
+    written = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    texts = {cell.value for cell in written if isinstance(cell.value, str)}
+    assert "=cmd|' /C calc'!A0: escalation figures" in texts  # text, as typed
+    assert "@SUM(1+1)" in texts and " +1-1" in texts
+    assert not [cell for cell in written if cell.data_type == "f"]  # never a formula
+
+
 def test_xlsx_download_with_filters(world: World) -> None:
     client = client_for(world.business_manager)
     url = reverse("reports:figures", args=["xlsx"]) + "?agency=" + str(world.school.pk)

@@ -251,6 +251,29 @@ MATRIX: list[Row] = [
         kwargs=lambda w: {"kind": "cookies"},
         body=lambda w: {"body": "The partnership's own cookies text."},
     ),
+    Row(
+        "subjects:search",
+        # The business unit and designated safeguarding leads; B's business manager searches
+        # B's escalations only (test_subject_search checks A's are never found).
+        get=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        post=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        body=lambda w: {"name": "Sam", "reason": "subject_access"},
+    ),
+    Row(
+        "retention:review",
+        get=everyone(403).but(["business_manager", "other_partnership"], 200),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "retention:decide",
+        # B's business manager reviews B's records: A's escalation is "not found" to them.
+        get=everyone(403).but(["business_manager"], 200).but(["other_partnership"], 404),
+        post=everyone(403)
+        .but(["business_manager"], Redirect("/retention/"))
+        .but(["other_partnership"], 404),
+        kwargs=escalation,
+        body=lambda w: {"action": "hold", "hold-reason": "A practice review is under way."},
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(
@@ -270,16 +293,37 @@ MATRIX: list[Row] = [
         post=only(["respondent"], Redirect("/notifications/"), others=404),
     ),
     Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
+    # The business unit sees notices that could not be delivered and sends them again.
+    Row(
+        "notifications:failed",
+        get=only(["business_manager", "other_partnership"], 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "notifications:send_failed_again",
+        kwargs=lambda w: {"notification_id": w.a.failed_notice.pk},
+        get=NOT_ALLOWED,
+        post=only(["business_manager"], Redirect("/notifications/failed/"), others=403).but(
+            ["other_partnership"], 404
+        ),
+    ),
     Row(
         "notifications:calendar",
         get=everyone(200),
-        post=everyone(Redirect("/notifications/calendar/")),
+        post=everyone(200),  # the new address, shown once (only its hash is kept)
     ),
     Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
     Row(
+        "notifications:notify_receipt",
+        # GOV.UK Notify cannot sign in: the bearer token it was given is the credential (a
+        # session is not), and none is configured here.
+        get=everyone(405).but(["anonymous"], 405),
+        post=everyone(401).but(["anonymous"], 401),
+    ),
+    Row(
         "notifications:calendar_feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
-        kwargs=lambda w: {"token": w.a.calendar_token.token},
+        kwargs=lambda w: {"token": w.a.calendar_token.secret},
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),

@@ -213,5 +213,10 @@ API_ROWS: list[Row] = [
         get=only(["raiser"], 200, others=404),
         post=only(["raiser"], Redirect("/api/tokens/"), others=404),
     ),
-    Row("api:docs", get=everyone(200), post=everyone(405)),
+    # Deliberately public, like openapi-json above (docs/api.md, "Who may read the contract").
+    Row(
+        "api:docs",
+        get=everyone(200).but(["anonymous"], 200),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
 ]

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from escalate.config import ConfigurationError, audit_hash_keys, database_from_url, env_bool
+from escalate.config import (
+    ConfigurationError,
+    audit_hash_keys,
+    cache_from_url,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_networks,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -114,3 +122,35 @@ def test_production_without_an_audit_key_will_not_start() -> None:
     result = _manage("check", **env)
     assert result.returncode == 2
     assert "AUDIT_HASH_KEY (or AUDIT_HASH_KEYS) must be set" in result.stderr
+
+
+def test_cache_url_gives_redis_or_local_memory() -> None:
+    redis = cache_from_url("redis://127.0.0.1:6379/0", key_prefix="escalate")
+    assert cache_from_url("redis://127.0.0.1:6379/0", key_prefix="run-2")["KEY_PREFIX"] == "run-2"
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert redis["KEY_PREFIX"] == "escalate"
+    assert cache_from_url("rediss://cache.example.org:6380/1")["BACKEND"].endswith("RedisCache")
+    local = cache_from_url("locmem://")
+    assert local["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    with pytest.raises(ConfigurationError, match="CACHE_URL must start with"):
+        cache_from_url("memcached://user:secret@cache:11211")
+    with pytest.raises(ConfigurationError) as refused:
+        cache_from_url("memcache://user:secret@cache:11211")
+    assert "secret" not in str(refused.value)
+
+
+def test_a_bad_cache_url_stops_start_up_with_one_line() -> None:
+    result = _manage("check", CACHE_URL="redis-ish://nowhere")
+    assert result.returncode != 0
+    assert "CACHE_URL must start with" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_proxy_settings_are_checked(monkeypatch) -> None:
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "two")
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXY_HOPS must be a whole number"):
+        env_int("TRUSTED_PROXY_HOPS", 0)
+    monkeypatch.setenv("TRUSTED_PROXY_NETWORKS", "10.0.0.0/8, gateway")
+    with pytest.raises(ConfigurationError, match="'gateway'"):
+        env_networks("TRUSTED_PROXY_NETWORKS", default=[])

@@ -107,7 +107,8 @@ def test_hsts_and_secure_cookies_are_on_in_production_settings() -> None:
     code = (
         "from django.conf import settings as s;"
         "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT,"
-        " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)"
+        " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
     )
     env = {
         **os.environ,
@@ -126,7 +127,9 @@ def test_hsts_and_secure_cookies_are_on_in_production_settings() -> None:
         timeout=60,
         check=True,
     )
-    assert result.stdout.split() == ["31536000", "True", "True", "True", "True", "True"]
+    assert result.stdout.split() == [
+        "31536000", "True", "True", "True", "True", "True", "__Host-session", "__Host-csrftoken",
+    ]  # fmt: skip
 
 
 def test_hsts_header_is_sent_over_https(settings) -> None:
@@ -225,3 +228,33 @@ def test_templates_have_nothing_inline_for_the_csp_to_block(template: Path) -> N
     text = template.read_text()
     for pattern, what in INLINE:
         assert not pattern.search(text), f"{what} in {template.relative_to(ROOT)}"
+
+
+def test_static_files_carry_their_own_content_security_policy() -> None:
+    response = Client().get("/static/frontend/escalate.css")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "sandbox" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_host_cookies_keep_their_prefix_rules_in_production_settings(settings) -> None:
+    # __Host- cookies must be Secure, for path / and without a Domain, or browsers drop them.
+    settings.SESSION_COOKIE_NAME = "__Host-session"
+    settings.CSRF_COOKIE_NAME = "__Host-csrftoken"
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    client.get("/sign-in/", secure=True)
+    person = PersonFactory()
+    client.post(
+        "/sign-in/",
+        {"username": person.email, "password": TEST_PASSWORD},
+        secure=True,
+        headers={"X-CSRFToken": client.cookies["__Host-csrftoken"].value},
+    )
+    for name in ("__Host-session", "__Host-csrftoken"):
+        cookie = client.cookies[name]
+        assert cookie["secure"] and cookie["path"] == "/" and not cookie["domain"], name

@@ -188,10 +188,11 @@ def test_someone_moved_from_b_to_a_sees_none_of_b_in_lists_counts_and_calendars(
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert b_reference.encode() not in _page(response), f"{name} shows B's escalation"
-    token = client.post(reverse("notifications:calendar"))
-    assert token.status_code == 302
-    feed = person.calendar_tokens.get(revoked_at__isnull=True).token
-    response = Client().get(reverse("notifications:calendar_feed", kwargs={"token": feed}))
+    created = client.post(reverse("notifications:calendar"))
+    assert created.status_code == 200
+    feed = re.search(rb'class="app-calendar-address">https?://[^/]+(/[^<]+)<', _page(created))
+    assert feed, "the new calendar address is not shown"
+    response = Client().get(feed[1].decode())
     assert b_reference.encode() not in _page(response), "the calendar feed shows B's deadlines"
     assert unread_count(person) == 0
     # Marking everything read leaves B's notifications alone.

@@ -20,8 +20,10 @@ PUBLIC = {
     "metrics": "a Prometheus scraper holds METRICS_TOKEN instead of signing in (404 without it)",
     "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
     "password_reset": "asking for a password reset: someone who cannot sign in",
-    "set_password": "the single-use link from an invitation or reset e-mail is the credential",
+    "set_password": "the single-use link from an invitation or reset email is the credential",
     "password_set": "says the password is set and links to sign in",
+    "notify_receipt": "GOV.UK Notify's delivery receipts carry its bearer token (401 without)",
+    "docs": "the API's documentation, drawn from the public OpenAPI document (docs/api.md)",
 }
 
 

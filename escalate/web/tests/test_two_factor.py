@@ -78,6 +78,33 @@ def test_each_sign_in_asks_for_a_code() -> None:
     assert client.get("/").status_code == 200
 
 
+def test_the_session_id_changes_when_the_code_is_given() -> None:
+    person = PersonFactory()
+    device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    client = Client()
+    _password_sign_in(client, person)
+    after_password = client.session.session_key
+    client.post("/account/two-factor/", {"code": _code(device), "next": "/"})
+    assert client.session.session_key != after_password
+    assert client.get("/").status_code == 200
+    # The id known before the code no longer reaches anything.
+    stale = Client()
+    stale.cookies["sessionid"] = after_password
+    assert stale.get("/").status_code == 302
+
+
+def test_the_session_id_changes_when_the_authenticator_is_set_up() -> None:
+    person = PersonFactory()
+    client = Client()
+    _password_sign_in(client, person)
+    client.get("/account/two-factor/set-up/")
+    after_password = client.session.session_key
+    device = TOTPDevice.objects.get(user=person)
+    client.post("/account/two-factor/set-up/", {"code": _code(device), "next": "/"})
+    assert client.session.session_key != after_password
+    assert client.get("/").status_code == 200
+
+
 def test_a_wrong_code_is_explained() -> None:
     person = PersonFactory()
     device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)

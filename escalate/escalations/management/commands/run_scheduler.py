@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from escalate.escalations.tasks import sweep_deadlines_task
+from escalate.notifications.delivery import recover_stale_tasks
 from escalate.notifications.tasks import deliver_notifications
 from escalate.operations.models import ProcessKind
 from escalate.operations.services import beat, forget_silent_processes, this_instance
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 def enqueue_periodic_work() -> None:
     """Enqueue one sweep (which also delivers) and one delivery, unless already waiting."""
+    recover_stale_tasks()  # rows a killed worker left RUNNING
     for task in (sweep_deadlines_task, deliver_notifications):
         if _already_waiting(task.module_path):
             continue

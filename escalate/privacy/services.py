@@ -41,7 +41,7 @@ class RoutineDisposal:
 def dispose_routine(*, now: datetime | None = None) -> RoutineDisposal:
     """Delete what is past its short retention period (docs/privacy.md), in one audited step.
 
-    Drafts untouched for 28 days; the text of e-mails delivered 28 days ago (who was told and
+    Drafts untouched for 28 days; the text of emails delivered 28 days ago (who was told and
     when stay); expired sessions. Idempotent: a second run the same day removes nothing more.
     """
     now = now or timezone.now()

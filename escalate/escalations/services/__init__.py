@@ -14,6 +14,7 @@ exactly one audit row with the old and new values of what the write changed (see
 """
 
 from escalate.escalations.services.actions import ActionSpec, add_action, complete_action
+from escalate.escalations.services.allocation import allocate_reviewers
 from escalate.escalations.services.panel import (
     convene_panel,
     record_panel_decision,
@@ -51,6 +52,7 @@ __all__ = [
     "StaleEscalation",
     "add_action",
     "add_view",
+    "allocate_reviewers",
     "complete_action",
     "convene_panel",
     "correct_entry",

@@ -21,6 +21,8 @@ urlpatterns = [
     path("metrics/", operations_views.metrics, name="metrics"),
     path("operations/", include("escalate.operations.urls")),
     path("legal/", include("escalate.privacy.urls")),
+    path("find-a-person/", include("escalate.privacy.search_urls")),
+    path("retention/", include("escalate.privacy.retention_urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
     path("notifications/", include("escalate.notifications.urls")),

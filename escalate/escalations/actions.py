@@ -49,6 +49,8 @@ class Input:
     too_long: str = ""  # defaults to "<label> must be N characters or fewer"
     choices: tuple[tuple[str, str], ...] = ()
     messages: dict[str, str] = field(default_factory=dict)  # other form error messages
+    # What errors call a date asked as a question ("the date of the discussion"), GOV.UK's way.
+    error_name: str = ""
 
     @property
     def required(self) -> bool:
@@ -138,7 +140,7 @@ DISCUSSION_METHODS = (
     ("phone", "Phone call"),
     ("video", "Video call"),
     ("in_person", "In person"),
-    ("email", "In writing or by e-mail"),
+    ("email", "In writing or by email"),
 )
 LEARNING = _long(
     "learning",
@@ -202,6 +204,7 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
                 "When did the discussion take place?",
                 "Enter the date of the discussion",
                 "For example, 27 3 2026",
+                error_name="the date of the discussion",
             ),
             Input(
                 "with_whom",

@@ -335,6 +335,9 @@ def create_demo_escalations(directory: DemoDirectory) -> list[Escalation]:
                     outcome_wanted=scenario.outcome_wanted,
                     already_tried="Spoke to the worker informally.",
                     cp_plan=scenario.cp_plan,
+                    # The child's own IRO and CP chair (demo: the one of each there is).
+                    allocated_iro=people["isla.jones"] if scenario.cp_plan else None,
+                    allocated_cp_chair=people["kemi.lawal"] if scenario.cp_plan else None,
                 ),
             )
         for step in scenario.steps:

@@ -90,6 +90,22 @@ class Escalation(models.Model):
     )
     respondent_name = models.CharField(max_length=150, blank=True)
     respondent_email = models.EmailField(blank=True)
+    # The child's own IRO and CP chair, from the directory (at raise, or later by the business
+    # unit); empty is "not known": the reviewing service's team is told instead (recipients.py).
+    allocated_iro = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    allocated_cp_chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     subject_kind = models.CharField(
         max_length=10, choices=SubjectKind.choices, default=SubjectKind.CHILD

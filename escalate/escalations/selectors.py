@@ -8,6 +8,7 @@ and others once they were told, action owners) and the partnership roles its pol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -389,4 +390,37 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         version=escalation.version,
         proposal=pending_proposal(state, timeline),
         asked=tuple(deciding.asked(spec, state)),
+    )
+
+
+def people_told(escalation: Escalation) -> list[str]:
+    """Who has been told about `escalation` so far, as the chronology recorded them, once each."""
+    told: dict[str, str] = {}
+    entries = ChronologyEntry.objects.filter(
+        escalation=escalation, kind=EntryKind.NOTIFICATION
+    ).order_by("pk")
+    for entry in entries:
+        for recipient in (entry.data or {}).get("recipients", []):
+            told.setdefault(str(recipient.get("key")), str(recipient.get("label", "")))
+    return [label for label in told.values() if label]
+
+
+def dsl_not_reached(
+    escalation: Escalation, timeline: Iterable[ChronologyEntry] | None = None
+) -> bool:
+    """Immediate harm, and no designated safeguarding lead or agency safeguarding contact has
+    been told: the escalation page warns (the business unit was told instead, if it could be).
+    `timeline`, when the caller has the entries already, saves the query.
+    """
+    if not escalation.immediate_harm:
+        return False
+    if timeline is None:
+        timeline = ChronologyEntry.objects.filter(
+            escalation=escalation, kind=EntryKind.NOTIFICATION
+        )
+    return not any(
+        recipient.get("part") == Part.DSL
+        for entry in timeline
+        if entry.kind == EntryKind.NOTIFICATION
+        for recipient in (entry.data or {}).get("recipients", [])
     )

@@ -381,6 +381,10 @@ def notifications_for(
         if rule.when_any and not any(condition.value in flags for condition in rule.when_any):
             continue
         recipients.extend(r for r in rule.notify if r not in recipients)
+    # Whatever the policy's rules say, the professional whose decision is challenged is told
+    # each time their escalation moves to a new stage ("told means asked", PRODUCT.md).
+    if event == Event.STAGE_ENTERED.value and Recipient.RESPONDENT not in recipients:
+        recipients.append(Recipient.RESPONDENT)
     if not recipients:
         return None
     return NotificationEvent(event=event, stage_key=stage_key, recipients=tuple(recipients))

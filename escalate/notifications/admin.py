@@ -25,8 +25,9 @@ class NotificationAdmin(PartnershipScopedAdmin):
         "status",
         "attempts",
         "sent_at",
+        "receipt",
     ]
-    list_filter = ["status", "channel", "event"]
+    list_filter = ["status", "channel", "event", "receipt"]
     search_fields = ["recipient_email", "event_key", "escalation__reference"]
     # Bodies stay out of the admin: the timeline and the inbox show them to those involved.
     fields = (
@@ -43,6 +44,9 @@ class NotificationAdmin(PartnershipScopedAdmin):
         "last_error",
         "created_at",
         "sent_at",
+        "provider_id",
+        "receipt",
+        "receipt_at",
         "read_at",
     )
     readonly_fields = fields

@@ -1,8 +1,8 @@
-"""How a notification leaves Escalate: e-mail (Django's backend or GOV.UK Notify) or in-app.
+"""How a notification leaves Escalate: email (Django's backend or GOV.UK Notify) or in-app.
 
 Senders know nothing about the outbox: they take an `OutgoingEmail` and either return (it was
 handed over) or raise `DeliveryFailed`, saying whether trying again could help. The worker
-(delivery.py) decides about retries. Which e-mail provider is used is a setting
+(delivery.py) decides about retries. Which email provider is used is a setting
 (NOTIFICATIONS_EMAIL_PROVIDER: "django" or "notify"), so rows already in the outbox are sent by
 whichever provider is configured when they are delivered.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Protocol
 
 from django.conf import settings
@@ -43,7 +44,7 @@ class Sender(Protocol):
 
 
 class DjangoEmailSender:
-    """E-mail through Django's configured backend (SMTP in production, console in `make run`)."""
+    """Email through Django's configured backend (SMTP in production, console in `make run`)."""
 
     def send(self, message: OutgoingEmail) -> str:
         email = EmailMessage(
@@ -51,7 +52,12 @@ class DjangoEmailSender:
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
-            headers={"X-Escalate-Reference": message.reference},
+            headers={
+                "X-Escalate-Reference": message.reference,
+                # The same for every try of one outbox row: a message sent again because the
+                # worker died before recording it is a copy mail systems can recognise.
+                "Message-ID": message_id(message.reference),
+            },
             connection=get_connection(fail_silently=False),
         )
         try:
@@ -77,13 +83,20 @@ class DjangoEmailSender:
         return ""
 
 
+def message_id(reference: str) -> str:
+    """A Message-ID fixed by our reference, at the domain mail is sent from."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "escalate.invalid"
+    local = "".join(c if c.isascii() and (c.isalnum() or c in ".-") else "-" for c in reference)
+    return f"<escalate-{local}@{domain}>"
+
+
 def _permanent_smtp_code(code: int) -> bool:
     """5xx: the server will not take it (RFC 5321 4.2.1); 4xx and anything else may pass later."""
     return 500 <= code < 600
 
 
 class NotifySender:
-    """E-mail through GOV.UK Notify: one template whose placeholders are ((subject)), ((body))."""
+    """Email through GOV.UK Notify: one template whose placeholders are ((subject)), ((body))."""
 
     def __init__(self, *, api_key: str, template_id: str, base_url: str, timeout: int = 10) -> None:
         if not api_key or not template_id:

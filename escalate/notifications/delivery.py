@@ -117,7 +117,7 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             return "skipped"
         row.attempts += 1
         try:
-            sender_for(row.channel).send(outgoing_email(row))
+            provider_id = sender_for(row.channel).send(outgoing_email(row))
         except DeliveryFailed as error:
             outcome = _record_failure(row, str(error), permanent=error.permanent, policy=policy)
         except Exception as error:  # a bug must not stop the batch; the row is retried
@@ -127,8 +127,18 @@ def _deliver_one(pk: int, *, now: datetime, policy: RetryPolicy) -> str:
             row.status = Status.SENT
             row.sent_at = timezone.now()
             row.last_error = ""
+            row.provider_id = provider_id[:64]
             outcome = "sent"
-        row.save(update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"])
+        row.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "provider_id",
+            ]
+        )
         return outcome
 
 
@@ -143,11 +153,11 @@ def _record_failure(row: Notification, error: str, *, permanent: bool, policy: R
 
 
 def outgoing_email(row: Notification) -> OutgoingEmail:
-    """The e-mail for an outbox row: no child identifiers beyond the reference, and a link.
+    """The email for an outbox row: no child identifiers beyond the reference, and a link.
 
     Subjects and bodies are written by the services that raise events; as a second line of
     defence, if either mentions the escalation's child or adult (name, date of birth, case
-    references) the e-mail says only that there is an update, and where to read it.
+    references) the email says only that there is an update, and where to read it.
     """
     subject, body, link = row.subject, row.body, ""
     escalation = row.escalation

@@ -17,7 +17,7 @@ from escalate.directory.models import Partnership
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
+    EMAIL = "email", "Email"
     NOTIFY = "notify", "GOV.UK Notify"
     IN_APP = "in_app", "In Escalate"
 
@@ -26,6 +26,15 @@ class Status(models.TextChoices):
     PENDING = "pending", "Waiting to send"
     SENT = "sent", "Delivered"
     FAILED = "failed", "Could not be delivered"
+
+
+class Receipt(models.TextChoices):
+    """What GOV.UK Notify said happened after it took the message (its callback's `status`)."""
+
+    DELIVERED = "delivered", "Delivered to the mailbox"
+    PERMANENT_FAILURE = "permanent-failure", "The address does not exist or refused the email"
+    TEMPORARY_FAILURE = "temporary-failure", "The inbox was full or not accepting email"
+    TECHNICAL_FAILURE = "technical-failure", "GOV.UK Notify could not send it (a problem there)"
 
 
 class Notification(models.Model):
@@ -64,6 +73,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message last handed over (GOV.UK Notify's notification id), and
+    # what its delivery receipt said (notifications/receipts.py).
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    receipt = models.CharField(max_length=20, choices=Receipt.choices, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escalate.directory.requests import person_of
 from escalate.notifications.calendar import deadline_calendar
 from escalate.notifications.models import CalendarToken
+from escalate.notifications.receipts import BadReceipt, parse_receipt, record_receipt
 from escalate.notifications.selectors import (
     active_calendar_token,
     calendar_token_owner,
@@ -136,3 +142,32 @@ def send_failed_again(request: HttpRequest, notification_id: int) -> HttpRespons
     send_again(ids=[notification_id], by=person)
     messages.success(request, "The notice will be sent again in the next few minutes.")
     return redirect("notifications:failed")
+
+
+RECEIPT_MAX_BYTES = 64 * 1024
+
+
+def _receipt_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@login_not_required  # GOV.UK Notify cannot sign in: the bearer token we gave it is the credential
+@csrf_exempt  # a server-to-server JSON call, no browser and no cookies
+@require_POST
+def notify_receipt(request: HttpRequest) -> HttpResponse:
+    """GOV.UK Notify's delivery receipt for one email (notifications/receipts.py)."""
+    expected = settings.NOTIFY_CALLBACK_TOKEN
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        return _receipt_error(401, "unauthorised", "A valid bearer token is needed.")
+    body = request.body
+    if len(body) > RECEIPT_MAX_BYTES:
+        return _receipt_error(413, "too_large", "A receipt is a small JSON object.")
+    try:
+        receipt = parse_receipt(json.loads(body))
+    except (ValueError, RecursionError) as error:  # not JSON (or too deep), or not a receipt
+        message = str(error) if isinstance(error, BadReceipt) else "The body is not valid JSON."
+        return _receipt_error(400, "bad_request", message)
+    record_receipt(receipt)
+    # Also for a receipt about nothing current: Notify would only send it again.
+    return HttpResponse(status=204)

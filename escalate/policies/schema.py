@@ -112,7 +112,8 @@ class Recipient(StrEnum):
     CP_CHAIR = "cp_chair"
     PARTNERSHIP_CHAIR = "partnership_chair"
     PANEL_MEMBERS = "panel_members"
-    DSL = "dsl"
+    DSL = "dsl"  # immediate harm: the raiser's agency's DSL, its safeguarding contact, the unit
+    ACTION_OWNER = "action_owner"  # the owner of the action the event is about, and nobody else
 
 
 class Timescale(Strict):

@@ -35,3 +35,39 @@ class LegalPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.partnership}"
+
+
+class RetentionDecision(models.Model):
+    """The business unit's decision on an escalation record that falls due for review.
+
+    A legal hold (a practice review, litigation) keeps the record until someone lifts it; an
+    extension keeps it until a date. Rows are never edited except to lift a hold, so the history
+    of every decision stays (and each one is in the audit trail).
+    """
+
+    class Kind(models.TextChoices):
+        HOLD = "hold", "Legal hold"
+        EXTEND = "extend", "Kept longer"
+        DISPOSED = "disposed", "Disposed of"
+
+    escalation = models.ForeignKey(
+        "escalations.Escalation", on_delete=models.PROTECT, related_name="retention_decisions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(max_length=1000)
+    keep_until = models.DateField(null=True, blank=True)  # an extension's new review date
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["escalation", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on escalation {self.escalation_id}"

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from escalate.audit.services import record_audit
+from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Person, Role
-from escalate.escalations.models import RaiseDraft
+from escalate.escalations.models import Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
-from escalate.privacy.models import LegalPage, LegalPageKind
+from escalate.privacy.disposal import DisposalReport, dispose, is_due
+from escalate.privacy.models import LegalPage, LegalPageKind, RetentionDecision
 from escalate.privacy.retention import period_of
+from escalate.privacy.review import may_review
+from escalate.privacy.search import (
+    MOST_RESULTS,
+    SEARCH_REASONS,
+    SubjectQuery,
+    matching_escalations,
+    may_search,
+)
+from escalate.privacy.subject_access import SubjectAccessExport, build_export
 
 DISPOSED_BODY = ""
 
@@ -30,7 +41,7 @@ class RoutineDisposal:
 def dispose_routine(*, now: datetime | None = None) -> RoutineDisposal:
     """Delete what is past its short retention period (docs/privacy.md), in one audited step.
 
-    Drafts untouched for 28 days; the text of e-mails delivered 28 days ago (who was told and
+    Drafts untouched for 28 days; the text of emails delivered 28 days ago (who was told and
     when stay); expired sessions. Idempotent: a second run the same day removes nothing more.
     """
     now = now or timezone.now()
@@ -88,3 +99,194 @@ def save_legal_page(*, by: Person, kind: LegalPageKind, body: str) -> LegalPage:
         changes={"body": (old, body)},
     )
     return page
+
+
+def search_for_subject(
+    *, by: Person, query: SubjectQuery, reason: str, request_reference: str = ""
+) -> list[Escalation]:
+    """The escalations `by` may see about the person searched for; the search itself audited.
+
+    The audit row keeps who searched, why (a reason from a fixed list) and how many were found,
+    and only keyed fingerprints of what was searched for and of the request's reference: the
+    trail shows a search was made and can prove for whom, without holding the name itself.
+    """
+    if not may_search(by):
+        raise PermissionDenied("Only the business unit and safeguarding leads may search")
+    if reason not in dict(SEARCH_REASONS):
+        raise ValueError(f"Unknown search reason {reason!r}")
+    found = list(matching_escalations(by, query)[: MOST_RESULTS + 1])
+    searched_for = "|".join(
+        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
+    )
+    with transaction.atomic():
+        record_audit(
+            actor=by,
+            action="subject_searched",
+            partnership=by.partnership,
+            object_type="search",
+            changes={
+                "searched_for": (None, fingerprint(searched_for)),
+                "request_reference": (None, fingerprint(request_reference)),
+                "results": (None, len(found)),
+                "search_reason": (None, reason),
+            },
+            reason=dict(SEARCH_REASONS)[reason],
+        )
+    return found
+
+
+def _review_guard(by: Person) -> None:
+    if not may_review(by):
+        raise PermissionDenied("Only the partnership's business unit reviews retention")
+
+
+@transaction.atomic
+def place_legal_hold(*, by: Person, escalation: Escalation, reason: str) -> RetentionDecision:
+    """Keep the record, whatever its schedule says, until the hold is lifted."""
+    _review_guard(by)
+    decision = RetentionDecision.objects.create(
+        escalation=escalation, kind=RetentionDecision.Kind.HOLD, reason=reason, made_by=by
+    )
+    record_audit(
+        actor=by,
+        action="legal_hold_placed",
+        partnership=escalation.partnership,
+        obj=escalation,
+        changes={"hold": (None, decision.pk), "reason": (None, fingerprint(reason))},
+    )
+    return decision
+
+
+@transaction.atomic
+def lift_legal_hold(*, by: Person, decision: RetentionDecision, reason: str) -> None:
+    _review_guard(by)
+    if decision.kind != RetentionDecision.Kind.HOLD or decision.lifted_at is not None:
+        raise ValueError("This hold has already been lifted")
+    decision.lifted_by, decision.lifted_at, decision.lift_reason = by, timezone.now(), reason
+    decision.save(update_fields=["lifted_by", "lifted_at", "lift_reason"])
+    record_audit(
+        actor=by,
+        action="legal_hold_lifted",
+        partnership=decision.escalation.partnership,
+        obj=decision.escalation,
+        changes={"hold": (decision.pk, None), "reason": (None, fingerprint(reason))},
+    )
+
+
+@transaction.atomic
+def keep_record_longer(
+    *, by: Person, escalation: Escalation, until: date, reason: str
+) -> RetentionDecision:
+    """Review the record again on `until` instead of disposing of it now."""
+    _review_guard(by)
+    decision = RetentionDecision.objects.create(
+        escalation=escalation,
+        kind=RetentionDecision.Kind.EXTEND,
+        reason=reason,
+        keep_until=until,
+        made_by=by,
+    )
+    record_audit(
+        actor=by,
+        action="retention_extended",
+        partnership=escalation.partnership,
+        obj=escalation,
+        changes={"keep_until": (None, until.isoformat()), "reason": (None, fingerprint(reason))},
+    )
+    return decision
+
+
+def export_subject_access(
+    *,
+    by: Person,
+    query: SubjectQuery,
+    reason: str,
+    request_reference: str = "",
+    withhold_names: bool,
+) -> SubjectAccessExport:
+    """The business unit's subject access export for the person searched for, audited."""
+    if not by.has_role(Role.BUSINESS_MANAGER):
+        raise PermissionDenied("Only the business unit makes subject access exports")
+    if reason not in dict(SEARCH_REASONS):
+        raise ValueError(f"Unknown reason {reason!r}")
+    found = list(matching_escalations(by, query)[:MOST_RESULTS])
+    about = " ".join(part for part in (query.name, str(query.date_of_birth or "")) if part)
+    export = build_export(
+        found,
+        about=about or "the person searched for",
+        reason=dict(SEARCH_REASONS)[reason],
+        withhold_names=withhold_names,
+    )
+    searched_for = "|".join(
+        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
+    )
+    with transaction.atomic():
+        record_audit(
+            actor=by,
+            action="subject_access_exported",
+            partnership=by.partnership,
+            object_type="subject_access",
+            changes={
+                "searched_for": (None, fingerprint(searched_for)),
+                "request_reference": (None, fingerprint(request_reference)),
+                "references": (None, [line.reference for line in export.contents]),
+                "withheld_other_names": (None, withhold_names),
+                "search_reason": (None, reason),
+            },
+            reason=dict(SEARCH_REASONS)[reason],
+        )
+    return export
+
+
+class DisposalRefused(Exception):
+    """A record that may not be disposed of now; the message says why, for the page."""
+
+
+def disposal_refusal(escalation: Escalation, *, today: date) -> str:
+    """Why `escalation` may not be disposed of today, or "" if it may."""
+    decisions = list(RetentionDecision.objects.filter(escalation=escalation))
+    if any(d.kind == RetentionDecision.Kind.DISPOSED for d in decisions):
+        return "This record has already been disposed of."
+    if any(d.kind == RetentionDecision.Kind.HOLD and d.lifted_at is None for d in decisions):
+        return "This record is under a legal hold. Lift the hold before disposing of it."
+    if not is_due(escalation, today=today):
+        return "This record is not due for disposal yet."
+    if any(
+        d.kind == RetentionDecision.Kind.EXTEND and d.keep_until and d.keep_until > today
+        for d in decisions
+    ):
+        return "This record is being kept longer. It can be disposed of after that date."
+    return ""
+
+
+def dispose_escalation(
+    *, by: Person, escalation: Escalation, reason: str, dry_run: bool, today: date | None = None
+) -> DisposalReport:
+    """Anonymise a record past its retention, as one audited event; `dry_run` reports only."""
+    _review_guard(by)
+    today = today or timezone.localdate()
+    refusal = disposal_refusal(escalation, today=today)
+    if refusal:
+        raise DisposalRefused(refusal)
+    if dry_run:
+        return dispose(escalation, apply=False)
+    with transaction.atomic():
+        report = dispose(escalation, apply=True)
+        RetentionDecision.objects.create(
+            escalation=escalation,
+            kind=RetentionDecision.Kind.DISPOSED,
+            reason=reason,
+            made_by=by,
+        )
+        record_audit(
+            actor=by,
+            action="escalation_disposed",
+            partnership=escalation.partnership,
+            obj=escalation,
+            changes={
+                "fields_disposed": (None, dict(report.fields)),
+                "files_removed": (None, len(report.files)),
+                "reason": (None, fingerprint(reason)),
+            },
+        )
+    return report

@@ -168,6 +168,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at",
         "sent_at",
         "read_at",
+        "provider_id",
+        "receipt",
     ),
     "audit_auditevent": (
         "id",
@@ -774,6 +776,8 @@ class Generator:
                             sent
                             if channel == "in_app" and not recent and rnd.random() < 0.7
                             else None,
+                            "",
+                            "",
                         )
                     )
             data = json.dumps(

@@ -31,6 +31,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Policy", "policies:policy"),
     NavItem("Audit trail", "audit:events", lambda person: person.has_role("auditor")),
     NavItem("Dashboard", "reports:dashboard", lambda person: _sees_reports(person)),
+    NavItem("Find a person", "subjects:search", lambda person: _may_search(person)),
+    NavItem("Retention", "retention:review", lambda person: _may_review(person)),
     NavItem("Contacts", "directory:contacts", lambda person: person.partnership_id is not None),
     NavItem(
         "Directory",
@@ -45,6 +47,18 @@ def _sees_reports(person: Person) -> bool:
     from escalate.reports.selectors import can_see_partnership_reports
 
     return can_see_partnership_reports(person)
+
+
+def _may_search(person: Person) -> bool:
+    from escalate.privacy.search import may_search
+
+    return may_search(person)
+
+
+def _may_review(person: Person) -> bool:
+    from escalate.privacy.review import may_review
+
+    return may_review(person)
 
 
 def navigation_for(request: HttpRequest) -> list[dict[str, object]]:

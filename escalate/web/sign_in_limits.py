@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
+from escalate.audit.services import record_audit
 from escalate.client_address import client_address
 from escalate.ratelimit import check, count_and_check
 
@@ -34,3 +36,17 @@ def count_failed_sign_in(
 ) -> None:
     if request is not None and getattr(settings, "AXES_ENABLED", True):
         count_and_check(_key(request), settings.SIGN_IN_ADDRESS_LIMIT, setting=SETTING)
+
+
+def audit_refusal(request: HttpRequest, wait: int) -> None:
+    """Audit that this address was refused (once per wait, so a flood writes one row)."""
+    if cache.add(f"sign-in-refusal-audited:{client_address(request) or 'unknown'}", 1, wait):
+        record_audit(
+            actor=None,
+            action="sign_in_refused_address_limit",
+            partnership=None,
+            object_type="directory.Person",
+            object_id="any account",
+            reason=f"{settings.SIGN_IN_ADDRESS_LIMIT} wrong passwords from this address",
+            request=request,
+        )

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from escalate.web.forms_auth import SignInForm
-from escalate.web.sign_in_limits import seconds_until_address_may_sign_in
+from escalate.web.sign_in_limits import audit_refusal, seconds_until_address_may_sign_in
 
 
 class SignInView(auth_views.LoginView):
@@ -23,6 +23,7 @@ class SignInView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = seconds_until_address_may_sign_in(request)
         if wait is not None:
+            audit_refusal(request, wait)
             minutes = max(1, -(-wait // 60))
             response = render(
                 request,

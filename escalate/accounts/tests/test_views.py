@@ -92,4 +92,7 @@ def test_setting_a_password_from_a_link_then_signing_in(client: Client) -> None:
 def test_an_unknown_or_malformed_link_is_a_clear_404(client: Client, token: str) -> None:
     response = client.get(f"/account/set-password/{token}/")
     assert response.status_code == 404
-    assert b"This link has expired" in response.content
+    if token == "%00":  # a control character in a path: no such page (web/hostile_input.py)
+        assert b"Page not found" in response.content
+    else:
+        assert b"This link has expired" in response.content

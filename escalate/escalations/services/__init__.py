@@ -16,6 +16,7 @@ exactly one audit row with the old and new values of what the write changed (see
 """
 
 from escalate.escalations.services.actions import ActionSpec, add_action, complete_action
+from escalate.escalations.services.allocation import allocate_reviewers
 from escalate.escalations.services.deciding import (
     accept_resolution,
     decline_resolution,
@@ -61,6 +62,7 @@ __all__ = [
     "accept_resolution",
     "add_action",
     "add_view",
+    "allocate_reviewers",
     "complete_action",
     "convene_panel",
     "correct_entry",

@@ -22,6 +22,7 @@ from escalate.escalations.auditing import SYSTEM, audited
 from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     CLOSED_STATUSES,
+    Action,
     ChronologyEntry,
     EntryKind,
     Escalation,
@@ -179,9 +180,17 @@ def add_participant(
 
 
 def notification_text(
-    escalation: Escalation, spec: PolicySpec, event: str, stage_key: str
+    escalation: Escalation,
+    spec: PolicySpec,
+    event: str,
+    stage_key: str,
+    *,
+    action: Action | None = None,
 ) -> Message:
-    """Subject and body for an event of the workflow (the words are in messages.py)."""
+    """Subject and body for an event of the workflow (the words are in messages.py).
+
+    About an agreed action, the due date is the action's own, not the stage's.
+    """
     open_ = escalation.status not in CLOSED_STATUSES
     return messages.event_message(
         event,
@@ -189,7 +198,16 @@ def notification_text(
         stage_name=spec.stage(stage_key).name,
         due_at=escalation.stage_due_at if open_ else None,
         link=messages.escalation_link(escalation.get_absolute_url()),
+        action_due_on=action.due_on if action is not None else None,
     )
+
+
+def _action_of(cause: ChronologyEntry | None) -> Action | None:
+    """The agreed action a chronology entry is about (its data names it), if any."""
+    action_id = (cause.data or {}).get("action_id") if cause is not None else None
+    if not action_id:
+        return None
+    return Action.objects.select_related("owner").filter(pk=action_id).first()
 
 
 def _notify(
@@ -201,9 +219,10 @@ def _notify(
     keys: set[str],
 ) -> None:
     stage = spec.stage(notification.stage_key)
+    action = _action_of(cause)
     targets: list[recipients.Target] = []
     for recipient in notification.recipients:
-        for target in recipients.resolve(escalation, stage, recipient):
+        for target in recipients.resolve(escalation, stage, recipient, action=action):
             if target.key not in keys:
                 keys.add(target.key)
                 targets.append(target)
@@ -216,6 +235,7 @@ def _notify(
         targets,
         event_key=f"{cause_key}:{notification.event}",
         now=now,
+        action=action,
     )
 
 
@@ -229,6 +249,7 @@ def send_notifications(
     event_key: str,
     now: datetime,
     message: Message | None = None,
+    action: Action | None = None,
 ) -> int:
     """Put one notification per target in the outbox and note who was told on the chronology.
 
@@ -236,7 +257,7 @@ def send_notifications(
     """
     if not targets:
         return 0
-    subject, body = message or notification_text(escalation, spec, event, stage_key)
+    subject, body = message or notification_text(escalation, spec, event, stage_key, action=action)
     written = 0
     for target in targets:
         written += enqueue_notification(
@@ -249,7 +270,8 @@ def send_notifications(
             recipient=target.person,
             email="" if target.person is not None else target.email,
         )
-        # IROs, CP chairs, the chair and the DSLs see what they are told about.
+        # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they
+        # may open it; everyone else told sees it only if the policy or their part lets them.
         if target.person is not None and target.part in (
             Part.IRO,
             Part.CP_CHAIR,

@@ -101,6 +101,7 @@ def raise_through_the_pages(client: Client, respondent: Person) -> Escalation:
             },
         ),
         ("flags", {"flags": ["cp_plan"]}),
+        ("reviewers", {"allocated_iro": "not-known", "allocated_cp_chair": "not-known"}),
         ("categories", {"categories": ["threshold"]}),
         ("disputed", {"disputed": f"{CHILD_NAME}'s referral was closed."}),
         ("risk", {"risk": f"{CHILD_NAME} is not seen by anyone."}),

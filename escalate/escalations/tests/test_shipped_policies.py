@@ -173,7 +173,10 @@ def test_an_escalation_goes_from_raise_to_outcome_through_every_stage(policy_fil
 def test_havering_tells_the_iro_at_stage_2_for_a_cp_plan_or_looked_after_child(flag: str) -> None:
     world = make_world(policy_file="havering.yaml")
     escalation = services.raise_escalation(
-        by=world.teacher, details=world.details(categories=["levels_of_need"], **{flag: True})
+        by=world.teacher,
+        details=world.details(
+            categories=["levels_of_need"], allocated_iro=world.iro, **{flag: True}
+        ),
     )
     assert not Notification.objects.filter(escalation=escalation, recipient=world.iro).exists()
     escalation = work_the_stage(world, escalation)

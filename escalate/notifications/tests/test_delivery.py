@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_pending_email_is_sent_and_recorded(smtp_server: LocalSMTPServer) -> None:
     escalation = escalation_raised_with_notice()
     report = deliver_due_notifications()
-    assert report.sent == 2  # e-mail and in-app
+    assert report.sent == 2  # email and in-app
     email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
     assert email.status == Status.SENT
     assert email.sent_at is not None
@@ -205,7 +205,7 @@ def test_a_repeated_event_is_not_enqueued_twice() -> None:
             email="business@testshire.example.org",
         )
     assert created == 0
-    assert Notification.objects.count() == 1  # a mailbox gets e-mail only
+    assert Notification.objects.count() == 1  # a mailbox gets email only
 
 
 def test_the_delivery_task_sends_what_is_due(smtp_server: LocalSMTPServer) -> None:
@@ -304,3 +304,34 @@ def test_a_sigterm_finishes_the_send_in_hand_and_stops_the_batch(
     # The next worker sends the rest.
     assert deliver_due_notifications().sent >= 4
     assert len(smtp_server.messages) == 5
+
+
+def test_every_try_of_one_notice_has_the_same_message_id(smtp_server: LocalSMTPServer) -> None:
+    # A worker killed after the server took the message, before the row was marked sent, sends
+    # it again: the copy carries the same Message-ID, so mail systems can recognise it.
+    escalation_raised_with_notice()
+    deliver_due_notifications()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    Notification.objects.filter(pk=email.pk).update(status=Status.PENDING, sent_at=None)
+    deliver_due_notifications()
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == f"<escalate-notification-{email.pk}@escalate.example.org>"
+
+
+def test_notify_busy_or_broken_is_retried_and_then_delivered(fake_notify: FakeNotify) -> None:
+    # Notify answering 429 (rate limit) and then 500 keeps the notice waiting; it is sent once
+    # Notify answers again, and its id is kept for the delivery receipt.
+    escalation_raised_with_notice()
+    email = Notification.objects.get(channel=Channel.EMAIL)
+    for status in (429, 500):
+        fake_notify.fail_with = status
+        report = deliver_due_notifications(now=email.next_attempt_at)
+        email.refresh_from_db()
+        assert report.retrying == 1 and report.failed == 0, status
+        assert email.status == Status.PENDING and str(status) in email.last_error
+    fake_notify.fail_with = None
+    assert deliver_due_notifications(now=email.next_attempt_at).sent == 1
+    email.refresh_from_db()
+    [sent] = fake_notify.sent
+    assert (email.status, email.attempts, email.provider_id) == (Status.SENT, 3, sent["id"])

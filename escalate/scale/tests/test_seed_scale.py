@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import NOT_PROVIDED, Count
 
 from escalate.audit.models import AuditChain
 from escalate.audit.verification import cross_check, verify_chain
@@ -110,3 +110,20 @@ def test_a_second_run_and_bad_sizes_are_refused_with_a_reason() -> None:
     seed(1, 5)
     with pytest.raises(CommandError, match="already holds seeded partnerships"):
         seed(1, 5)
+
+
+def test_the_generator_writes_every_column_the_database_requires() -> None:
+    """The generator writes rows without the ORM, so no model default fills a column it misses:
+    a NOT NULL column added by a migration must be added to its TABLES too."""
+    from django.apps import apps
+
+    from escalate.scale.generator import TABLES
+
+    by_table = {model._meta.db_table: model for model in apps.get_models()}
+    for table, columns in TABLES.items():
+        required = {
+            str(field.column)
+            for field in by_table[table]._meta.concrete_fields
+            if not field.null and field.db_default is NOT_PROVIDED
+        }
+        assert required <= set(columns), f"{table} misses {sorted(required - set(columns))}"

@@ -150,6 +150,8 @@ def form_body(world: AccessWorld) -> dict[str, Any]:
         "year": today.year,
         "period": "year",
         "immediate_harm": "no",
+        "iro": "not-known",
+        "cp_chair": "not-known",
     }
 
 
@@ -249,6 +251,29 @@ MATRIX: list[Row] = [
         kwargs=lambda w: {"kind": "cookies"},
         body=lambda w: {"body": "The partnership's own cookies text."},
     ),
+    Row(
+        "subjects:search",
+        # The business unit and designated safeguarding leads; B's business manager searches
+        # B's escalations only (test_subject_search checks A's are never found).
+        get=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        post=everyone(403).but(["business_manager", "raiser_manager", "other_partnership"], 200),
+        body=lambda w: {"name": "Sam", "reason": "subject_access"},
+    ),
+    Row(
+        "retention:review",
+        get=everyone(403).but(["business_manager", "other_partnership"], 200),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "retention:decide",
+        # B's business manager reviews B's records: A's escalation is "not found" to them.
+        get=everyone(403).but(["business_manager"], 200).but(["other_partnership"], 404),
+        post=everyone(403)
+        .but(["business_manager"], Redirect("/retention/"))
+        .but(["other_partnership"], 404),
+        kwargs=escalation,
+        body=lambda w: {"action": "hold", "hold-reason": "A practice review is under way."},
+    ),
     Row("policies:policy", get=everyone(200), post=NOT_ALLOWED),
     Row("policies:flowchart", get=everyone(200).but(NO_PARTNERSHIP, 404), post=NOT_ALLOWED),
     Row(
@@ -289,6 +314,13 @@ MATRIX: list[Row] = [
     ),
     Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
     Row(
+        "notifications:notify_receipt",
+        # GOV.UK Notify cannot sign in: the bearer token it was given is the credential (a
+        # session is not), and none is configured here.
+        get=everyone(405).but(["anonymous"], 405),
+        post=everyone(401).but(["anonymous"], 401),
+    ),
+    Row(
         "notifications:calendar_feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
         kwargs=lambda w: {"token": w.a.calendar_token.secret},
@@ -323,9 +355,18 @@ MATRIX: list[Row] = [
         "escalations:raise_step",
         kwargs=lambda w: {"slug": "agency"},
         get=everyone(200),
-        # A's agency: accepted from A's people; B's person is told to choose from their own list.
+        # A's children's social care: accepted from A's people of other agencies; its own people
+        # are not offered their own agency, and B's person must choose from their own list.
         post=everyone(Redirect("/escalations/raise/professional/")).but(
-            [*NO_PARTNERSHIP, "other_partnership"], 200
+            [
+                *NO_PARTNERSHIP,
+                "other_partnership",
+                "respondent",
+                "respondent_manager",
+                "iro",
+                "cp_chair",
+            ],
+            200,
         ),
         body=agency_body,
     ),
@@ -355,6 +396,15 @@ MATRIX: list[Row] = [
         get=only(SEES_ESCALATION, 200, others=404),
         # Only the entry's author corrects it.
         post=only(SEES_ESCALATION, 200, others=404).but(["raiser"], Redirect("/escalations/")),
+    ),
+    Row(
+        "escalations:reviewers",
+        kwargs=escalation,
+        # Only the business unit names the child's IRO and CP chair.
+        get=only(SEES_ESCALATION, 403, others=404).but(["business_manager"], 200),
+        post=only(SEES_ESCALATION, 403, others=404).but(
+            ["business_manager"], Redirect("/escalations/")
+        ),
     ),
     Row(
         "escalations:stage_action",

@@ -96,6 +96,10 @@ def test_one_address_trying_many_accounts_is_stopped(settings) -> None:
     assert response.status_code == 429
     assert "Too many wrong passwords from your network" in response.content.decode()
     assert int(response["Retry-After"]) > 0
+    assert _sign_in(people[0].email, TEST_PASSWORD, client_address=ADDRESS_A).status_code == 429
+    # The refusal is audited once, with the address, however many follow.
+    [refused] = AuditEvent.objects.filter(action="sign_in_refused_address_limit")
+    assert refused.ip_address == ADDRESS_A
     # Nobody else is affected, and the account itself is not locked.
     assert _sign_in(people[3].email, TEST_PASSWORD, client_address=ADDRESS_B).status_code == 302
 

@@ -28,6 +28,8 @@ class SimplePage:
 PAGES = [
     SimplePage("sign-in", "/sign-in/", screenshot=True),
     SimplePage("home", "/", signed_in_as="amira.khan", screenshot=True),
+    SimplePage("calendar", "/notifications/calendar/", signed_in_as="amira.khan"),
+    SimplePage("failed-notices", "/notifications/failed/", signed_in_as="vera.walsh"),
 ]
 
 
@@ -47,3 +49,20 @@ def test_page_has_no_accessibility_violations(
     if simple_page.screenshot:
         suffix = "" if viewport_name == "desktop" else f"-{viewport_name}"
         save_screenshot(page, f"{simple_page.name}{suffix}")
+
+
+def test_a_new_calendar_address_is_shown_once_accessibly(
+    any_page: Page, demo: DemoDirectory
+) -> None:
+    page = any_page
+    sign_in(page, demo.people["amira.khan"])
+    page.goto("/notifications/calendar/")
+    page.get_by_role("button", name="Create a calendar address").click()
+    expect(page.get_by_role("heading", name="Your new calendar address is ready")).to_be_visible()
+    address = page.locator("code.app-calendar-address")
+    expect(address).to_contain_text("/notifications/calendar/feed/")
+    assert_accessible(page, "calendar-address-created")
+    page.get_by_role("link", name="I have added it to my calendar").click()
+    expect(page.locator("code.app-calendar-address")).to_have_count(0)
+    expect(page.get_by_role("button", name="Replace with a new address")).to_be_visible()
+    assert_accessible(page, "calendar-address-kept")

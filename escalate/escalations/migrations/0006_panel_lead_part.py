@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("escalations", "0004_decision_entry_kinds"),
+        ("escalations", "0005_decision_entry_kinds"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("escalations", "0003_scale_indexes"),
+        ("escalations", "0004_allocated_iro_and_cp_chair"),
     ]
 
     operations = [

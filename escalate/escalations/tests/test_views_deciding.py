@@ -3,6 +3,8 @@ declines with a reason, and a resolved escalation can be reopened (issue 15)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -110,3 +112,35 @@ def test_the_raiser_declines_with_a_reason_and_escalates() -> None:
     assert escalation.current_stage_key == "stage_2"
     assert escalation.chronology.filter(kind=EntryKind.RESOLUTION_DECLINED).exists()
     assert "The child is still hungry every day." in page_of(raiser, escalation)
+
+
+def test_a_pause_has_a_review_date_within_the_policys_limit() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    raiser = signed_in(people.raiser)
+    too_late = timezone.localdate() + timedelta(days=60)
+    refused = raiser.post(
+        action_url(escalation, "pause"),
+        {
+            "expected_version": escalation.version,
+            "reason": "Waiting for a strategy meeting.",
+            "review_on_day": too_late.day,
+            "review_on_month": too_late.month,
+            "review_on_year": too_late.year,
+        },
+    )
+    assert "no later than" in refused.content.decode()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    paused = raiser.post(
+        action_url(escalation, "pause"),
+        {
+            "expected_version": escalation.version,
+            "reason": "Waiting for a strategy meeting.",
+            "review_on_day": tomorrow.day,
+            "review_on_month": tomorrow.month,
+            "review_on_year": tomorrow.year,
+        },
+    )
+    assert paused.status_code == 302, paused.content.decode()[:2000]
+    entry = escalation.chronology.get(kind=EntryKind.PAUSED)
+    assert entry.data["review_on"] == tomorrow.isoformat()

@@ -160,14 +160,21 @@ AGREED_ACTIONS = Input("actions", "action_rows", "Agreed actions")
 
 
 def _reason_action(
-    name: str, title: str, button: str, done: str, slug: str, summary: str, hint: str = ""
+    name: str,
+    title: str,
+    button: str,
+    done: str,
+    slug: str,
+    summary: str,
+    hint: str = "",
+    also: tuple[Input, ...] = (),
 ) -> ActionDeclaration:
     return ActionDeclaration(
         name=name,
         title=title,
         button=button,
         done=done,
-        inputs=(REASON,),
+        inputs=(REASON, *also),
         service=getattr(services, name),
         slug=slug,
         api_path=slug,
@@ -267,6 +274,15 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         "pause",
         "Pause the escalation; its deadline stops until resumed.",
         hint="For example, waiting for a strategy meeting.",
+        also=(
+            Input(
+                "review_on",
+                "future_date",
+                "When will the pause be reviewed?",
+                hint="Leave it empty for the latest date the policy allows. For example, 27 3 2027",
+                error_name="the review date",
+            ),
+        ),
     ),
     _reason_action(
         "resume_escalation",

@@ -209,6 +209,10 @@ def _action_rows(person: Person, request: HttpRequest) -> list[stage_forms.Actio
     ]
 
 
+# The pages that answer a proposed resolution show it.
+ANSWERS = ("accept_resolution", "decline_resolution")
+
+
 def _show_refusal(form: forms.Form, refused: ActionRefused) -> None:
     field = getattr(refused, "field", None)
     message = str(getattr(refused, "message", refused))
@@ -261,6 +265,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "panel_rule": escalation.policy_version.spec.panel
             if spec.name == "convene_panel"
             else None,
+            "proposal": selectors.proposal_of(escalation) if spec.name in ANSWERS else None,
         },
     )
 

@@ -327,6 +327,7 @@ def test_an_escalation_goes_to_the_panel_stage_where_the_chair_convenes_a_panel(
         {
             "expected_version": escalation.version,
             "decision": "Reopen the case.",
+            "members_present": [people.raiser_manager.pk, people.respondent_manager.pk],
             "learning": "Explain thresholds in writing.",
             "learning_themes": "thresholds",
             "action_rows": "3",

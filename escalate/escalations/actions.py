@@ -175,14 +175,21 @@ REOPEN_GROUNDS = (
 
 
 def _reason_action(
-    name: str, title: str, button: str, done: str, slug: str, summary: str, hint: str = ""
+    name: str,
+    title: str,
+    button: str,
+    done: str,
+    slug: str,
+    summary: str,
+    hint: str = "",
+    also: tuple[Input, ...] = (),
 ) -> ActionDeclaration:
     return ActionDeclaration(
         name=name,
         title=title,
         button=button,
         done=done,
-        inputs=(REASON,),
+        inputs=(REASON, *also),
         service=getattr(services, name),
         slug=slug,
         api_path=slug,
@@ -363,27 +370,23 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         api_summary="Reopen a resolved escalation (the raiser's side, within the policy's "
         "window): an agreed action is overdue, or the concern has come back.",
     ),
-    ActionDeclaration(
-        name="pause_escalation",
-        title="Pause the escalation",
-        button="Pause",
-        done="The escalation has been paused; its deadline stops until it is resumed.",
-        inputs=(
-            REASON,
+    _reason_action(
+        "pause_escalation",
+        "Pause the escalation",
+        "Pause",
+        "The escalation has been paused; its deadline stops until it is resumed.",
+        "pause",
+        "Pause the escalation; its deadline stops until resumed.",
+        hint="For example, waiting for a strategy meeting.",
+        also=(
             Input(
                 "review_on",
                 "future_date",
-                "When will the pause be reviewed? (optional)",
-                hint="Leave it empty for the latest date the policy allows. On that day you and "
-                "the raiser are reminded.",
+                "When will the pause be reviewed?",
+                hint="Leave it empty for the latest date the policy allows. For example, 27 3 2027",
+                error_name="the review date",
             ),
         ),
-        service=services.pause_escalation,
-        slug="pause",
-        api_path="pause",
-        api_summary="Pause the escalation with a reason and a review date (the policy's latest "
-        "when none is given); its deadline stops until resumed.",
-        hint="For example, waiting for a strategy meeting.",
     ),
     _reason_action(
         "resume_escalation",

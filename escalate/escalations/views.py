@@ -64,20 +64,41 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     if person.reports.exists():
         lists.append(("Your team's", selectors.team_escalations(person), "team"))
+    # Search by reference: straight to the escalation when the person may see it.
+    searched = " ".join(str(request.GET.get("reference", "")).split())[:40]
+    search_error = ""
+    if "reference" in request.GET:
+        found = (
+            selectors.escalations_visible_to(person)
+            .filter(reference__iexact=searched)
+            .values_list("reference", flat=True)
+            .first()
+            if searched
+            else None
+        )
+        if found:
+            return redirect("escalations:detail", found)
+        search_error = (
+            f"No escalation you can see has the reference {searched}"
+            if searched
+            else "Enter a reference, like RIV-2026-0001"
+        )
+    # Each escalation once: in the first list it belongs to.
+    seen: set[int] = set()
+    shown = []
+    for title, rows, key in lists:
+        fresh = [row for row in _list_rows(rows, LIST_LIMIT) if row.pk not in seen]
+        seen.update(row.pk for row in fresh)
+        shown.append({"title": title, "rows": fresh, "key": key})
     return render(
         request,
         "escalations/home.html",
         {
             "person": person,
             "draft": open_draft(person),
-            "lists": [
-                {
-                    "title": title,
-                    "rows": _list_rows(rows, LIST_LIMIT),
-                    "key": key,
-                }
-                for title, rows, key in lists
-            ],
+            "lists": shown,
+            "searched": searched,
+            "search_error": search_error,
         },
     )
 

@@ -37,6 +37,11 @@ EVENT_WORDS = {
     Event.PANEL_DECIDED: "A Resolution Panel has made its decision",
     Event.ACTION_ASSIGNED: "An action has been given to you",
     Event.ACTION_OVERDUE: "An action is overdue",
+    Event.RESOLUTION_PROPOSED: "A resolution has been proposed: accept it or decline it",
+    Event.RESOLUTION_DECLINED: "A proposed resolution has been declined",
+    Event.RESOLUTION_UNANSWERED: "A proposed resolution was not answered in time",
+    Event.RATIONALE_LAPSED: "No rationale was given in time: the raiser may now escalate",
+    Event.TIMESCALE_CHANGED: "The due date of an escalation stage has changed",
 }
 UPDATED = "An escalation has been updated"
 SIGN_IN = "Sign in to Escalate to see the details and what to do next:"
@@ -68,7 +73,7 @@ def event_message(
 
     About an agreed action (`action_due_on`), the due date given is the action's own.
     """
-    words = EVENT_WORDS.get(Event(event), UPDATED)
+    words = EVENT_WORDS.get(event, UPDATED)  # type: ignore[call-overload]
     lines = [f"{words}.", "", f"Reference: {reference}", f"Stage: {stage_name}"]
     if action_due_on is not None:
         lines.append(f"Action due: {govuk_date(action_due_on)}")

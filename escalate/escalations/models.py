@@ -53,6 +53,15 @@ class EntryKind(models.TextChoices):
     CORRECTION = "correction", "Correction"
     NOTIFICATION = "notification", "Notification"
     URGENT_GUIDANCE = "urgent_guidance", "Emergency guidance shown"
+    RESOLUTION_PROPOSED = "resolution_proposed", "Resolution proposed"
+    RESOLUTION_ACCEPTED = "resolution_accepted", "Resolution accepted"
+    RESOLUTION_DECLINED = "resolution_declined", "Resolution declined"
+    RESOLUTION_UNANSWERED = "resolution_unanswered", "Proposed resolution not answered"
+    RATIONALE_LAPSED = "rationale_lapsed", "No rationale given"
+    REOPENED = "reopened", "Reopened"
+    TIER_UP = "tier_up", "Next tier of management"
+    TIMESCALE_CHANGED = "timescale_changed", "Due date changed"
+    REASSIGNED = "reassigned", "Part reassigned"
 
 
 class Escalation(models.Model):

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import workflow
+from escalate.escalations import deciding, workflow
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     MANAGER_PARTS,
@@ -230,6 +230,52 @@ def raise_draft_for(person: Person) -> RaiseDraft | None:
 
 
 @dataclass(frozen=True)
+class PendingProposal:
+    """A proposed resolution waiting for the other side's answer (issue 15)."""
+
+    entry: ChronologyEntry  # its text is the decision; data holds the proposed actions
+    side: str  # "raiser" or "respondent": who proposed it
+    answer_due_at: datetime
+    with_raiser_manager: bool  # unanswered in time, it went to the raiser's manager
+
+    @property
+    def proposed_actions(self) -> list[dict[str, Any]]:
+        rows = self.entry.data.get("proposed_actions") if isinstance(self.entry.data, dict) else []
+        return [row for row in rows or [] if isinstance(row, dict)]
+
+
+def pending_proposal(
+    state: workflow.EscalationState, timeline: list[ChronologyEntry]
+) -> PendingProposal | None:
+    """The proposal waiting for an answer, with its timeline entry (the latest proposed)."""
+    if state.proposal is None:
+        return None
+    entries = [
+        e
+        for e in timeline
+        if e.kind == EntryKind.RESOLUTION_PROPOSED and e.stage_key == state.stage_key
+    ]
+    if not entries:
+        return None
+    return PendingProposal(
+        entry=max(entries, key=lambda e: e.pk),
+        side=state.proposal.side,
+        answer_due_at=state.proposal.answer_due_at,
+        with_raiser_manager=state.proposal.with_raiser_manager,
+    )
+
+
+def proposal_of(escalation: Escalation) -> PendingProposal | None:
+    """The pending proposal of `escalation` (for the pages that answer it)."""
+    entries = list(
+        escalation.chronology.filter(
+            kind=EntryKind.RESOLUTION_PROPOSED, stage_key=escalation.current_stage_key
+        ).select_related("actor")
+    )
+    return pending_proposal(state_of(escalation), entries)
+
+
+@dataclass(frozen=True)
 class EscalationPage:
     escalation: Escalation
     spec: PolicySpec
@@ -250,6 +296,8 @@ class EscalationPage:
     stages: list[StageRecord]
     panel: Panel | None
     version: int
+    proposal: PendingProposal | None = None  # a proposed resolution waiting for an answer
+    asked: tuple[deciding.Asked, ...] = ()  # what the escalation waits for, from whom
 
     def can(self, action_name: str) -> bool:
         return action_name in self.allowed_actions
@@ -258,7 +306,10 @@ class EscalationPage:
 def allowed_actions(escalation: Escalation, person: Person) -> frozenset[str]:
     """What `person` may do to `escalation` now: the core's answer (asked again when done)."""
     return workflow.allowed_actions(
-        escalation.policy_version.spec, state_of(escalation), actor_of(escalation, person)
+        escalation.policy_version.spec,
+        state_of(escalation),
+        actor_of(escalation, person),
+        timezone.now(),
     )
 
 
@@ -299,7 +350,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         working_days_left=working_days_left(due, spec.nation.value),
         is_overdue=due is not None and due < timezone.now(),
         next_steps=stage.guidance,
-        allowed_actions=workflow.allowed_actions(spec, state, actor),
+        allowed_actions=workflow.allowed_actions(spec, state, actor, timezone.now()),
         completable_action_ids=frozenset(
             action.pk
             for action in actions
@@ -337,6 +388,8 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         .prefetch_related("members", "agencies")
         .first(),
         version=escalation.version,
+        proposal=pending_proposal(state, timeline),
+        asked=tuple(deciding.asked(spec, state)),
     )
 
 

@@ -64,20 +64,41 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     if person.reports.exists():
         lists.append(("Your team's", selectors.team_escalations(person), "team"))
+    # Search by reference: straight to the escalation when the person may see it.
+    searched = " ".join(str(request.GET.get("reference", "")).split())[:40]
+    search_error = ""
+    if "reference" in request.GET:
+        found = (
+            selectors.escalations_visible_to(person)
+            .filter(reference__iexact=searched)
+            .values_list("reference", flat=True)
+            .first()
+            if searched
+            else None
+        )
+        if found:
+            return redirect("escalations:detail", found)
+        search_error = (
+            f"No escalation you can see has the reference {searched}"
+            if searched
+            else "Enter a reference, like RIV-2026-0001"
+        )
+    # Each escalation once: in the first list it belongs to.
+    seen: set[int] = set()
+    shown = []
+    for title, rows, key in lists:
+        fresh = [row for row in _list_rows(rows, LIST_LIMIT) if row.pk not in seen]
+        seen.update(row.pk for row in fresh)
+        shown.append({"title": title, "rows": fresh, "key": key})
     return render(
         request,
         "escalations/home.html",
         {
             "person": person,
             "draft": open_draft(person),
-            "lists": [
-                {
-                    "title": title,
-                    "rows": _list_rows(rows, LIST_LIMIT),
-                    "key": key,
-                }
-                for title, rows, key in lists
-            ],
+            "lists": shown,
+            "searched": searched,
+            "search_error": search_error,
         },
     )
 
@@ -209,6 +230,10 @@ def _action_rows(person: Person, request: HttpRequest) -> list[stage_forms.Actio
     ]
 
 
+# The pages that answer a proposed resolution show it.
+ANSWERS = ("accept_resolution", "decline_resolution")
+
+
 def _show_refusal(form: forms.Form, refused: ActionRefused) -> None:
     field = getattr(refused, "field", None)
     message = str(getattr(refused, "message", refused))
@@ -261,6 +286,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "panel_rule": escalation.policy_version.spec.panel
             if spec.name == "convene_panel"
             else None,
+            "proposal": selectors.proposal_of(escalation) if spec.name in ANSWERS else None,
         },
     )
 

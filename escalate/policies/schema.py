@@ -81,6 +81,12 @@ class Event(StrEnum):
     PANEL_DECIDED = "panel_decided"
     ACTION_ASSIGNED = "action_assigned"
     ACTION_OVERDUE = "action_overdue"
+    # Who decides (issue 15): where a policy names no recipients, the people asked are told.
+    RESOLUTION_PROPOSED = "resolution_proposed"
+    RESOLUTION_DECLINED = "resolution_declined"
+    RESOLUTION_UNANSWERED = "resolution_unanswered"
+    RATIONALE_LAPSED = "rationale_lapsed"
+    TIMESCALE_CHANGED = "timescale_changed"
 
 
 class Condition(StrEnum):

@@ -58,6 +58,7 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
             and owner.is_active,
         )
     )
+    assert change.by is not None  # an action is agreed by someone (the sweep: the proposer)
     action = Action.objects.create(
         escalation=escalation,
         description=description,

@@ -106,12 +106,19 @@ def apply_transition(
                 record.paused_at = None
             record.save()
     for entered in transition.of_type(workflow.StageEntered):
-        record = StageRecord.objects.create(
+        # A reopened escalation enters its closing stage again: that stage's record restarts
+        # (its history stays on the timeline).
+        record, _ = StageRecord.objects.update_or_create(
             escalation=escalation,
-            stage_key=entered.stage_key,
             index=entered.index,
-            started_at=entered.started_at,
-            due_at=entered.due_at,
+            defaults={
+                "stage_key": entered.stage_key,
+                "started_at": entered.started_at,
+                "due_at": entered.due_at,
+                "ended_at": None,
+                "outcome": "",
+                "paused_at": None,
+            },
         )
         _add_stage_participants(escalation, spec, entered.stage_key, now)
     if record is not None and record.ended_at is None:
@@ -381,13 +388,25 @@ class Change:
         self, escalation: Escalation, by: Person, expected_version: int | None = None
     ) -> None:
         self.escalation = lock_escalation(escalation, expected_version)
-        self.by = by
+        self.by: Person | None = by
         self.now = timezone.now()
         self.spec = self.escalation.policy_version.spec
         self.state = state_of(self.escalation)
         self.actor = actor_of(self.escalation, by)
 
-    def decide(self, action: workflow.WorkflowAction) -> workflow.Transition:
+    @classmethod
+    def by_sweep(cls, escalation: Escalation, now: datetime | None = None) -> Change:
+        """The deadline sweep's change: no person acts; the core's sweep actor does."""
+        change = cls.__new__(cls)
+        change.escalation = lock_escalation(escalation, None)
+        change.by = None
+        change.now = now or timezone.now()
+        change.spec = change.escalation.policy_version.spec
+        change.state = state_of(change.escalation)
+        change.actor = workflow.Actor(roles=frozenset({"sweep"}))
+        return change
+
+    def decide(self, action: workflow.WorkflowAction | Any) -> workflow.Transition:
         """What the workflow makes of `action` now (ActionRefused if it may not be done)."""
         return workflow.apply(self.spec, self.state, action, self.actor)
 
@@ -412,7 +431,7 @@ class Change:
         return entries
 
     def run(
-        self, action: workflow.WorkflowAction, *, extra_data: dict[str, Any] | None = None
+        self, action: workflow.WorkflowAction | Any, *, extra_data: dict[str, Any] | None = None
     ) -> list[ChronologyEntry]:
         """Decide `action` and store it."""
         return self.write(self.decide(action), extra_data=extra_data)

@@ -133,6 +133,7 @@ def every_kind(world: World) -> Escalation:
         escalation=escalation,
         by=world.chair,
         expected_version=escalation.version,
+        members_present=[world.head, world.service_manager, world.nurse],
         decision="Children's social care will visit within 10 days.",
         learning="Share threshold reasons in writing.",
         learning_themes=["communication"],

@@ -253,13 +253,14 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     expect(amira.locator("#timeline")).to_be_visible()
     amira.emulate_media(media="screen")
 
-    # Stage 2: Erin, Dan's team manager, resolves it with an agreed action.
+    # Stage 2: Erin, Dan's team manager, is on the side being challenged: she cannot close it
+    # alone, so she proposes a resolution with an agreed action (issue 15).
     erin = journey.page_for(demo.people["erin.fox"])
     go(erin, f"/escalations/{reference}/", "escalation page (manager)")
     record_discussion(erin, reference, "Erin Fox and Ben Carter")
-    open_action(erin, "Resolve the escalation", "resolve")
-    erin.get_by_label("What was decided?").fill("An early help assessment will start this week.")
-    erin.get_by_label("Who made the decision?").fill("Erin Fox and Ben Carter")
+    expect(erin.get_by_role("link", name="Resolve the escalation")).to_have_count(0)
+    open_action(erin, "Propose a resolution", "propose")
+    erin.get_by_label("What do you propose?").fill("An early help assessment will start this week.")
     erin.get_by_label("Learning for the partnership").fill("Closing a referral needs a reason.")
     erin.get_by_label("Learning themes").fill("thresholds, information sharing")
     first = erin.get_by_role("group", name="Action 1")
@@ -272,13 +273,30 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     journey.screenshot(erin, "resolve")
     click_through(
         erin,
-        erin.get_by_role("button", name="Resolve", exact=True),
+        erin.get_by_role("button", name="Send the proposal"),
+        re.compile(reference),
+        "escalation page, proposal sent",
+    )
+    success(erin, "Your proposed resolution has been sent.")
+    expect(erin.get_by_role("heading", level=1)).to_contain_text("Open")
+
+    # Ben, Amira's line manager, sees the proposal and accepts it: that resolves it.
+    ben = journey.page_for(demo.people["ben.carter"])
+    go(ben, f"/escalations/{reference}/", "escalation page (raiser's manager)")
+    expect(ben.locator("#proposal")).to_contain_text("An early help assessment")
+    open_action(ben, "Accept the proposed resolution", "accept")
+    expect(ben.locator("main")).to_contain_text("Start the early help assessment")
+    click_through(
+        ben,
+        ben.get_by_role("button", name="Accept and resolve"),
         re.compile(reference),
         "escalation page, resolved",
     )
-    success(erin, "The escalation has been resolved.")
+    success(ben, "The escalation is resolved.")
+    expect(ben.get_by_role("heading", level=1)).to_contain_text("Resolved")
+    expect(ben.locator("main")).to_contain_text("Start the early help assessment")
+    go(erin, f"/escalations/{reference}/", "escalation page, resolved (respondent's manager)")
     expect(erin.get_by_role("heading", level=1)).to_contain_text("Resolved")
-    expect(erin.locator("main")).to_contain_text("Start the early help assessment")
 
     # The record for the child's file: a PDF, its download audited with the reason.
     pdf, content = download(
@@ -379,6 +397,8 @@ def _at_stage_4(demo: DemoDirectory) -> Escalation:
             by=people[who],
             expected_version=escalation.version,
             reason="Not resolved at this stage.",
+            # Havering 2.8: the agencies' Board members are engaged before the Chair.
+            board_engagement="Both agencies' Board members tried and could not agree.",
         )
     return Escalation.objects.get(pk=escalation.pk)
 
@@ -405,6 +425,8 @@ def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
 
     open_action(will, "Record the panel's decision", "panel decision")
     will.get_by_label("The panel's decision").fill("Police and social care meet within 2 days.")
+    for member in ("Clare Dawson", "Sam Taylor", "Omar Quinn"):
+        will.get_by_label(re.compile(f"^{member}")).check()
     will.get_by_label("Learning for the partnership").fill("Disclosures need a strategy meeting.")
     will.get_by_label("Learning themes").fill("strategy discussions")
     first = will.get_by_role("group", name="Action 1")

@@ -5,7 +5,7 @@ within 1.5x the time of one viewer's 20 sequential views. This measures the audi
 view (`record_escalation_view` in its own transaction, each thread on its own PostgreSQL
 connection), holding the transaction open for `hold` seconds after the audit row is written,
 as a request does while the page is built. It runs the same views twice in one run: on the
-partnership's main chain (how every view was audited before ADR 0019) and on the view chains.
+partnership's main chain (how every view was audited before ADR 0020) and on the view chains.
 The result is a ratio, reported, never asserted on: the test beside the audit app
 (`test_view_chains_postgres.py`) asserts only that no view is lost and every chain verifies.
 """

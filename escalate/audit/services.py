@@ -38,7 +38,7 @@ IDENTIFYING_FIELD_HINTS = (
 
 
 # Views of escalations go on a bounded set of chains per partnership, chosen by the escalation,
-# so concurrent viewers in one partnership do not queue on one chain head (ADR 0019).
+# so concurrent viewers in one partnership do not queue on one chain head (ADR 0020).
 VIEW_CHAIN_SHARDS = 64
 
 
@@ -168,7 +168,7 @@ def record_escalation_view(
     Call it after the access check and before the response is built, so nothing is shown
     that was not audited. The row goes on one of the partnership's view chains (by the
     escalation's id), not its main chain: viewers of different escalations rarely wait for
-    each other, and each view chain is hash-linked and verified like any other (ADR 0019).
+    each other, and each view chain is hash-linked and verified like any other (ADR 0020).
     """
     return record_audit(
         actor=person,

@@ -24,10 +24,13 @@ node_modules/.installed: package.json package-lock.json
 build/frontend/escalate.css: node_modules/.installed escalate/web/frontend/escalate.scss
 	npm run -s build
 
+# `make run PORT=8080` serves on another port; links in messages follow it (SITE_URL).
+PORT ?= 8000
 run: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@scripts/run-dev.sh
+	@echo "Setting up the database (var/)..."
+	@$(PY) manage.py migrate --noinput --verbosity 0
+	@SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py seed_demo
+	@PORT=$(PORT) scripts/run-dev.sh
 
 test: setup
 	scripts/test.sh

@@ -73,6 +73,7 @@ class Part(Choices):
     CP_CHAIR = "cp_chair", "Child protection conference chair"
     PARTNERSHIP_CHAIR = "partnership_chair", "Partnership chair"
     PANEL_MEMBER = "panel_member", "Resolution Panel member"
+    PANEL_LEAD = "panel_lead", "Resolution Panel lead (records its decision)"
     BUSINESS_TEAM = "business_team", "Partnership business team"
     DSL = "dsl", "Designated safeguarding lead"
     ACTION_OWNER = "action_owner", "Owns an agreed action"

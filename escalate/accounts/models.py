@@ -13,7 +13,7 @@ class LinkPurpose(models.TextChoices):
 
 
 class AccountLink(models.Model):
-    """One link sent by e-mail. Only the SHA-256 of its secret is kept, never the secret."""
+    """One link sent by email. Only the SHA-256 of its secret is kept, never the secret."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_links"

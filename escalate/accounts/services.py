@@ -1,7 +1,7 @@
 """Accounts: starting a partnership, invitations, password resets, resetting an authenticator.
 
-Every link is single-use and expiring; only its SHA-256 is stored. E-mails go through the
-notifications outbox like every other message (one row, e-mail channel only).
+Every link is single-use and expiring; only its SHA-256 is stored. Emails go through the
+notifications outbox like every other message (one row, email channel only).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from escalate.notifications.services import enqueue_notification
 
 INVITATION_LIFETIME = timedelta(days=7)
 PASSWORD_RESET_LIFETIME = timedelta(hours=2)
-# At most this many reset e-mails per person per hour, so the form cannot flood a mailbox.
+# At most this many reset emails per person per hour, so the form cannot flood a mailbox.
 RESETS_PER_HOUR = 3
 
 
@@ -90,7 +90,7 @@ def _send_invitation(*, person: Person, by: Person | None) -> AccountLink:
             "disagreements about the safety of children and adults are raised and resolved.\n\n"
             f"Set your password within 7 days using this link (it works once):\n{link_url(token)}"
             "\n\nAfter that you will set up an authenticator app for a one-time code.\n\n"
-            "If you did not expect this e-mail, you can ignore it."
+            "If you did not expect this email, you can ignore it."
         ),
     )
     record_audit(
@@ -105,7 +105,7 @@ def _send_invitation(*, person: Person, by: Person | None) -> AccountLink:
 
 @transaction.atomic
 def invite_person(*, person: Person, by: Person) -> AccountLink:
-    """E-mail `person` a link to set their password (7 days, single use). Audited."""
+    """Email `person` a link to set their password (7 days, single use). Audited."""
     if not may_manage_directory(by, person.partnership_id):
         raise AccountRefused("You can only invite people in your own partnership.")
     if not person.is_active:
@@ -124,10 +124,10 @@ def create_partnership(
     manager_name: str,
     manager_email: str,
 ) -> tuple[Partnership, Person]:
-    """A new partnership, its business unit, and its first business manager, invited by e-mail.
+    """A new partnership, its business unit, and its first business manager, invited by email.
 
     `by` is a platform administrator (None from `manage.py create_partnership`). Refused with
-    the field named when the name, prefix or e-mail is taken. Audited on the new partnership's
+    the field named when the name, prefix or email is taken. Audited on the new partnership's
     chain.
     """
     if by is not None and not is_platform_admin(by):
@@ -192,7 +192,7 @@ def create_partnership(
 
 @transaction.atomic
 def request_password_reset(*, email: str) -> None:
-    """E-mail a reset link (2 hours, single use) if `email` is an active person's address.
+    """Email a reset link (2 hours, single use) if `email` is an active person's address.
 
     Says nothing either way: the page tells everyone the same. Audited when a link is sent.
     At most RESETS_PER_HOUR links an hour per person; later requests are silently dropped.
@@ -223,7 +223,7 @@ def request_password_reset(*, email: str) -> None:
             f"Hello {person.full_name},\n\n"
             "Someone asked to reset the password of your Escalate account. "
             f"Use this link within 2 hours (it works once):\n{link_url(token)}\n\n"
-            "If it was not you, you can ignore this e-mail: your password has not changed."
+            "If it was not you, you can ignore this email: your password has not changed."
         ),
     )
     record_audit(
@@ -281,7 +281,7 @@ def reset_authenticator(*, person: Person, by: Person, reason: str) -> int:
     """Remove `person`'s authenticator apps: at their next sign-in they set up a new one.
 
     `by` manages the person's partnership's directory and is not `person`. Their sessions end.
-    Audited with `reason`; the person is told by e-mail and in Escalate. Returns how many
+    Audited with `reason`; the person is told by email and in Escalate. Returns how many
     authenticators were removed.
     """
     if by.pk == person.pk:

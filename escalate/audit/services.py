@@ -37,8 +37,24 @@ IDENTIFYING_FIELD_HINTS = (
 )
 
 
+# Views of escalations go on a bounded set of chains per partnership, chosen by the escalation,
+# so concurrent viewers in one partnership do not queue on one chain head (ADR 0020).
+VIEW_CHAIN_SHARDS = 64
+
+
 def chain_key_for(partnership: Partnership | None) -> str:
     return f"partnership:{partnership.pk}" if partnership is not None else PLATFORM_CHAIN
+
+
+def view_chain_key_for(partnership: Partnership | None, escalation_id: int) -> str:
+    """The chain a view of escalation `escalation_id` is appended to."""
+    return f"{chain_key_for(partnership)}:views:{escalation_id % VIEW_CHAIN_SHARDS}"
+
+
+def chain_keys_of(partnership: Partnership) -> set[str]:
+    """Every chain that can hold a partnership's events: its own and its view chains."""
+    base = chain_key_for(partnership)
+    return {base} | {f"{base}:views:{shard}" for shard in range(VIEW_CHAIN_SHARDS)}
 
 
 def fingerprint(text: str) -> str:
@@ -92,14 +108,16 @@ def record_audit(
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     reason: str = "",
     request: HttpRequest | None = None,
+    chain_key: str = "",
 ) -> AuditEvent:
     """Append one event to the partnership's hash chain, inside the caller's transaction.
 
     `changes` maps a field name to (old value, new value); values of fields that could identify
     a child or adult are replaced by "[redacted]". `request` gives the address and user agent;
     without it they come from the request being served (`AuditContextMiddleware`), and are
-    blank in the worker and commands. If the caller's transaction rolls back, the
-    event goes with it: nothing is audited that did not happen.
+    blank in the worker and commands. `chain_key` (default: the partnership's chain) is for
+    `record_escalation_view`, which spreads views over the view chains. If the caller's
+    transaction rolls back, the event goes with it: nothing is audited that did not happen.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label
@@ -108,7 +126,7 @@ def record_audit(
     old_values, new_values = _split_changes(changes)
     # Without a request in hand (a service called from a view), the request being served.
     origin = origin_of(request) if request is not None else current_origin()
-    key = chain_key_for(partnership)
+    key = chain_key or chain_key_for(partnership)
     # No savepoint: if the audit row cannot be written, the caller's change must fail too.
     with transaction.atomic(savepoint=False):
         chain = AuditChain.objects.select_for_update().filter(key=key).first()
@@ -148,7 +166,9 @@ def record_escalation_view(
     """One row per time someone is shown an escalation (its page, or its API detail).
 
     Call it after the access check and before the response is built, so nothing is shown
-    that was not audited.
+    that was not audited. The row goes on one of the partnership's view chains (by the
+    escalation's id), not its main chain: viewers of different escalations rarely wait for
+    each other, and each view chain is hash-linked and verified like any other (ADR 0020).
     """
     return record_audit(
         actor=person,
@@ -156,4 +176,5 @@ def record_escalation_view(
         partnership=escalation.partnership,
         obj=escalation,
         request=request,
+        chain_key=view_chain_key_for(escalation.partnership, escalation.pk),
     )

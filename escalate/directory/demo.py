@@ -194,6 +194,7 @@ def _build(
             "covers": covers,
             "nation": nation,
             "business_team_email": f"business-team@{domain}",
+            "reviewing_service_email": f"reviewing-service@{domain}",
             "front_door_name": "the Integrated Front Door",
             "front_door_phone": "0300 000 0000",
             "lado_contact": f"LADO: lado@{domain}, 0300 000 0001",

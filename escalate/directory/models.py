@@ -70,6 +70,11 @@ class Partnership(models.Model):
     covers = models.CharField(max_length=10, choices=Covers.choices, default=Covers.CHILDREN)
     nation = models.CharField(max_length=20, choices=Nation.choices, default=Nation.ENGLAND)
     business_team_email = models.EmailField(blank=True)
+    # Told when an escalation's IRO or CP chair is "not known": the team that allocates them.
+    reviewing_service_email = models.EmailField(
+        blank=True,
+        help_text="The IRO and child protection chair service's team mailbox.",
+    )
     front_door_name = models.CharField(
         max_length=120, default="the children's front door (MASH)", blank=True
     )
@@ -117,7 +122,7 @@ class PersonManager(BaseUserManager["Person"]):
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> Person:
         if not email:
-            raise ValueError("A person needs an e-mail address")
+            raise ValueError("A person needs an email address")
         person = self.model(email=self.normalize_email(email).lower(), **fields)
         person.set_password(password)
         person.save(using=self._db)

@@ -49,6 +49,17 @@ def people_of(person: Person) -> QuerySet[Person]:
     return people_in(person.partnership_id)
 
 
+def people_holding(person: Person, role: str) -> QuerySet[Person]:
+    """The active people of the person's partnership who hold `role` (its IROs, CP chairs...)."""
+    return (
+        people_of(person)
+        .filter(role_assignments__role=role)
+        .select_related("agency")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
 def contacts_of(agency: Agency) -> QuerySet[EscalationContact]:
     """The agency's escalation contacts, by level."""
     return EscalationContact.objects.filter(agency=agency).order_by("level", "name", "pk")

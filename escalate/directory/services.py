@@ -287,7 +287,7 @@ def save_person(
     """Add (person None) or change a person of `partnership`; returns (person, changed).
 
     Refused (DirectoryRefused) for an agency or line manager of another partnership, a circular
-    management line, or an e-mail someone else has. A new person has no password: invite them.
+    management line, or an email someone else has. A new person has no password: invite them.
     Audited with the fields changed; an unchanged person writes nothing.
     """
     _check_manager(by, partnership)

@@ -49,6 +49,8 @@ class Input:
     too_long: str = ""  # defaults to "<label> must be N characters or fewer"
     choices: tuple[tuple[str, str], ...] = ()
     messages: dict[str, str] = field(default_factory=dict)  # other form error messages
+    # What errors call a date asked as a question ("the date of the discussion"), GOV.UK's way.
+    error_name: str = ""
 
     @property
     def required(self) -> bool:
@@ -138,7 +140,7 @@ DISCUSSION_METHODS = (
     ("phone", "Phone call"),
     ("video", "Video call"),
     ("in_person", "In person"),
-    ("email", "In writing or by e-mail"),
+    ("email", "In writing or by email"),
 )
 LEARNING = _long(
     "learning",
@@ -155,17 +157,39 @@ THEMES = Input(
     too_long="Learning themes must be 500 characters or fewer",
 )
 AGREED_ACTIONS = Input("actions", "action_rows", "Agreed actions")
+BOARD_ENGAGEMENT = Input(
+    "board_engagement",
+    "long_text",
+    "Board members engaged (where the next stage asks for it)",
+    hint="Which Board members of each agency were engaged in seeking resolution. Some "
+    "policies ask for this before a case goes to the partnership chair.",
+)
+NEXT_STEPS = (
+    ("stay", "Keep working on it at this stage"),
+    ("escalate", "Escalate it to the next stage now"),
+)
+REOPEN_GROUNDS = (
+    ("action_overdue", "Agreed actions aren't being completed"),
+    ("recurred", "The concern has come back"),
+)
 
 
 def _reason_action(
-    name: str, title: str, button: str, done: str, slug: str, summary: str, hint: str = ""
+    name: str,
+    title: str,
+    button: str,
+    done: str,
+    slug: str,
+    summary: str,
+    hint: str = "",
+    also: tuple[Input, ...] = (),
 ) -> ActionDeclaration:
     return ActionDeclaration(
         name=name,
         title=title,
         button=button,
         done=done,
-        inputs=(REASON,),
+        inputs=(REASON, *also),
         service=getattr(services, name),
         slug=slug,
         api_path=slug,
@@ -187,6 +211,7 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
                 "When did the discussion take place?",
                 "Enter the date of the discussion",
                 "For example, 27 3 2026",
+                error_name="the date of the discussion",
             ),
             Input(
                 "with_whom",
@@ -247,14 +272,103 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         api_path="rationale",
         api_summary="Give the respondent side's rationale.",
     ),
-    _reason_action(
-        "escalate_to_next_stage",
-        "Escalate to the next stage",
-        "Escalate",
-        "The escalation has moved to the next stage.",
-        "escalate",
-        "Escalate to the policy's next stage, with the reason.",
+    ActionDeclaration(
+        name="escalate_to_next_stage",
+        title="Escalate to the next stage",
+        button="Escalate",
+        done="The escalation has moved to the next stage.",
+        inputs=(REASON, BOARD_ENGAGEMENT),
+        service=services.escalate_to_next_stage,
+        slug="escalate",
+        api_path="escalate",
+        api_summary="Escalate to the policy's next stage, with the reason (and, where the next "
+        "stage's policy asks, which Board members of each agency were engaged).",
         hint="Say why the disagreement could not be resolved at this stage.",
+    ),
+    ActionDeclaration(
+        name="propose_resolution",
+        title="Propose a resolution",
+        button="Send the proposal",
+        done="Your proposed resolution has been sent. It takes effect when the other side "
+        "accepts it.",
+        inputs=(
+            _long(
+                "decision",
+                "What do you propose?",
+                "Enter the resolution you propose",
+                "The decision, and what each agency will do. The other side is asked to accept "
+                "or decline it.",
+            ),
+            Input(
+                "learning",
+                "long_text",
+                "Learning for the partnership (optional)",
+                hint="What should other professionals learn from this disagreement?",
+            ),
+            THEMES,
+            AGREED_ACTIONS,
+        ),
+        service=services.propose_resolution,
+        slug="propose",
+        api_path="proposals",
+        api_summary="Propose a resolution at a stage the parties decide; it takes effect when the "
+        "other side accepts it.",
+    ),
+    ActionDeclaration(
+        name="accept_resolution",
+        title="Accept the proposed resolution",
+        button="Accept and resolve",
+        done="You accepted the proposed resolution. The escalation is resolved.",
+        inputs=(),
+        service=services.accept_resolution,
+        slug="accept",
+        api_path="proposals/accept",
+        api_summary="Accept the proposed resolution waiting for your side's answer: the "
+        "escalation is resolved as proposed.",
+        hint="Accepting resolves the escalation as proposed, with its agreed actions.",
+    ),
+    ActionDeclaration(
+        name="decline_resolution",
+        title="Decline the proposed resolution",
+        button="Decline",
+        done="You declined the proposed resolution.",
+        inputs=(
+            _long("reason", "Why do you decline it?", "Enter why you decline the resolution"),
+            Input(
+                "next_step",
+                "choice",
+                "What happens next?",
+                "Select what happens next",
+                choices=NEXT_STEPS,
+            ),
+            BOARD_ENGAGEMENT,
+        ),
+        service=services.decline_resolution,
+        slug="decline",
+        api_path="proposals/decline",
+        api_summary="Decline the proposed resolution with a reason, and escalate at once if "
+        "you choose.",
+    ),
+    ActionDeclaration(
+        name="reopen_escalation",
+        title="Reopen the escalation",
+        button="Reopen",
+        done="The escalation has been reopened. The people at its stage have been told.",
+        inputs=(
+            Input(
+                "grounds",
+                "choice",
+                "Why are you reopening it?",
+                "Select why you are reopening it",
+                choices=REOPEN_GROUNDS,
+            ),
+            REASON,
+        ),
+        service=services.reopen_escalation,
+        slug="reopen",
+        api_path="reopen",
+        api_summary="Reopen a resolved escalation (the raiser's side, within the policy's "
+        "window): an agreed action is overdue, or the concern has come back.",
     ),
     _reason_action(
         "pause_escalation",
@@ -264,6 +378,15 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         "pause",
         "Pause the escalation; its deadline stops until resumed.",
         hint="For example, waiting for a strategy meeting.",
+        also=(
+            Input(
+                "review_on",
+                "future_date",
+                "When will the pause be reviewed?",
+                hint="Leave it empty for the latest date the policy allows. For example, 27 3 2027",
+                error_name="the review date",
+            ),
+        ),
     ),
     _reason_action(
         "resume_escalation",
@@ -322,6 +445,14 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
                     "invalid_pk_value": "Select members from the list",
                 },
             ),
+            Input(
+                "lead",
+                "person",
+                "Panel lead (optional)",
+                hint="A member who records the panel's decision. Leave empty to record it "
+                "yourself.",
+                messages={"invalid_choice": "Choose the panel lead from this partnership"},
+            ),
         ),
         service=services.convene_panel,
         slug="convene-panel",
@@ -356,6 +487,16 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         done="The panel's decision has been recorded.",
         inputs=(
             _long("decision", "The panel's decision", "Enter the panel's decision"),
+            Input(
+                "members_present",
+                "panel_people",
+                "Which panel members took part?",
+                "Select the panel members who took part",
+                messages={
+                    "invalid_choice": "Select members from the list",
+                    "invalid_pk_value": "Select members from the list",
+                },
+            ),
             LEARNING,
             THEMES,
             AGREED_ACTIONS,
@@ -363,7 +504,8 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         service=services.record_panel_decision,
         slug="panel-decision",
         api_path="panel/decision",
-        api_summary="Record the Resolution Panel's decision, which resolves the escalation.",
+        api_summary="Record the Resolution Panel's decision, which resolves the escalation (the "
+        "partnership chair or the panel lead the chair named), with the members who took part.",
     ),
     ActionDeclaration(
         name="add_action",

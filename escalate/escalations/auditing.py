@@ -49,6 +49,8 @@ PLAIN_FIELDS = (
     "raiser_agency_id",
     "respondent_agency_id",
     "respondent_person_id",
+    "allocated_iro_id",
+    "allocated_cp_chair_id",
     "subject_kind",
     "cp_plan",
     "looked_after",

@@ -20,17 +20,20 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import messages
+from escalate.escalations import deciding, messages
 from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     Action,
+    ChronologyEntry,
+    EntryKind,
     Escalation,
     Part,
     StageRecord,
     Status,
 )
 from escalate.escalations.selectors import POLICY_TEXT
-from escalate.escalations.services import notify_deadline
+from escalate.escalations.services import notify_deadline, record_silence
+from escalate.escalations.state import state_of
 from escalate.notifications.models import Notification
 from escalate.policies.calendar import LONDON, is_working_day
 from escalate.policies.schema import Event, PolicySpec
@@ -54,6 +57,12 @@ UNUSED_ESCALATION_FIELDS = tuple(
 )
 
 
+# The same, on the escalation itself.
+UNUSED_ESCALATION_FIELDS_OWN = tuple(
+    f.removeprefix("escalation__") for f in UNUSED_ESCALATION_FIELDS
+)
+
+
 def _notified(prefix: str) -> Exists:
     """True where the outbox has a notice keyed `<prefix><this row's id>`."""
     key = Concat(Value(prefix), Cast(OuterRef("pk"), output_field=CharField()))
@@ -73,6 +82,7 @@ class SweepReport:
     action_reminders: int = 0
     action_overdue: int = 0
     notifications_written: int = 0
+    silences_recorded: int = 0  # rationale requests and proposals unanswered by their date
 
 
 def working_days_before(day: date, days: int, nation: str) -> date:
@@ -246,6 +256,24 @@ def due_notices(now: datetime) -> list[Notice]:
     return [notice for notice in notices if notice.key not in already]
 
 
+def silences_due(now: datetime) -> list[Escalation]:
+    """Open escalations where a rationale request or a proposed resolution went unanswered
+    past its date: nobody blocks by silence (issue 15), so the sweep records it and the
+    waiting side may act (deciding.sweep_actions says what is due)."""
+    asked = ChronologyEntry.objects.filter(
+        escalation=OuterRef("pk"),
+        stage_key=OuterRef("current_stage_key"),
+        kind__in=(EntryKind.RATIONALE_REQUESTED, EntryKind.RESOLUTION_PROPOSED),
+    )
+    candidates = (
+        Escalation.objects.filter(status__in=(Status.OPEN, Status.PAUSED))
+        .filter(Exists(asked))
+        .select_related("policy_version")
+        .defer(*UNUSED_ESCALATION_FIELDS_OWN)
+    )
+    return [e for e in candidates if deciding.sweep_actions(state_of(e), now)]
+
+
 def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     """Send (once) every reminder, overdue notice and escalate prompt that is due at `now`.
 
@@ -255,6 +283,8 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     """
     now = now or timezone.now()
     report = SweepReport()
+    for escalation in silences_due(now):
+        report.silences_recorded += record_silence(escalation=escalation, now=now)
     for notice in due_notices(now):
         written = notify_deadline(
             escalation=notice.escalation,

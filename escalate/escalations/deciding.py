@@ -251,18 +251,8 @@ def pause_refusal(state: wf.EscalationState, actor: wf.Actor) -> str | None:
     return None
 
 
-# The rules that change what the pages already offer (only the raiser's side or the named
-# decision-maker closes a stage; the panel's decision by the chair or a named lead, with who
-# took part; the Board-engagement record before Stage 4) come into force once the pages and
-# the API ask for their inputs (the proposal journey, the panel lead, the engagement record).
-# The tests run the core with them in force (`rules_in_force`).
-DECISION_RULES_IN_FORCE = False
-
-
 def check_entry(spec: PolicySpec, following: Stage, action: wf.EscalateToNextStage) -> None:
     """What must be recorded before `following` is entered (Havering 2.8: Board members)."""
-    if not DECISION_RULES_IN_FORCE:
-        return
     if StageEntryRecord.BOARD_ENGAGEMENT in following.entry_requires and not (
         action.board_engagement.strip()
     ):
@@ -684,6 +674,62 @@ def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: w
         )
     ]
 
+
+# --- guards: who may do each action now, whatever they type (workflow.Rule) ------------------
+
+
+def _may_propose(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    if state.status == wf.PAUSED:
+        return "Resume this escalation before you propose a resolution."
+    maker = decision_maker(spec, state.stage_key)
+    if maker != DecisionMaker.PARTIES:
+        return (
+            f"At {_stage_name(spec, state)} {_decider_words(maker)} decides; there is nothing "
+            "to propose."
+        )
+    if actor.side is None:
+        return "Only the people involved at this stage can propose a resolution."
+    if state.proposal is not None:
+        return "A proposed resolution is already waiting for an answer."
+    return wf._records_missing(spec, state, "propose a resolution")
+
+
+def _may_answer_guard(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    try:
+        _may_answer(state, actor)
+    except ActionRefused as refused:
+        return refused.message
+    return None
+
+
+def _may_reopen(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    if state.status != wf.RESOLVED:
+        return "Only a resolved escalation can be reopened."
+    if not actor.on_raiser_side:
+        return "Only the raiser's side can reopen this escalation."
+    closed_at = state.closed_at
+    if isinstance(item, datetime) and closed_at and item > reopen_deadline(spec, closed_at):
+        return (
+            f"This escalation can be reopened within {spec.reopen.within_working_days} "
+            "working days of its resolution; raise a new one instead."
+        )
+    return None
+
+
+RULES: tuple[wf.Rule, ...] = (
+    wf.Rule("propose_resolution", ProposeResolution, wf._open_and(_may_propose), _propose),
+    wf.Rule("accept_resolution", AcceptProposal, wf._open_and(_may_answer_guard), _accept),
+    wf.Rule("decline_resolution", DeclineProposal, wf._open_and(_may_answer_guard), _decline),
+    wf.Rule("reopen_escalation", Reopen, _may_reopen, _reopen, timed=True),
+)
+
+wf.register(RULES)
 
 HANDLERS: dict[type, Any] = {
     ProposeResolution: _propose,

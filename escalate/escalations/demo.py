@@ -122,7 +122,16 @@ SCENARIOS: tuple[Scenario, ...] = (
             Step(30, "discuss", "ben.carter"),
             Step(29, "escalate", "ben.carter", {"reason": "No agreement between managers."}),
             Step(25, "discuss", "clare.dawson"),
-            Step(24, "escalate", "clare.dawson", {"reason": "Referred to the Board Chair."}),
+            Step(
+                24,
+                "escalate",
+                "clare.dawson",
+                {
+                    "reason": "Referred to the Board Chair.",
+                    "board_engagement": "Both agencies' Board members were asked to help and "
+                    "could not agree.",
+                },
+            ),
             Step(3, "panel", "will.young"),
         ),
     ),
@@ -249,7 +258,11 @@ def _run_step(escalation: Escalation, step: Step, people: dict[str, Person]) -> 
         )
     elif step.do == "escalate":
         services.escalate_to_next_stage(
-            escalation=e, by=by, expected_version=e.version, reason=options["reason"]
+            escalation=e,
+            by=by,
+            expected_version=e.version,
+            reason=options["reason"],
+            board_engagement=options.get("board_engagement", ""),
         )
     elif step.do == "pause":
         services.pause_escalation(
@@ -322,6 +335,9 @@ def create_demo_escalations(directory: DemoDirectory) -> list[Escalation]:
                     outcome_wanted=scenario.outcome_wanted,
                     already_tried="Spoke to the worker informally.",
                     cp_plan=scenario.cp_plan,
+                    # The child's own IRO and CP chair (demo: the one of each there is).
+                    allocated_iro=people["isla.jones"] if scenario.cp_plan else None,
+                    allocated_cp_chair=people["kemi.lawal"] if scenario.cp_plan else None,
                 ),
             )
         for step in scenario.steps:

@@ -70,26 +70,11 @@ class AgencyForm(forms.Form):
 
 class ProfessionalForm(forms.Form):
     respondent_choice = forms.ChoiceField(
-        label="Who is the professional you disagree with?",
+        label="Who do you disagree with?",
         widget=forms.RadioSelect,
         error_messages={
             "required": "Select the professional, or choose someone not listed",
             "invalid_choice": "Select a professional from the list",
-        },
-    )
-    respondent_name = forms.CharField(
-        label="Their name",
-        required=False,
-        max_length=150,
-        help_text="Only if they are not listed.",
-        error_messages={"max_length": "Their name must be 150 characters or fewer"},
-    )
-    respondent_email = forms.EmailField(
-        label="Their e-mail address",
-        required=False,
-        help_text="Only if they are not listed. For example, name@agency.example.org",
-        error_messages={
-            "invalid": "Enter an e-mail address in the correct format, like name@example.org"
         },
     )
 
@@ -103,17 +88,29 @@ class ProfessionalForm(forms.Form):
         choices.append((SOMEONE_ELSE, "Someone not listed"))
         self.fields["respondent_choice"].choices = choices  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if (
-            data.get("respondent_choice") == SOMEONE_ELSE
-            and not (data.get("respondent_name") or "").strip()
-        ) and "respondent_name" not in self.errors:
-            self.add_error("respondent_name", "Enter the name of the professional")
-        return data
-
     def respondent(self) -> Person | None:
         return self.people.get(self.cleaned_data.get("respondent_choice", ""))
+
+
+class ProfessionalDetailsForm(forms.Form):
+    """Asked only after "Someone not listed": who they are, so they can be told."""
+
+    respondent_name = forms.CharField(
+        label="Their name",
+        max_length=150,
+        error_messages={
+            "required": "Enter the name of the professional",
+            "max_length": "Their name must be 150 characters or fewer",
+        },
+    )
+    respondent_email = forms.EmailField(
+        label="Their email address",
+        required=False,
+        help_text="So they can be told. For example, name@agency.example.org",
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.org"
+        },
+    )
 
 
 class SubjectForm(forms.Form):
@@ -147,11 +144,20 @@ class SubjectForm(forms.Form):
 
     def __init__(self, *args: Any, covers: str = "both", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["subject_kind"]
-        if covers == "children":
-            field.choices = [("child", "A child")]  # type: ignore[attr-defined]
-        elif covers == "adults":
-            field.choices = [("adult", "An adult")]  # type: ignore[attr-defined]
+        # Asked only when the policy covers both; otherwise it can only be one.
+        self.only_kind = {"children": "child", "adults": "adult"}.get(covers, "")
+        if self.only_kind:
+            del self.fields["subject_kind"]
+            self.fields["subject_name"].label = f"The {self.only_kind}'s full name"
+            self.fields["subject_name"].error_messages["required"] = (
+                f"Enter the full name of the {self.only_kind}"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.only_kind:
+            data["subject_kind"] = self.only_kind
+        return data
 
 
 class FlagsForm(forms.Form):
@@ -168,6 +174,51 @@ class FlagsForm(forms.Form):
     )
 
 
+NOT_KNOWN = "not-known"
+
+
+class ReviewersForm(forms.Form):
+    """The child's own IRO and CP chair, from the directory, or "I do not know"."""
+
+    allocated_iro = forms.ChoiceField(
+        label="Who is the child's Independent Reviewing Officer (IRO)?",
+        help_text="Only they are told. If you do not know, the reviewing service's team is told.",
+        error_messages={
+            "required": "Select the child's IRO, or 'I do not know'",
+            "invalid_choice": "Select someone from the list",
+        },
+    )
+    allocated_cp_chair = forms.ChoiceField(
+        label="Who chairs the child's child protection conferences?",
+        help_text="Only they are told. If you do not know, the reviewing service's team is told.",
+        error_messages={
+            "required": "Select the child's conference chair, or 'I do not know'",
+            "invalid_choice": "Select someone from the list",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        iros: QuerySet[Person] | None,
+        cp_chairs: QuerySet[Person] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, people in (("allocated_iro", iros), ("allocated_cp_chair", cp_chairs)):
+            if people is None:
+                del self.fields[name]
+                continue
+            self.fields[name].choices = [  # type: ignore[attr-defined]
+                ("", "Choose a person"),
+                *[
+                    (str(p.pk), f"{p.full_name}, {p.agency.name if p.agency else ''}")
+                    for p in people
+                ],
+                (NOT_KNOWN, "I do not know"),
+            ]
+
+
 class CategoriesForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label="What is the disagreement about?",
@@ -181,9 +232,13 @@ class CategoriesForm(forms.Form):
 
     def __init__(self, *args: Any, policy: PolicySpec, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+        field = self.fields["categories"]
+        field.choices = [  # type: ignore[attr-defined]
             (category.key, category.name) for category in policy.categories
         ]
+        field.choice_hints = {  # type: ignore[attr-defined]
+            category.key: category.description for category in policy.categories
+        }
 
 
 def text_form(name: str, label: str, hint: str, required_message: str) -> type[forms.Form]:
@@ -352,6 +407,7 @@ def _form_field(spec: Input) -> forms.Field | None:
             required=spec.required,
             past_only=spec.kind == "past_date",
             future_only=spec.kind == "future_date",
+            error_name=spec.error_name,
             error_messages=messages,
         )
     if spec.kind == "choice":
@@ -396,6 +452,24 @@ def _form_field(spec: Input) -> forms.Field | None:
 _FORM_CLASSES: dict[str, type[forms.Form]] = {}
 
 
+def panel_candidate_hint(person: Person) -> str:
+    """'Service manager, Riverside Children's Social Care. Agency on the Board' (004 2.12)."""
+    roles = {assignment.role for assignment in person.role_assignments.all()}
+    where = ", ".join(
+        part for part in (person.job_title, person.agency.name if person.agency else "") if part
+    )
+    board = [
+        words
+        for shown, words in (
+            (bool(person.agency and person.agency.is_board_member), "Agency on the Board"),
+            ("partnership_chair" in roles, "Partnership chair"),
+            ("panel_member" in roles, "On the Resolution Panel list"),
+        )
+        if shown
+    ]
+    return ". ".join(part for part in (where, *board) if part)
+
+
 def action_form_class(declaration: ActionDeclaration) -> type[forms.Form]:
     """The Django form of a declared action (made once per process)."""
     made = _FORM_CLASSES.get(declaration.name)
@@ -420,7 +494,15 @@ def action_form(
     form = action_form_class(declaration)(data, initial=initial)
     for spec in declaration.inputs:
         if spec.kind in CHOICES:
-            form.fields[spec.name].queryset = CHOICES[spec.kind](person)  # type: ignore[attr-defined]
+            field = form.fields[spec.name]
+            choices = CHOICES[spec.kind](person)
+            if spec.kind == "panel_people":
+                choices = choices.select_related("agency").prefetch_related("role_assignments")
+                # Each candidate's role, agency and whether they sit on the Board (004 2.12).
+                field.choice_hints = {  # type: ignore[attr-defined]
+                    str(candidate.pk): panel_candidate_hint(candidate) for candidate in choices
+                }
+            field.queryset = choices  # type: ignore[attr-defined]
     return form
 
 
@@ -450,3 +532,32 @@ def action_values(
         else:
             values[spec.name] = form.cleaned_data[spec.name]
     return values
+
+
+class AllocateReviewersForm(VersionedForm):
+    """The business unit names the child's IRO and CP chair ("Not known" leaves it open)."""
+
+    iro = forms.ChoiceField(
+        label="The child's Independent Reviewing Officer (IRO)",
+        error_messages={"invalid_choice": "Select someone from the list, or 'Not known'"},
+    )
+    cp_chair = forms.ChoiceField(
+        label="The child's child protection conference chair",
+        error_messages={"invalid_choice": "Select someone from the list, or 'Not known'"},
+    )
+
+    def __init__(
+        self, *args: Any, iros: QuerySet[Person], cp_chairs: QuerySet[Person], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.people: dict[str, Person] = {}
+        for name, people in (("iro", iros), ("cp_chair", cp_chairs)):
+            choices = [(NOT_KNOWN, "Not known")]
+            for person in people:
+                self.people[str(person.pk)] = person
+                agency = person.agency.name if person.agency else ""
+                choices.append((str(person.pk), f"{person.full_name}, {agency}"))
+            self.fields[name].choices = choices  # type: ignore[attr-defined]
+
+    def chosen(self, name: str) -> Person | None:
+        return self.people.get(self.cleaned_data.get(name, ""))

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 
-from escalate.policies.calendar import LONDON
+from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.policies.schema import Event
 
 
@@ -37,6 +37,11 @@ EVENT_WORDS = {
     Event.PANEL_DECIDED: "A Resolution Panel has made its decision",
     Event.ACTION_ASSIGNED: "An action has been given to you",
     Event.ACTION_OVERDUE: "An action is overdue",
+    Event.RESOLUTION_PROPOSED: "A resolution has been proposed: accept it or decline it",
+    Event.RESOLUTION_DECLINED: "A proposed resolution has been declined",
+    Event.RESOLUTION_UNANSWERED: "A proposed resolution was not answered in time",
+    Event.RATIONALE_LAPSED: "No rationale was given in time: the raiser may now escalate",
+    Event.TIMESCALE_CHANGED: "The due date of an escalation stage has changed",
 }
 UPDATED = "An escalation has been updated"
 SIGN_IN = "Sign in to Escalate to see the details and what to do next:"
@@ -63,23 +68,52 @@ def escalation_link(path: str) -> str:
 
 
 def long_date(moment: date) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    """GOV.UK style: 5 January 2027."""
+    return govuk_date(moment)
 
 
 def event_message(
-    event: str, *, reference: str, stage_name: str, due_at: datetime | None, link: str
+    event: str,
+    *,
+    reference: str,
+    stage_name: str,
+    due_at: datetime | None,
+    link: str,
+    action_due_on: date | None = None,
 ) -> Message:
-    """The message for an event of the workflow (`due_at` None once the escalation is closed)."""
-    words = EVENT_WORDS.get(Event(event), UPDATED)
+    """The message for an event of the workflow (`due_at` None once the escalation is closed).
+
+    About an agreed action (`action_due_on`), the due date given is the action's own.
+    """
+    words = EVENT_WORDS.get(event, UPDATED)  # type: ignore[call-overload]
     lines = [f"{words}.", "", f"Reference: {reference}", f"Stage: {stage_name}"]
-    if due_at is not None:
-        due = due_at.astimezone(LONDON)
-        lines.append(f"Due: {due:%A} {due.day} {due:%B %Y}")
+    if action_due_on is not None:
+        lines.append(f"Action due: {govuk_date(action_due_on)}")
+    elif due_at is not None:
+        lines.append(f"Due: {govuk_date_time(due_at)}")
     lines += ["", SIGN_IN, link]
     if event in RECORD_EVENTS:
         lines += ["", RECORD_SHARED, f"{link}#record"]
     lines += ["", NO_CASE_DETAILS]
     return Message(f"{words}: {reference}", "\n".join(lines))
+
+
+def reviewer_allocated(*, reference: str, label: str, link: str) -> Message:
+    """To the IRO or CP chair the business unit has named for the child."""
+    return Message(
+        f"You are the {label} for escalation {reference}",
+        "\n".join(
+            [
+                f"You have been named as the {label} for escalation {reference}, "
+                "a professional disagreement about a child you work with.",
+                "",
+                "Sign in to Escalate to see it and add your view:",
+                link,
+                "",
+                NO_CASE_DETAILS,
+            ]
+        ),
+    )
 
 
 # --- the deadline sweep ------------------------------------------------------------------

@@ -53,6 +53,15 @@ class EntryKind(models.TextChoices):
     CORRECTION = "correction", "Correction"
     NOTIFICATION = "notification", "Notification"
     URGENT_GUIDANCE = "urgent_guidance", "Emergency guidance shown"
+    RESOLUTION_PROPOSED = "resolution_proposed", "Resolution proposed"
+    RESOLUTION_ACCEPTED = "resolution_accepted", "Resolution accepted"
+    RESOLUTION_DECLINED = "resolution_declined", "Resolution declined"
+    RESOLUTION_UNANSWERED = "resolution_unanswered", "Proposed resolution not answered"
+    RATIONALE_LAPSED = "rationale_lapsed", "No rationale given"
+    REOPENED = "reopened", "Reopened"
+    TIER_UP = "tier_up", "Next tier of management"
+    TIMESCALE_CHANGED = "timescale_changed", "Due date changed"
+    REASSIGNED = "reassigned", "Part reassigned"
 
 
 class Escalation(models.Model):
@@ -81,6 +90,22 @@ class Escalation(models.Model):
     )
     respondent_name = models.CharField(max_length=150, blank=True)
     respondent_email = models.EmailField(blank=True)
+    # The child's own IRO and CP chair, from the directory (at raise, or later by the business
+    # unit); empty is "not known": the reviewing service's team is told instead (recipients.py).
+    allocated_iro = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    allocated_cp_chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     subject_kind = models.CharField(
         max_length=10, choices=SubjectKind.choices, default=SubjectKind.CHILD

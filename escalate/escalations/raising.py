@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from escalate.directory import selectors as directory
-from escalate.directory.models import Agency, Person
+from escalate.directory.models import Agency, Person, Role
 from escalate.directory.requests import person_of
 from escalate.escalations import forms as raise_forms
 from escalate.escalations import selectors, services
@@ -50,6 +50,11 @@ def _agencies(person: Person) -> QuerySet[Agency]:
     return directory.agencies_of(person)
 
 
+def _reviewers(context: Context, role: str) -> QuerySet[Person]:
+    """The partnership's IROs (or CP chairs), to choose the child's own from."""
+    return directory.people_holding(context.person, role)
+
+
 def _people_of(agency_id: Any, person: Person) -> QuerySet[Person]:
     """The active people of `agency_id` in the person's partnership, other than them."""
     try:
@@ -69,6 +74,15 @@ class Context:
     @property
     def urgent(self) -> bool:
         return self.data.get("immediate_harm") == "yes"
+
+    @property
+    def asks_iro(self) -> bool:
+        # A Looked After child or one on a CP Plan has an IRO (seed 004, paragraph 2.5).
+        return bool({"cp_plan", "looked_after"} & set(self.data.get("flags") or []))
+
+    @property
+    def asks_cp_chair(self) -> bool:
+        return bool({"cp_plan", "cp_conference"} & set(self.data.get("flags") or []))
 
     @property
     def may_start_later(self) -> bool:
@@ -104,25 +118,48 @@ STEPS: list[Step] = [
         "agency",
         "Agency",
         ("respondent_agency",),
-        lambda c, d, i: raise_forms.AgencyForm(d, initial=i, agencies=_agencies(c.person)),
+        # Not the person's own agency: an escalation is between agencies.
+        lambda c, d, i: raise_forms.AgencyForm(
+            d, initial=i, agencies=_agencies(c.person).exclude(pk=c.person.agency_id or 0)
+        ),
     ),
     Step(
         "professional",
         "Professional",
-        ("respondent_choice", "respondent_name", "respondent_email"),
+        ("respondent_choice",),
         lambda c, d, i: raise_forms.ProfessionalForm(
             d, initial=i, people=_people_of(c.data.get("respondent_agency"), c.person)
         ),
-        heading="Who do you disagree with?",
+    ),
+    Step(
+        "professional-details",
+        "Professional not listed",
+        ("respondent_name", "respondent_email"),
+        _plain(raise_forms.ProfessionalDetailsForm),
+        applies=lambda context: context.data.get("respondent_choice") == raise_forms.SOMEONE_ELSE,
+        heading="Who is the professional you disagree with?",
     ),
     Step(
         "child-or-adult",
-        "Child or adult",
+        "Who it is about",
         ("subject_kind", "subject_name", "subject_date_of_birth", "case_references"),
         lambda c, d, i: raise_forms.SubjectForm(d, initial=i, covers=c.policy.covers.value),
         heading="Who is the disagreement about?",
     ),
     Step("flags", "Plans and conferences", ("flags",), _plain(raise_forms.FlagsForm)),
+    Step(
+        "reviewers",
+        "The child's IRO and conference chair",
+        ("allocated_iro", "allocated_cp_chair"),
+        lambda c, d, i: raise_forms.ReviewersForm(
+            d,
+            initial=i,
+            iros=_reviewers(c, Role.IRO) if c.asks_iro else None,
+            cp_chairs=_reviewers(c, Role.CP_CHAIR) if c.asks_cp_chair else None,
+        ),
+        applies=lambda context: context.asks_iro or context.asks_cp_chair,
+        heading="Who reviews the child's plan?",
+    ),
     Step(
         "categories",
         "What it is about",
@@ -265,6 +302,9 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
         if step.slug == "immediate-danger" and data["immediate_harm"] != "yes":
             for name in ("start_stage", "start_reason"):
                 data.pop(name, None)
+        if step.slug == "professional" and data["respondent_choice"] != raise_forms.SOMEONE_ELSE:
+            data.pop("respondent_name", None)
+            data.pop("respondent_email", None)
         agency_changed = step.slug == "agency" and previous_agency != data["respondent_agency"]
         if agency_changed:
             for name in ("respondent_choice", "respondent_name", "respondent_email"):
@@ -361,7 +401,7 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         )
     dob = data.get("subject_date_of_birth")
     categories = {category.key: category.name for category in policy.categories}
-    rows = [
+    rows: list[tuple[str, str, str]] = [
         ("Immediate danger", "Yes" if context.urgent else "No", "immediate-danger"),
         ("Agency you disagree with", agency, "agency"),
         ("Professional", professional, "professional"),
@@ -393,6 +433,15 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         ("Outcome wanted", data.get("outcome_wanted", ""), "outcome"),
         ("Already tried", data.get("already_tried", ""), "already-tried"),
     ]
+    if policy.covers.value != "both":
+        rows = [row for row in rows if row[0] != "Child or adult"]
+    for asked, role, name, label in (
+        (context.asks_iro, Role.IRO, "allocated_iro", "Their IRO"),
+        (context.asks_cp_chair, Role.CP_CHAIR, "allocated_cp_chair", "Their conference chair"),
+    ):
+        if asked:
+            reviewer = _chosen_reviewer(context, role, name)
+            rows.append((label, reviewer.full_name if reviewer else "Not known", "reviewers"))
     if context.may_start_later:
         stage_key = data.get("start_stage") or policy.stages[0].key
         rows.append(("Stage to start at", policy.stage(stage_key).name, "start-stage"))
@@ -441,7 +490,21 @@ def _details(context: Context) -> services.RaiseDetails:
         already_tried=data.get("already_tried", ""),
         start_stage_key=start if start and start != first else "",
         later_stage_reason=(data.get("start_reason") or "") if start and start != first else "",
+        allocated_iro=_chosen_reviewer(context, Role.IRO, "allocated_iro")
+        if context.asks_iro
+        else None,
+        allocated_cp_chair=_chosen_reviewer(context, Role.CP_CHAIR, "allocated_cp_chair")
+        if context.asks_cp_chair
+        else None,
     )
+
+
+def _chosen_reviewer(context: Context, role: str, name: str) -> Person | None:
+    """The IRO (or CP chair) chosen on the reviewers page; None for "I do not know"."""
+    chosen = str(context.data.get(name) or "")
+    if not chosen.isdigit():
+        return None
+    return _reviewers(context, role).filter(pk=int(chosen)).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -492,5 +555,18 @@ def _back_url_check(context: Context) -> str:
 
 @require_http_methods(["GET"])
 def raise_done(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation: the reference, the stage and its due date, and who was told."""
     escalation = selectors.access_escalation(person_of(request), reference)
-    return render(request, "escalations/raise/done.html", {"escalation": escalation})
+    spec = escalation.policy_version.spec
+    return render(
+        request,
+        "escalations/raise/done.html",
+        {
+            "escalation": escalation,
+            "stage": spec.stage(escalation.current_stage_key),
+            "working_days_left": selectors.working_days_left(
+                escalation.stage_due_at, spec.nation.value
+            ),
+            "told": selectors.people_told(escalation),
+        },
+    )

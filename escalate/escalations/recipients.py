@@ -1,4 +1,4 @@
-"""Turning a policy's notification rules into people and e-mail addresses.
+"""Turning a policy's notification rules into people and email addresses.
 
 The policy names recipients by what they are to the escalation (the raiser, the stage's
 managers, the IRO...). This module finds them: the management chain in the directory first,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
-from escalate.escalations.models import Escalation, Part
+from escalate.escalations.models import Action, Escalation, Part
 from escalate.policies.schema import Recipient, Stage
 
 
@@ -97,8 +97,63 @@ def _role_holders(escalation: Escalation, role: str, part: str, label: str) -> l
     return [Target(p, p.email, f"{p.full_name} ({label})", part) for p in people]
 
 
-def resolve(escalation: Escalation, stage: Stage, recipient: Recipient) -> list[Target]:
-    """The people or mailboxes a policy `recipient` means for `escalation` at `stage`."""
+def _allocated(
+    escalation: Escalation, person: Person | None, part: str, label: str
+) -> list[Target]:
+    """The escalation's own IRO or CP chair; "not known": the reviewing service's team.
+
+    Never every IRO of the partnership: only the one allocated to the child is told (and so
+    may open it); until one is allocated, the team that allocates them is asked to.
+    """
+    if person is not None and person.is_active:
+        return [Target(person, person.email, f"{person.full_name} ({label})", part)]
+    mailbox = escalation.partnership.reviewing_service_email
+    if mailbox:
+        return [Target(None, mailbox.lower(), f"Reviewing service team ({label} not known)")]
+    return business_unit(escalation, f"{label} not known")
+
+
+def business_unit(escalation: Escalation, why: str = "") -> list[Target]:
+    """The partnership's business team mailbox, or else its business managers in the app."""
+    suffix = f" ({why})" if why else ""
+    mailbox = escalation.partnership.business_team_email
+    if mailbox:
+        return [
+            Target(None, mailbox.lower(), f"Partnership business team{suffix}", Part.BUSINESS_TEAM)
+        ]
+    return [
+        Target(p, p.email, f"{p.full_name} (business manager){suffix}", Part.BUSINESS_TEAM)
+        for p in Person.objects.filter(
+            partnership=escalation.partnership,
+            is_active=True,
+            role_assignments__role=Role.BUSINESS_MANAGER,
+        ).distinct()
+    ]
+
+
+def dsl_chain(escalation: Escalation) -> list[Target]:
+    """Immediate harm: the raiser's agency's DSL, else its safeguarding contact, else the
+    partnership's business unit (labelled so, and the escalation page warns: no DSL reached).
+    """
+    agency = escalation.raiser_agency
+    dsls = Person.objects.filter(
+        agency=agency, is_active=True, role_assignments__role=Role.DESIGNATED_SAFEGUARDING_LEAD
+    ).distinct()
+    found = [Target(p, p.email, f"{p.full_name} (DSL)", Part.DSL) for p in dsls]
+    if found:
+        return found
+    if agency.email:
+        return [Target(None, agency.email.lower(), f"{agency.name} safeguarding contact", Part.DSL)]
+    return business_unit(escalation, f"no DSL or safeguarding contact in {agency.name}")
+
+
+def resolve(
+    escalation: Escalation, stage: Stage, recipient: Recipient, *, action: Action | None = None
+) -> list[Target]:
+    """The people or mailboxes a policy `recipient` means for `escalation` at `stage`.
+
+    `action` is the agreed action the event is about, if any (for ACTION_OWNER).
+    """
     if recipient is Recipient.RAISER:
         raiser = escalation.raised_by
         return [Target(raiser, raiser.email, raiser.full_name, Part.RAISER)]
@@ -142,9 +197,9 @@ def resolve(escalation: Escalation, stage: Stage, recipient: Recipient) -> list[
         mailbox = escalation.partnership.business_team_email
         return [Target(None, mailbox.lower(), "Partnership business team")] if mailbox else []
     if recipient is Recipient.IRO:
-        return _role_holders(escalation, Role.IRO, Part.IRO, "IRO")
+        return _allocated(escalation, escalation.allocated_iro, Part.IRO, "IRO")
     if recipient is Recipient.CP_CHAIR:
-        return _role_holders(escalation, Role.CP_CHAIR, Part.CP_CHAIR, "CP chair")
+        return _allocated(escalation, escalation.allocated_cp_chair, Part.CP_CHAIR, "CP chair")
     if recipient is Recipient.PARTNERSHIP_CHAIR:
         return _role_holders(
             escalation, Role.PARTNERSHIP_CHAIR, Part.PARTNERSHIP_CHAIR, "partnership chair"
@@ -158,12 +213,10 @@ def resolve(escalation: Escalation, stage: Stage, recipient: Recipient) -> list[
             for p in panel.members.all()
         ]
     if recipient is Recipient.DSL:
-        # The designated safeguarding leads of the two agencies in the disagreement.
-        people = Person.objects.filter(
-            partnership=escalation.partnership,
-            is_active=True,
-            agency__in=[escalation.raiser_agency_id, escalation.respondent_agency_id],
-            role_assignments__role=Role.DESIGNATED_SAFEGUARDING_LEAD,
-        ).distinct()
-        return [Target(p, p.email, f"{p.full_name} (DSL)", Part.DSL) for p in people]
+        return dsl_chain(escalation)
+    if recipient is Recipient.ACTION_OWNER:
+        if action is None or not action.owner.is_active:
+            return []
+        owner = action.owner
+        return [Target(owner, owner.email, owner.full_name, Part.ACTION_OWNER)]
     raise ValueError(f"unknown recipient {recipient!r}")

@@ -8,6 +8,7 @@ and others once they were told, action owners) and the partnership roles its pol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,12 +19,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import workflow
+from escalate.escalations import deciding, workflow
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     MANAGER_PARTS,
     Action,
     ChronologyEntry,
+    EntryKind,
     Escalation,
     Panel,
     Part,
@@ -228,6 +230,52 @@ def raise_draft_for(person: Person) -> RaiseDraft | None:
 
 
 @dataclass(frozen=True)
+class PendingProposal:
+    """A proposed resolution waiting for the other side's answer (issue 15)."""
+
+    entry: ChronologyEntry  # its text is the decision; data holds the proposed actions
+    side: str  # "raiser" or "respondent": who proposed it
+    answer_due_at: datetime
+    with_raiser_manager: bool  # unanswered in time, it went to the raiser's manager
+
+    @property
+    def proposed_actions(self) -> list[dict[str, Any]]:
+        rows = self.entry.data.get("proposed_actions") if isinstance(self.entry.data, dict) else []
+        return [row for row in rows or [] if isinstance(row, dict)]
+
+
+def pending_proposal(
+    state: workflow.EscalationState, timeline: list[ChronologyEntry]
+) -> PendingProposal | None:
+    """The proposal waiting for an answer, with its timeline entry (the latest proposed)."""
+    if state.proposal is None:
+        return None
+    entries = [
+        e
+        for e in timeline
+        if e.kind == EntryKind.RESOLUTION_PROPOSED and e.stage_key == state.stage_key
+    ]
+    if not entries:
+        return None
+    return PendingProposal(
+        entry=max(entries, key=lambda e: e.pk),
+        side=state.proposal.side,
+        answer_due_at=state.proposal.answer_due_at,
+        with_raiser_manager=state.proposal.with_raiser_manager,
+    )
+
+
+def proposal_of(escalation: Escalation) -> PendingProposal | None:
+    """The pending proposal of `escalation` (for the pages that answer it)."""
+    entries = list(
+        escalation.chronology.filter(
+            kind=EntryKind.RESOLUTION_PROPOSED, stage_key=escalation.current_stage_key
+        ).select_related("actor")
+    )
+    return pending_proposal(state_of(escalation), entries)
+
+
+@dataclass(frozen=True)
 class EscalationPage:
     escalation: Escalation
     spec: PolicySpec
@@ -248,6 +296,8 @@ class EscalationPage:
     stages: list[StageRecord]
     panel: Panel | None
     version: int
+    proposal: PendingProposal | None = None  # a proposed resolution waiting for an answer
+    asked: tuple[deciding.Asked, ...] = ()  # what the escalation waits for, from whom
 
     def can(self, action_name: str) -> bool:
         return action_name in self.allowed_actions
@@ -256,7 +306,10 @@ class EscalationPage:
 def allowed_actions(escalation: Escalation, person: Person) -> frozenset[str]:
     """What `person` may do to `escalation` now: the core's answer (asked again when done)."""
     return workflow.allowed_actions(
-        escalation.policy_version.spec, state_of(escalation), actor_of(escalation, person)
+        escalation.policy_version.spec,
+        state_of(escalation),
+        actor_of(escalation, person),
+        timezone.now(),
     )
 
 
@@ -297,7 +350,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         working_days_left=working_days_left(due, spec.nation.value),
         is_overdue=due is not None and due < timezone.now(),
         next_steps=stage.guidance,
-        allowed_actions=workflow.allowed_actions(spec, state, actor),
+        allowed_actions=workflow.allowed_actions(spec, state, actor, timezone.now()),
         completable_action_ids=frozenset(
             action.pk
             for action in actions
@@ -335,4 +388,39 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         .prefetch_related("members", "agencies")
         .first(),
         version=escalation.version,
+        proposal=pending_proposal(state, timeline),
+        asked=tuple(deciding.asked(spec, state)),
+    )
+
+
+def people_told(escalation: Escalation) -> list[str]:
+    """Who has been told about `escalation` so far, as the chronology recorded them, once each."""
+    told: dict[str, str] = {}
+    entries = ChronologyEntry.objects.filter(
+        escalation=escalation, kind=EntryKind.NOTIFICATION
+    ).order_by("pk")
+    for entry in entries:
+        for recipient in (entry.data or {}).get("recipients", []):
+            told.setdefault(str(recipient.get("key")), str(recipient.get("label", "")))
+    return [label for label in told.values() if label]
+
+
+def dsl_not_reached(
+    escalation: Escalation, timeline: Iterable[ChronologyEntry] | None = None
+) -> bool:
+    """Immediate harm, and no designated safeguarding lead or agency safeguarding contact has
+    been told: the escalation page warns (the business unit was told instead, if it could be).
+    `timeline`, when the caller has the entries already, saves the query.
+    """
+    if not escalation.immediate_harm:
+        return False
+    if timeline is None:
+        timeline = ChronologyEntry.objects.filter(
+            escalation=escalation, kind=EntryKind.NOTIFICATION
+        )
+    return not any(
+        recipient.get("part") == Part.DSL
+        for entry in timeline
+        if entry.kind == EntryKind.NOTIFICATION
+        for recipient in (entry.data or {}).get("recipients", [])
     )

@@ -6,6 +6,10 @@ neither has to import the other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
 from escalate.directory.models import Person
 from escalate.escalations import workflow
 from escalate.escalations.models import (
@@ -27,20 +31,20 @@ def flags_of(escalation: Escalation) -> frozenset[str]:
 
 
 def state_of(escalation: Escalation) -> workflow.EscalationState:
-    """The workflow's view of a stored escalation."""
+    """The workflow's view of a stored escalation: the stage's facts are read back from its
+    timeline entries (since the stage was last entered or reopened), in the order written."""
     spec = escalation.policy_version.spec
     record = current_stage_record(escalation)
-    records: set[str] = set()
-    kinds = set(
-        escalation.chronology.filter(stage_key=escalation.current_stage_key).values_list(
-            "kind", flat=True
-        )
+    entries = (
+        escalation.chronology.filter(stage_key=escalation.current_stage_key, kind__in=STATE_KINDS)
+        .order_by("pk")
+        .values_list("kind", "data", "occurred_at", "text")
     )
-    if EntryKind.DISCUSSION in kinds:
-        records.add("discussion")
-    if EntryKind.RATIONALE in kinds:
-        records.add("rationale")
+    stage = _StageFacts()
+    for kind, data, occurred_at, text in entries:
+        stage.read(kind, data if isinstance(data, dict) else {}, occurred_at, text)
     panel = Panel.objects.filter(escalation=escalation).first()
+    paused = escalation.status == workflow.PAUSED
     return workflow.EscalationState(
         status=escalation.status,
         stage_key=escalation.current_stage_key,
@@ -49,13 +53,108 @@ def state_of(escalation: Escalation) -> workflow.EscalationState:
         stage_started_at=record.started_at if record else escalation.raised_at,
         due_at=escalation.stage_due_at,
         flags=flags_of(escalation),
-        records=frozenset(records),
-        rationale_requested=EntryKind.RATIONALE_REQUESTED in kinds
-        and EntryKind.RATIONALE not in kinds,
+        records=frozenset(stage.records),
+        rationale_requested=stage.rationale_requested,
         paused_at=record.paused_at if record else None,
         panel_convened=panel is not None,
         panel_decided=panel is not None and panel.decided_at is not None,
+        proposal=stage.proposal,
+        rationale_due_at=stage.rationale_due_at if stage.rationale_requested else None,
+        rationale_lapsed=stage.rationale_lapsed,
+        respondent_unlisted=escalation.respondent_person_id is None,
+        tier=stage.tier,
+        pause_review_on=stage.pause_review_on if paused else None,
+        closed_at=escalation.closed_at if escalation.status in workflow.CLOSED else None,
+        board_engagement=stage.board_engagement,
     )
+
+
+STATE_KINDS = (
+    EntryKind.DISCUSSION,
+    EntryKind.RATIONALE_REQUESTED,
+    EntryKind.RATIONALE,
+    EntryKind.RATIONALE_LAPSED,
+    EntryKind.RESOLUTION_PROPOSED,
+    EntryKind.RESOLUTION_ACCEPTED,
+    EntryKind.RESOLUTION_DECLINED,
+    EntryKind.RESOLUTION_UNANSWERED,
+    EntryKind.RESOLVED,
+    EntryKind.REOPENED,
+    EntryKind.TIER_UP,
+    EntryKind.PAUSED,
+    EntryKind.ESCALATED,
+)
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _StageFacts:
+    """The current stage's facts, read entry by entry (a reopening starts them afresh)."""
+
+    records: set[str] = field(default_factory=set)
+    rationale_requested: bool = False
+    rationale_due_at: datetime | None = None
+    rationale_lapsed: bool = False
+    proposal: workflow.Proposal | None = None
+    tier: int = 1
+    pause_review_on: date | None = None
+    board_engagement: str = ""
+
+    def read(self, kind: str, data: dict[str, Any], occurred_at: datetime, text: str) -> None:
+        if kind == EntryKind.REOPENED:
+            self.__init__()  # type: ignore[misc]
+        elif kind == EntryKind.DISCUSSION:
+            self.records.add("discussion")
+        elif kind == EntryKind.RATIONALE_REQUESTED:
+            self.rationale_requested = "rationale" not in self.records
+            self.rationale_due_at = _when(data.get("due_at"))
+        elif kind == EntryKind.RATIONALE:
+            self.records.add("rationale")
+            self.rationale_requested, self.rationale_due_at = False, None
+        elif kind == EntryKind.RATIONALE_LAPSED:
+            self.rationale_lapsed, self.rationale_requested = True, False
+        elif kind == EntryKind.RESOLUTION_PROPOSED:
+            due = _when(data.get("answer_due_at")) or occurred_at
+            actions = data.get("proposed_actions")
+            self.proposal = workflow.Proposal(
+                side=str(data.get("side", "")),
+                decision=text,
+                proposed_at=occurred_at,
+                answer_due_at=due,
+                action_count=len(actions) if isinstance(actions, list) else 0,
+            )
+        elif kind == EntryKind.RESOLUTION_UNANSWERED and self.proposal is not None:
+            if data.get("outcome") == "raiser_manager":
+                due = _when(data.get("answer_due_at")) or self.proposal.answer_due_at
+                self.proposal = replace(self.proposal, with_raiser_manager=True, answer_due_at=due)
+            else:
+                self.proposal = None
+        elif kind in (
+            EntryKind.RESOLUTION_ACCEPTED,
+            EntryKind.RESOLUTION_DECLINED,
+            EntryKind.RESOLVED,
+        ):
+            self.proposal = None
+        elif kind == EntryKind.TIER_UP:
+            self.tier = int(data.get("tier") or self.tier + 1)
+            self.proposal = None
+        elif kind == EntryKind.PAUSED:
+            self.pause_review_on = _day(data.get("review_on"))
+        elif kind == EntryKind.ESCALATED:
+            self.board_engagement = str(data.get("board_engagement") or "")
 
 
 def current_stage_record(escalation: Escalation) -> StageRecord | None:

@@ -27,5 +27,6 @@ urlpatterns = [
         views.correct_entry,
         name="correct_entry",
     ),
+    path("<str:reference>/reviewers/", views.allocate_reviewers, name="reviewers"),
     path("<str:reference>/<slug:action>/", views.stage_action, name="stage_action"),
 ]

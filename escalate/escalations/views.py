@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +23,8 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.audit.services import record_escalation_view
-from escalate.directory.models import Person
+from escalate.directory import selectors as directory
+from escalate.directory.models import Person, Role
 from escalate.directory.requests import person_of
 from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
@@ -35,6 +37,7 @@ from escalate.escalations.actions import (
 from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation
 from escalate.escalations.raising import open_draft
+from escalate.escalations.services.allocation import may_allocate_reviewers
 from escalate.escalations.workflow import ActionRefused
 from escalate.evidence.selectors import escalation_evidence
 from escalate.policies.schema import PolicySpec
@@ -61,20 +64,41 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     if person.reports.exists():
         lists.append(("Your team's", selectors.team_escalations(person), "team"))
+    # Search by reference: straight to the escalation when the person may see it.
+    searched = " ".join(str(request.GET.get("reference", "")).split())[:40]
+    search_error = ""
+    if "reference" in request.GET:
+        found = (
+            selectors.escalations_visible_to(person)
+            .filter(reference__iexact=searched)
+            .values_list("reference", flat=True)
+            .first()
+            if searched
+            else None
+        )
+        if found:
+            return redirect("escalations:detail", found)
+        search_error = (
+            f"No escalation you can see has the reference {searched}"
+            if searched
+            else "Enter a reference, like RIV-2026-0001"
+        )
+    # Each escalation once: in the first list it belongs to.
+    seen: set[int] = set()
+    shown = []
+    for title, rows, key in lists:
+        fresh = [row for row in _list_rows(rows, LIST_LIMIT) if row.pk not in seen]
+        seen.update(row.pk for row in fresh)
+        shown.append({"title": title, "rows": fresh, "key": key})
     return render(
         request,
         "escalations/home.html",
         {
             "person": person,
             "draft": open_draft(person),
-            "lists": [
-                {
-                    "title": title,
-                    "rows": _list_rows(rows, LIST_LIMIT),
-                    "key": key,
-                }
-                for title, rows, key in lists
-            ],
+            "lists": shown,
+            "searched": searched,
+            "search_error": search_error,
         },
     )
 
@@ -131,6 +155,8 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "timeline": _timeline_with_corrections(page.timeline, page.spec),
             # Evidence is for whoever may see the escalation (access_escalation above).
             "evidence": list(escalation_evidence(escalation)),
+            "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
+            "may_allocate_reviewers": may_allocate_reviewers(person, escalation),
         },
     )
 
@@ -204,6 +230,10 @@ def _action_rows(person: Person, request: HttpRequest) -> list[stage_forms.Actio
     ]
 
 
+# The pages that answer a proposed resolution show it.
+ANSWERS = ("accept_resolution", "decline_resolution")
+
+
 def _show_refusal(form: forms.Form, refused: ActionRefused) -> None:
     field = getattr(refused, "field", None)
     message = str(getattr(refused, "message", refused))
@@ -256,6 +286,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "panel_rule": escalation.policy_version.spec.panel
             if spec.name == "convene_panel"
             else None,
+            "proposal": selectors.proposal_of(escalation) if spec.name in ANSWERS else None,
         },
     )
 
@@ -318,4 +349,42 @@ def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpRe
             "form": form,
             "error_summary": _error_summary(form),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def allocate_reviewers(request: HttpRequest, reference: str) -> HttpResponse:
+    """The business unit names the child's IRO and CP chair; only they are then told."""
+    person = person_of(request)
+    escalation = selectors.access_escalation(person, reference)
+    if not may_allocate_reviewers(person, escalation):
+        raise PermissionDenied("Only the partnership's business unit allocates the IRO.")
+    form = stage_forms.AllocateReviewersForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "expected_version": escalation.version,
+            "iro": str(escalation.allocated_iro_id or stage_forms.NOT_KNOWN),
+            "cp_chair": str(escalation.allocated_cp_chair_id or stage_forms.NOT_KNOWN),
+        },
+        iros=directory.people_holding(person, Role.IRO),
+        cp_chairs=directory.people_holding(person, Role.CP_CHAIR),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocate_reviewers(
+                escalation=escalation,
+                by=person,
+                expected_version=int(form.cleaned_data["expected_version"]),
+                iro=form.chosen("iro"),
+                cp_chair=form.chosen("cp_chair"),
+            )
+        except ActionRefused as refused:
+            _show_refusal(form, refused)
+        else:
+            messages.success(request, "The IRO and conference chair have been recorded.")
+            return redirect("escalations:detail", escalation.reference)
+    return render(
+        request,
+        "escalations/reviewers.html",
+        {"escalation": escalation, "form": form, "error_summary": _error_summary(form)},
     )

@@ -381,6 +381,10 @@ def notifications_for(
         if rule.when_any and not any(condition.value in flags for condition in rule.when_any):
             continue
         recipients.extend(r for r in rule.notify if r not in recipients)
+    # Whatever the policy's rules say, the professional whose decision is challenged is told
+    # each time their escalation moves to a new stage ("told means asked", PRODUCT.md).
+    if event == Event.STAGE_ENTERED.value and Recipient.RESPONDENT not in recipients:
+        recipients.append(Recipient.RESPONDENT)
     if not recipients:
         return None
     return NotificationEvent(event=event, stage_key=stage_key, recipients=tuple(recipients))
@@ -506,6 +510,7 @@ class Rule:
     handler: Handler
     keeps_version: bool = False  # leaves the stage state alone, so the version stays
     on_item: bool = False  # done to one agreed action or entry: asked per item
+    timed: bool = False  # the guard is given the moment asked about (a window that closes)
 
 
 def _closed(state: EscalationState) -> str | None:
@@ -589,12 +594,9 @@ def _may_resume(spec: PolicySpec, state: EscalationState, actor: Actor, item: An
 
 
 def _may_resolve(spec: PolicySpec, state: EscalationState, actor: Actor, item: Any) -> str | None:
-    if _deciding.DECISION_RULES_IN_FORCE:
-        refused = _deciding.resolver_refusal(spec, state, actor)
-        if refused is not None:
-            return refused
-    elif not actor.in_stage:
-        return "Only the people involved at this stage can resolve it."
+    refused = _deciding.resolver_refusal(spec, state, actor)
+    if refused is not None:
+        return refused
     if state.panel_convened and not state.panel_decided:
         return "A Resolution Panel is considering this: record the panel's decision."
     return _records_missing(spec, state, "resolve this")
@@ -635,17 +637,15 @@ def _may_record_panel_decision(
 ) -> str | None:
     if not state.panel_convened:
         return "No Resolution Panel has been convened for this escalation."
-    if _deciding.DECISION_RULES_IN_FORCE:
-        return _deciding.panel_decision_refusal(actor)
-    if not (actor.is_partnership_chair or actor.is_panel_member):
-        return "Only the partnership chair or a panel member can record the decision."
-    return None
+    return _deciding.panel_decision_refusal(actor)
 
 
 def _may_add_action(
     spec: PolicySpec, state: EscalationState, actor: Actor, item: Any
 ) -> str | None:
-    if not (actor.in_stage or actor.is_partnership_chair or actor.is_panel_member):
+    if not (
+        actor.in_stage or actor.is_partnership_chair or actor.is_panel_member or actor.is_sweep
+    ):
         return "Only the people involved at this stage can agree an action."
     return None
 
@@ -714,14 +714,18 @@ def refusal(
     return rule(name).guard(spec, state, actor, item)
 
 
-def allowed_actions(spec: PolicySpec, state: EscalationState, actor: Actor) -> frozenset[str]:
+def allowed_actions(
+    spec: PolicySpec, state: EscalationState, actor: Actor, at: datetime | None = None
+) -> frozenset[str]:
     """Everything `actor` may do to the escalation now: the one answer pages and API show.
 
     Actions on one agreed action or one entry (marking done, correcting) are asked per item
-    with `may`.
+    with `may`. A rule with a window (reopening) is asked about the moment `at`.
     """
     return frozenset(
-        r.name for r in RULES if not r.on_item and r.guard(spec, state, actor, None) is None
+        r.name
+        for r in RULES
+        if not r.on_item and r.guard(spec, state, actor, at if r.timed else None) is None
     )
 
 
@@ -739,7 +743,7 @@ def apply(
     actor: Actor,
 ) -> Transition:
     """The new state and events after `actor` does `action`, or ActionRefused."""
-    if type(action) in _deciding.HANDLERS:  # who decides: deciding.py checks its own rules
+    if type(action) not in _BY_TYPE:  # the sweep's and the directory's: deciding.py checks them
         new_state, events = _deciding.HANDLERS[type(action)](spec, state, action, actor)
         return Transition(state=replace(new_state, version=state.version + 1), events=tuple(events))
     found = _BY_TYPE[type(action)]
@@ -757,6 +761,8 @@ def _item_of(action: object) -> Any:
         return ActionItem(done=action.already_done, owner_or_creator=action.by_owner_or_creator)
     if isinstance(action, CorrectEntry):
         return EntryItem(by_author=action.by_author)
+    if _BY_TYPE[type(action)].timed:
+        return getattr(action, "at", None)
     return None
 
 
@@ -1028,7 +1034,7 @@ def _record_panel_decision(
 ) -> Handled:
     assert isinstance(action, RecordPanelDecision)
     _require_text(action.decision, "Enter the panel's decision.", "decision")
-    if _deciding.DECISION_RULES_IN_FORCE and not action.members_present:
+    if not action.members_present:
         raise ActionRefused("Choose the panel members who took part.", field="members_present")
     events: list[WorkflowEvent] = [
         ChronologyEvent(
@@ -1185,4 +1191,13 @@ def check_invariants(spec: PolicySpec, state: EscalationState) -> None:
 
 # The rules of who decides (proposals, decision-makers, reopening, silence, tiers, timescales)
 # live in deciding.py, which builds on the types above.
+def register(rules: tuple[Rule, ...]) -> None:
+    """Add deciding.py's rules (it calls this once, when it is loaded)."""
+    global RULES, ACTION_NAMES
+    RULES = RULES + tuple(r for r in rules if r.name not in _BY_NAME)
+    _BY_NAME.update({r.name: r for r in rules})
+    _BY_TYPE.update({r.action: r for r in rules})
+    ACTION_NAMES = tuple(_BY_NAME)
+
+
 from escalate.escalations import deciding as _deciding  # noqa: E402

@@ -1,8 +1,8 @@
-"""How a notification leaves Escalate: e-mail (Django's backend or GOV.UK Notify) or in-app.
+"""How a notification leaves Escalate: email (Django's backend or GOV.UK Notify) or in-app.
 
 Senders know nothing about the outbox: they take an `OutgoingEmail` and either return (it was
 handed over) or raise `DeliveryFailed`, saying whether trying again could help. The worker
-(delivery.py) decides about retries. Which e-mail provider is used is a setting
+(delivery.py) decides about retries. Which email provider is used is a setting
 (NOTIFICATIONS_EMAIL_PROVIDER: "django" or "notify"), so rows already in the outbox are sent by
 whichever provider is configured when they are delivered.
 """
@@ -44,7 +44,7 @@ class Sender(Protocol):
 
 
 class DjangoEmailSender:
-    """E-mail through Django's configured backend (SMTP in production, console in `make run`)."""
+    """Email through Django's configured backend (SMTP in production, console in `make run`)."""
 
     def send(self, message: OutgoingEmail) -> str:
         email = EmailMessage(
@@ -96,7 +96,7 @@ def _permanent_smtp_code(code: int) -> bool:
 
 
 class NotifySender:
-    """E-mail through GOV.UK Notify: one template whose placeholders are ((subject)), ((body))."""
+    """Email through GOV.UK Notify: one template whose placeholders are ((subject)), ((body))."""
 
     def __init__(self, *, api_key: str, template_id: str, base_url: str, timeout: int = 10) -> None:
         if not api_key or not template_id:

@@ -18,7 +18,7 @@ def notify_receipts_are_taken_safely(app_configs: Any = None, **kwargs: Any) -> 
         found.append(
             Warning(
                 "NOTIFY_CALLBACK_TOKEN is not set: GOV.UK Notify's delivery receipts are refused, "
-                "so e-mails Notify could not deliver never reach the failed notices page.",
+                "so emails Notify could not deliver never reach the failed notices page.",
                 id="escalate.W020",
             )
         )

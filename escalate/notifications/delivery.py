@@ -153,11 +153,11 @@ def _record_failure(row: Notification, error: str, *, permanent: bool, policy: R
 
 
 def outgoing_email(row: Notification) -> OutgoingEmail:
-    """The e-mail for an outbox row: no child identifiers beyond the reference, and a link.
+    """The email for an outbox row: no child identifiers beyond the reference, and a link.
 
     Subjects and bodies are written by the services that raise events; as a second line of
     defence, if either mentions the escalation's child or adult (name, date of birth, case
-    references) the e-mail says only that there is an update, and where to read it.
+    references) the email says only that there is an update, and where to read it.
     """
     subject, body, link = row.subject, row.body, ""
     escalation = row.escalation

@@ -17,7 +17,7 @@ from escalate.directory.models import Partnership
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
+    EMAIL = "email", "Email"
     NOTIFY = "notify", "GOV.UK Notify"
     IN_APP = "in_app", "In Escalate"
 
@@ -32,8 +32,8 @@ class Receipt(models.TextChoices):
     """What GOV.UK Notify said happened after it took the message (its callback's `status`)."""
 
     DELIVERED = "delivered", "Delivered to the mailbox"
-    PERMANENT_FAILURE = "permanent-failure", "The address does not exist or refused the e-mail"
-    TEMPORARY_FAILURE = "temporary-failure", "The inbox was full or not accepting e-mail"
+    PERMANENT_FAILURE = "permanent-failure", "The address does not exist or refused the email"
+    TEMPORARY_FAILURE = "temporary-failure", "The inbox was full or not accepting email"
     TECHNICAL_FAILURE = "technical-failure", "GOV.UK Notify could not send it (a problem there)"
 
 

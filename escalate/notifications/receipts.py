@@ -1,4 +1,4 @@
-"""GOV.UK Notify's delivery receipts: what happened to an e-mail after Notify took it.
+"""GOV.UK Notify's delivery receipts: what happened to an email after Notify took it.
 
 Notify calls our callback URL (set on its "Callbacks" page) with a bearer token we choose
 (NOTIFY_CALLBACK_TOKEN) and a JSON body per message: `id` (its notification id), `reference`
@@ -74,7 +74,7 @@ def parse_receipt(body: Any) -> DeliveryReceipt:
 @transaction.atomic
 def record_receipt(receipt: DeliveryReceipt) -> bool:
     """Apply a receipt to the notification it is about. False when there is none to apply it to
-    (unknown, not a Notify e-mail, or since sent again under another id)."""
+    (unknown, not a Notify email, or since sent again under another id)."""
     row = (
         Notification.objects.select_for_update()
         .filter(

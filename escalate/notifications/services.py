@@ -49,8 +49,8 @@ def enqueue_notification(
     """Put one notification per channel in the outbox, in the caller's transaction.
 
     A repeat of the same (event_key, recipient, channel) is ignored, so callers may be retried
-    safely. Returns how many rows were new. In-app notifications need a person; a bare e-mail
-    address (a business-team mailbox) only gets e-mail.
+    safely. Returns how many rows were new. In-app notifications need a person; a bare email
+    address (a business-team mailbox) only gets email.
     """
     return enqueue_notifications(
         [
@@ -76,12 +76,12 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
     A repeat of an (event_key, recipient, channel) already in the outbox is ignored, also when
     another writer adds it at the same moment (the unique constraint decides), so callers may be
     retried safely. Returns how many rows were new when checked. In-app notifications need a
-    person; a bare e-mail address (a business-team mailbox) only gets e-mail.
+    person; a bare email address (a business-team mailbox) only gets email.
     """
     rows: dict[tuple[str, str, str], Notification] = {}
     for spec in specs:
         if spec.recipient is None and not spec.email:
-            raise ValueError("a notification needs a recipient person or an e-mail address")
+            raise ValueError("a notification needs a recipient person or an email address")
         recipient_key = (
             f"person:{spec.recipient.pk}"
             if spec.recipient is not None

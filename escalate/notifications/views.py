@@ -155,7 +155,7 @@ def _receipt_error(status: int, code: str, message: str) -> JsonResponse:
 @csrf_exempt  # a server-to-server JSON call, no browser and no cookies
 @require_POST
 def notify_receipt(request: HttpRequest) -> HttpResponse:
-    """GOV.UK Notify's delivery receipt for one e-mail (notifications/receipts.py)."""
+    """GOV.UK Notify's delivery receipt for one email (notifications/receipts.py)."""
     expected = settings.NOTIFY_CALLBACK_TOKEN
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):

@@ -175,3 +175,29 @@ def extend_for_pauses(
             in_hours=in_hours,
         )
     return due
+
+
+# How dates and times are written, everywhere (pages, notices, PDF, Word): the GOV.UK style guide,
+# "5 January 2027", "11:59pm", "midday", "midnight"; always in UK time.
+def govuk_date(day: date | datetime, *, short_month: bool = False) -> str:
+    """'5 January 2027' (or '5 Jan 2027' for tables). A datetime is read in UK time."""
+    if isinstance(day, datetime):
+        day = day.astimezone(LONDON).date()
+    return f"{day.day} {day:%b %Y}" if short_month else f"{day.day} {day:%B %Y}"
+
+
+def govuk_time(moment: datetime) -> str:
+    """'11:59pm', '9am', 'midday', 'midnight', in UK time."""
+    local = moment.astimezone(LONDON)
+    if local.hour == 0 and local.minute == 0:
+        return "midnight"
+    if local.hour == 12 and local.minute == 0:
+        return "midday"
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
+def govuk_date_time(moment: datetime, *, short_month: bool = False) -> str:
+    """'5 January 2027, 11:59pm' in UK time."""
+    return f"{govuk_date(moment, short_month=short_month)}, {govuk_time(moment)}"

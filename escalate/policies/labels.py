@@ -49,7 +49,8 @@ RECIPIENTS = {
     Recipient.CP_CHAIR: "the child protection conference chair",
     Recipient.PARTNERSHIP_CHAIR: "the partnership chair",
     Recipient.PANEL_MEMBERS: "the Resolution Panel members",
-    Recipient.DSL: "the designated safeguarding lead",
+    Recipient.DSL: "the raiser's designated safeguarding lead",
+    Recipient.ACTION_OWNER: "the action's owner",
 }
 
 CONDITIONS = {

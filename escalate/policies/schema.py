@@ -81,6 +81,12 @@ class Event(StrEnum):
     PANEL_DECIDED = "panel_decided"
     ACTION_ASSIGNED = "action_assigned"
     ACTION_OVERDUE = "action_overdue"
+    # Who decides (issue 15): where a policy names no recipients, the people asked are told.
+    RESOLUTION_PROPOSED = "resolution_proposed"
+    RESOLUTION_DECLINED = "resolution_declined"
+    RESOLUTION_UNANSWERED = "resolution_unanswered"
+    RATIONALE_LAPSED = "rationale_lapsed"
+    TIMESCALE_CHANGED = "timescale_changed"
 
 
 class Condition(StrEnum):
@@ -106,7 +112,8 @@ class Recipient(StrEnum):
     CP_CHAIR = "cp_chair"
     PARTNERSHIP_CHAIR = "partnership_chair"
     PANEL_MEMBERS = "panel_members"
-    DSL = "dsl"
+    DSL = "dsl"  # immediate harm: the raiser's agency's DSL, its safeguarding contact, the unit
+    ACTION_OWNER = "action_owner"  # the owner of the action the event is about, and nobody else
 
 
 class Timescale(Strict):

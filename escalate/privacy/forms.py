@@ -108,3 +108,11 @@ class KeepLongerForm(forms.Form):
 class LiftHoldForm(forms.Form):
     hold = forms.IntegerField(widget=forms.HiddenInput)
     reason = _reason("Why can the hold be lifted?")
+
+
+class DisposeForm(forms.Form):
+    reason = _reason("Why can the record be disposed of now?")
+    confirm = forms.BooleanField(
+        label="I have checked the record is past its retention and nothing requires it to be kept",
+        error_messages={"required": "Confirm the record can be disposed of"},
+    )

@@ -48,6 +48,7 @@ class RetentionDecision(models.Model):
     class Kind(models.TextChoices):
         HOLD = "hold", "Legal hold"
         EXTEND = "extend", "Kept longer"
+        DISPOSED = "disposed", "Disposed of"
 
     escalation = models.ForeignKey(
         "escalations.Escalation", on_delete=models.PROTECT, related_name="retention_decisions"

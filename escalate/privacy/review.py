@@ -61,6 +61,14 @@ def _held() -> Exists:
     )
 
 
+def _disposed() -> Exists:
+    return Exists(
+        RetentionDecision.objects.filter(
+            escalation=OuterRef("pk"), kind=RetentionDecision.Kind.DISPOSED
+        )
+    )
+
+
 def _extended_beyond(day: date) -> Exists:
     return Exists(
         RetentionDecision.objects.filter(
@@ -88,6 +96,7 @@ def retention_review(person: Person, *, today: date) -> Review:
             | Q(subject_date_of_birth__lte=_years_before(horizon, LOOKED_AFTER_YEARS))
         )
         .exclude(_held())
+        .exclude(_disposed())
         .exclude(_extended_beyond(horizon))
         .order_by("closed_at", "pk")
     )

@@ -14,6 +14,7 @@ from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Person, Role
 from escalate.escalations.models import Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
+from escalate.privacy.disposal import DisposalReport, dispose, is_due
 from escalate.privacy.models import LegalPage, LegalPageKind, RetentionDecision
 from escalate.privacy.retention import period_of
 from escalate.privacy.review import may_review
@@ -40,7 +41,7 @@ class RoutineDisposal:
 def dispose_routine(*, now: datetime | None = None) -> RoutineDisposal:
     """Delete what is past its short retention period (docs/privacy.md), in one audited step.
 
-    Drafts untouched for 28 days; the text of e-mails delivered 28 days ago (who was told and
+    Drafts untouched for 28 days; the text of emails delivered 28 days ago (who was told and
     when stay); expired sessions. Idempotent: a second run the same day removes nothing more.
     """
     now = now or timezone.now()
@@ -235,3 +236,57 @@ def export_subject_access(
             reason=dict(SEARCH_REASONS)[reason],
         )
     return export
+
+
+class DisposalRefused(Exception):
+    """A record that may not be disposed of now; the message says why, for the page."""
+
+
+def disposal_refusal(escalation: Escalation, *, today: date) -> str:
+    """Why `escalation` may not be disposed of today, or "" if it may."""
+    decisions = list(RetentionDecision.objects.filter(escalation=escalation))
+    if any(d.kind == RetentionDecision.Kind.DISPOSED for d in decisions):
+        return "This record has already been disposed of."
+    if any(d.kind == RetentionDecision.Kind.HOLD and d.lifted_at is None for d in decisions):
+        return "This record is under a legal hold. Lift the hold before disposing of it."
+    if not is_due(escalation, today=today):
+        return "This record is not due for disposal yet."
+    if any(
+        d.kind == RetentionDecision.Kind.EXTEND and d.keep_until and d.keep_until > today
+        for d in decisions
+    ):
+        return "This record is being kept longer. It can be disposed of after that date."
+    return ""
+
+
+def dispose_escalation(
+    *, by: Person, escalation: Escalation, reason: str, dry_run: bool, today: date | None = None
+) -> DisposalReport:
+    """Anonymise a record past its retention, as one audited event; `dry_run` reports only."""
+    _review_guard(by)
+    today = today or timezone.localdate()
+    refusal = disposal_refusal(escalation, today=today)
+    if refusal:
+        raise DisposalRefused(refusal)
+    if dry_run:
+        return dispose(escalation, apply=False)
+    with transaction.atomic():
+        report = dispose(escalation, apply=True)
+        RetentionDecision.objects.create(
+            escalation=escalation,
+            kind=RetentionDecision.Kind.DISPOSED,
+            reason=reason,
+            made_by=by,
+        )
+        record_audit(
+            actor=by,
+            action="escalation_disposed",
+            partnership=escalation.partnership,
+            obj=escalation,
+            changes={
+                "fields_disposed": (None, dict(report.fields)),
+                "files_removed": (None, len(report.files)),
+                "reason": (None, fingerprint(reason)),
+            },
+        )
+    return report

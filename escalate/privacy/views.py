@@ -14,6 +14,7 @@ from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
 from escalate.privacy import selectors, services
 from escalate.privacy.forms import (
+    DisposeForm,
     KeepLongerForm,
     LegalHoldForm,
     LegalPageForm,
@@ -151,6 +152,16 @@ def retention_decision(request: HttpRequest, reference: str) -> HttpResponse:
     hold_form = LegalHoldForm(posted if action == "hold" else None, prefix="hold")
     longer_form = KeepLongerForm(posted if action == "extend" else None, prefix="extend")
     lift_form = LiftHoldForm(posted if action == "lift" else None, prefix="lift")
+    dispose_form = DisposeForm(posted if action == "dispose" else None, prefix="dispose")
+    refusal = services.disposal_refusal(escalation, today=timezone.localdate())
+    if action == "dispose" and not refusal and dispose_form.is_valid():
+        services.dispose_escalation(
+            by=person,
+            escalation=escalation,
+            reason=dispose_form.cleaned_data["reason"],
+            dry_run=False,
+        )
+        return redirect("retention:review")
     if action == "hold" and hold_form.is_valid():
         services.place_legal_hold(
             by=person, escalation=escalation, reason=hold_form.cleaned_data["reason"]
@@ -193,6 +204,13 @@ def retention_decision(request: HttpRequest, reference: str) -> HttpResponse:
             "hold_form": hold_form,
             "longer_form": longer_form,
             "lift_form": lift_form,
-            "errors": [f for f in (hold_form, longer_form, lift_form) if f.errors],
+            "dispose_form": dispose_form,
+            "refusal": refusal,
+            "dry_run": None
+            if refusal
+            else services.dispose_escalation(
+                by=person, escalation=escalation, reason="", dry_run=True
+            ),
+            "errors": [f for f in (hold_form, longer_form, lift_form, dispose_form) if f.errors],
         },
     )

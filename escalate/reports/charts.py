@@ -17,15 +17,24 @@ from escalate.reports.selectors import Table
 GOVUK_BLUE = "#1d70b8"
 TEXT = "#0b0c0c"
 TREND_TABLES = ("month", "quarter")
+LABEL_WIDTH = 30  # characters of a bar's label per line
 TITLE_WIDTH = 70  # characters; a 7-inch figure holds about 80 at 11pt
 
 
 def chart_svg(table: Table) -> str:
-    """The table as a bar chart (suppressed rows are left out and said so)."""
+    """The table as a bar chart (suppressed rows are left out and said so), as SVG."""
+    buffer = io.StringIO()
+    chart_figure(table).savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def chart_figure(table: Table) -> Figure:
+    """The chart's figure, laid out so no two pieces of text overlap (test_chart_layout.py)."""
     rows = [row for row in table.rows if row.count is not None]
     left_out = len(table.rows) - len(rows)
     height = max(2.2, 0.45 * len(rows) + 1.2)
-    figure = Figure(figsize=(7.0, height), dpi=100)
+    # Constrained layout places the title, axis titles and tick labels so that none overlap.
+    figure = Figure(figsize=(7.0, height), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     labels = [row.label for row in rows]
     values = [row.count or 0 for row in rows]
@@ -40,21 +49,23 @@ def chart_svg(table: Table) -> str:
     else:
         positions = list(range(len(values)))[::-1]
         axes.barh(positions, values, color=GOVUK_BLUE)
-        axes.set_yticks(positions, labels, fontsize=9)
+        # Long agency names wrap, so the bars keep most of the width (on a phone too).
+        wrapped = [textwrap.fill(label, LABEL_WIDTH) for label in labels]
+        axes.set_yticks(positions, wrapped, fontsize=9)
         axes.set_xlabel("Escalations", color=TEXT)
         for position, value in zip(positions, values, strict=True):
             axes.text(value, position, f" {value}", va="center", fontsize=8, color=TEXT)
+        # Room after the longest bar for its number.
+        axes.set_xlim(0, max(values) * 1.15 + 1)
     if rows:
         axes.spines[["top", "right"]].set_visible(False)
         axis = axes.yaxis if table.key in TREND_TABLES else axes.xaxis
-        axis.set_major_locator(MaxNLocator(integer=True))
+        # Few, whole-number ticks: many of them overlapped on a short chart.
+        axis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     # The title starts at the left edge of the figure, not of the axes: long agency names push the
     # axes right, and a title aligned with them ran off the image.
     lines = textwrap.wrap(table.title, TITLE_WIDTH)
     if left_out:
         lines.append(f"({left_out} with fewer than 5 not drawn)")
     figure.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=11, color=TEXT)
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return figure

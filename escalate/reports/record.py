@@ -25,6 +25,7 @@ from escalate.escalations.models import (
     Part,
 )
 from escalate.evidence.selectors import escalation_evidence
+from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.policies.schema import Event, PolicySpec
 
 # --- the content -------------------------------------------------------------------------------
@@ -207,9 +208,8 @@ def when(moment: datetime | date | None, *, time: bool = True) -> str:
     if moment is None:
         return ""
     if isinstance(moment, datetime):
-        local = timezone.localtime(moment)
-        return f"{local:%-d %B %Y %H:%M}" if time else f"{local:%-d %B %Y}"
-    return f"{moment:%-d %B %Y}"
+        return govuk_date_time(moment) if time else govuk_date(moment)
+    return govuk_date(moment)
 
 
 def person_label(person: Person | None) -> str:

@@ -38,7 +38,17 @@ class DateField(forms.MultiValueField):
 
     widget = DateInput
 
-    def __init__(self, *, past_only: bool = False, future_only: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        past_only: bool = False,
+        future_only: bool = False,
+        error_name: str = "",
+        **kwargs: Any,
+    ):
+        # What the errors call the date when the label is a question ("the date of the
+        # discussion", not "when did the discussion take place?"), as GOV.UK's pattern asks.
+        self.error_name = error_name
         self.past_only = past_only
         self.future_only = future_only
         fields = (
@@ -52,7 +62,10 @@ class DateField(forms.MultiValueField):
     def compress(self, data_list: list[Any]) -> date | None:
         if not data_list or not any(data_list):
             if self.required:
-                raise ValidationError(f"Enter {self._label()}", code="required")
+                message = self.error_messages.get("required", "")
+                if not message or message == forms.Field.default_error_messages["required"]:
+                    message = f"Enter {self._label()}"
+                raise ValidationError(message, code="required")
             return None
         day, month, year = (str(part or "").strip() for part in data_list)
         missing = [
@@ -85,4 +98,6 @@ class DateField(forms.MultiValueField):
         return self.compress(list(value))
 
     def _label(self) -> str:
+        if self.error_name:
+            return self.error_name
         return (str(self.label) if self.label else "the date").lower()

@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from escalate.audit.services import record_audit
 from escalate.directory.requests import person_of
+from escalate.policies.calendar import govuk_date, govuk_time
 from escalate.web import mfa
 from escalate.web.forms_account import ChangePasswordForm, OneTimeCodeForm
 
@@ -164,8 +165,7 @@ def locked_out(
         {
             "minutes": int(cool_off.total_seconds() // 60),
             # GOV.UK style: "3:15pm on 1 June 2026"
-            "try_again_at": f"{try_again_at:%-I:%M%p}".lower()
-            + f" on {try_again_at.day} {try_again_at:%B %Y}",
+            "try_again_at": f"{govuk_time(try_again_at)} on {govuk_date(try_again_at)}",
         },
         status=429,
     )

@@ -84,10 +84,22 @@ def test_the_panel_is_convened_hears_representations_and_decides() -> None:
     assert entry.data["agency_id"] == people.respondent.agency_id
 
     due = (timezone.localdate() + timedelta(days=10)).isoformat()
-    decided = api_as(people.raiser_manager).post(
+    # The panel decides together: a member who is not its lead does not record it alone.
+    alone = api_as(people.raiser_manager).post(
         f"/escalations/{ref}/panel/decision",
         {
             "expected_version": version,
+            "decision": "Ours",
+            "learning": "None",
+            "members_present_ids": members,
+        },
+    )
+    assert alone.status_code == 422 and "panel decides together" in error_of(alone)["message"]
+    decided = api_as(chair).post(
+        f"/escalations/{ref}/panel/decision",
+        {
+            "expected_version": version,
+            "members_present_ids": members,
             "decision": "A strategy discussion is held.",
             "learning": "Talk sooner.",
             "learning_themes": ["thresholds", " "],
@@ -148,7 +160,12 @@ def test_representations_and_decisions_need_a_panel_and_a_partnership_agency() -
     assert wrong.status_code == 422 and error_of(wrong)["field"] == "agency_id"
     no_panel = api_as(chair).post(
         f"/escalations/{ref}/panel/decision",
-        {"expected_version": 1, "decision": "x", "learning": "y"},
+        {
+            "expected_version": 1,
+            "decision": "x",
+            "learning": "y",
+            "members_present_ids": [people.raiser_manager.pk],
+        },
     )
     assert no_panel.status_code == 422 and error_of(no_panel)["code"] == "refused"
 

@@ -6,7 +6,9 @@ Split by job, as Zulip splits `zerver/actions/`; every public name is importable
 - `stage`: the stage work (discussion, rationale, next stage, pause, resolve, withdraw, views,
   corrections);
 - `panel`: the Resolution Panel;
-- `actions`: agreed actions.
+- `actions`: agreed actions;
+- `deciding`: who decides (proposing and answering a resolution, reopening, the silence the
+  sweep records).
 The plain state the workflow reads is built by `escalations.state` (shared with selectors).
 
 Each public write is decorated with `auditing.audited(...)`: it opens the transaction and writes
@@ -14,6 +16,14 @@ exactly one audit row with the old and new values of what the write changed (see
 """
 
 from escalate.escalations.services.actions import ActionSpec, add_action, complete_action
+from escalate.escalations.services.allocation import allocate_reviewers
+from escalate.escalations.services.deciding import (
+    accept_resolution,
+    decline_resolution,
+    propose_resolution,
+    record_silence,
+    reopen_escalation,
+)
 from escalate.escalations.services.panel import (
     convene_panel,
     record_panel_decision,
@@ -49,21 +59,27 @@ __all__ = [
     "ActionSpec",
     "RaiseDetails",
     "StaleEscalation",
+    "accept_resolution",
     "add_action",
     "add_view",
+    "allocate_reviewers",
     "complete_action",
     "convene_panel",
     "correct_entry",
+    "decline_resolution",
     "discard_raise_draft",
     "escalate_to_next_stage",
     "give_rationale",
     "notify_deadline",
     "notify_policy_event",
     "pause_escalation",
+    "propose_resolution",
     "raise_escalation",
     "record_discussion",
     "record_panel_decision",
     "record_representation",
+    "record_silence",
+    "reopen_escalation",
     "request_rationale",
     "resolve_escalation",
     "resume_escalation",

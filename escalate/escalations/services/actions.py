@@ -19,7 +19,7 @@ from escalate.escalations.models import (
     Participant,
 )
 from escalate.escalations.services.transition import Change, add_participant, send_notifications
-from escalate.policies.schema import Event
+from escalate.policies.schema import Event, Recipient
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
             and owner.is_active,
         )
     )
+    assert change.by is not None  # an action is agreed by someone (the sweep: the proposer)
     action = Action.objects.create(
         escalation=escalation,
         description=description,
@@ -74,16 +75,24 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
     entries = change.write(
         transition, extra_data={"action_id": action.pk, "owner": owner.full_name}
     )
-    # The owner is always told (the policy's rules may tell others too).
-    send_notifications(
-        escalation,
-        change.spec,
-        Event.ACTION_ASSIGNED.value,
-        escalation.current_stage_key,
-        [recipients.Target(owner, owner.email, owner.full_name)],
-        event_key=f"chronology:{entries[0].pk}:{Event.ACTION_ASSIGNED.value}",
-        now=change.now,
+    # The owner is told, with the action's own due date, even if the policy forgot to say so;
+    # a policy rule naming them (action_owner) said it already, on the same event key.
+    told = any(
+        recipient is Recipient.ACTION_OWNER
+        for event in transition.of_type(workflow.NotificationEvent)
+        for recipient in event.recipients
     )
+    if not told:
+        send_notifications(
+            escalation,
+            change.spec,
+            Event.ACTION_ASSIGNED.value,
+            escalation.current_stage_key,
+            [recipients.Target(owner, owner.email, owner.full_name, Part.ACTION_OWNER)],
+            event_key=f"chronology:{entries[0].pk}:{Event.ACTION_ASSIGNED.value}",
+            now=change.now,
+            action=action,
+        )
     return action
 
 

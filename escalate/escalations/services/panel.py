@@ -25,10 +25,16 @@ from escalate.escalations.workflow import ActionRefused
 
 @transaction.atomic(durable=True)
 def convene_panel(
-    *, escalation: Escalation, by: Person, expected_version: int, members: list[Person]
+    *,
+    escalation: Escalation,
+    by: Person,
+    expected_version: int,
+    members: list[Person],
+    lead: Person | None = None,
 ) -> Panel:
     """The partnership chair convenes a Resolution Panel: never of practitioners, and with the
-    agencies the policy asks for."""
+    agencies the policy asks for. The chair may name a panel lead among the members, who then
+    records the panel's decision (Havering 2.13)."""
     with audited("escalation_panel_convened", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
         locked = change.escalation
@@ -55,6 +61,10 @@ def convene_panel(
         stage_key = locked.current_stage_key
         for member in members:
             add_participant(locked, member, Part.PANEL_MEMBER, stage_key, change.now)
+        if lead is not None:
+            if lead.pk not in {m.pk for m in members}:
+                raise ActionRefused("Choose the panel lead from the panel's members.", field="lead")
+            add_participant(locked, lead, Part.PANEL_LEAD, stage_key, change.now)
         if by.has_role("partnership_chair"):
             add_participant(locked, by, Part.PARTNERSHIP_CHAIR, stage_key, change.now)
         change.write(transition)
@@ -87,12 +97,23 @@ def record_panel_decision(
     learning: str,
     learning_themes: list[str],
     actions: list[ActionSpec],
+    members_present: list[Person] | None = None,
 ) -> Escalation:
-    """The panel's decision resolves the escalation, with its actions and learning."""
+    """The panel's decision resolves the escalation, with its actions and learning; recorded by
+    the chair or the panel lead the chair named, with the members who took part."""
     with audited("escalation_panel_decided", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
         locked = change.escalation
         check_action_specs(locked, actions)
+        panel_members = set(
+            Panel.objects.filter(escalation=locked).values_list("members__pk", flat=True)
+        )
+        present = tuple(sorted({p.pk for p in members_present or []}))
+        if any(pk not in panel_members for pk in present):
+            raise ActionRefused(
+                "Choose the members who took part from the panel's members.",
+                field="members_present",
+            )
         # Decided before anything is written (agreeing actions leaves the state as it is).
         decided = change.decide(
             workflow.RecordPanelDecision(
@@ -100,6 +121,7 @@ def record_panel_decision(
                 decision=decision.strip(),
                 learning=learning.strip(),
                 action_count=len(actions),
+                members_present=present,
             )
         )
         create_actions(change, actions)

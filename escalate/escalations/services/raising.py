@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalate.audit.services import fingerprint, record_audit
-from escalate.directory.models import Agency, Person
+from escalate.directory.models import Agency, Person, Role
 from escalate.escalations import workflow
 from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
@@ -51,6 +51,8 @@ class RaiseDetails:
     later_stage_reason: str = ""
     categories: list[str] = field(default_factory=list)
     already_tried: str = ""
+    allocated_iro: Person | None = None  # None: not known (the reviewing service is told)
+    allocated_cp_chair: Person | None = None
 
 
 @transaction.atomic(durable=True)
@@ -111,6 +113,8 @@ def raise_escalation(
             risk=details.risk.strip(),
             outcome_wanted=details.outcome_wanted.strip(),
             already_tried=details.already_tried.strip(),
+            allocated_iro=details.allocated_iro,
+            allocated_cp_chair=details.allocated_cp_chair,
             status=state.status,
             current_stage_key=state.stage_key,
             stage_due_at=state.due_at,
@@ -133,6 +137,12 @@ def raise_escalation(
 
 
 def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) -> None:
+    for role, chosen, name in (
+        (Role.IRO, details.allocated_iro, "allocated_iro"),
+        (Role.CP_CHAIR, details.allocated_cp_chair, "allocated_cp_chair"),
+    ):
+        if chosen is not None and not is_reviewer(chosen, role, by.partnership_id):
+            raise ActionRefused("Choose someone from the list, or 'I don't know'.", field=name)
     agency = details.respondent_agency
     if agency.partnership_id != by.partnership_id or not agency.is_active:
         raise ActionRefused("Choose an agency in your partnership.", field="respondent_agency")
@@ -225,3 +235,12 @@ def _audit_draft(
         record_audit(
             actor=by, action=action, partnership=by.partnership, obj=draft, changes=changed
         )
+
+
+def is_reviewer(person: Person, role: str, partnership_id: int | None) -> bool:
+    """An active IRO (or CP chair) of the partnership: who may be allocated as one."""
+    return (
+        person.is_active
+        and person.partnership_id == partnership_id
+        and person.role_assignments.filter(role=role).exists()
+    )

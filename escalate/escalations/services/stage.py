@@ -72,12 +72,20 @@ def give_rationale(
 
 @transaction.atomic(durable=True)
 def escalate_to_next_stage(
-    *, escalation: Escalation, by: Person, expected_version: int, reason: str
+    *,
+    escalation: Escalation,
+    by: Person,
+    expected_version: int,
+    reason: str,
+    board_engagement: str = "",
 ) -> Escalation:
-    """Move to the policy's next stage: new people from the directory, a new deadline."""
+    """Move to the policy's next stage: new people from the directory, a new deadline (where
+    the next stage requires it, the Board members engaged are recorded first)."""
     with audited("escalation_stage_changed", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
-        action = workflow.EscalateToNextStage(at=change.now, reason=reason.strip())
+        action = workflow.EscalateToNextStage(
+            at=change.now, reason=reason.strip(), board_engagement=board_engagement.strip()
+        )
         change.run(action)
         return change.escalation
 

@@ -22,6 +22,7 @@ from escalate.escalations.auditing import SYSTEM, audited
 from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     CLOSED_STATUSES,
+    Action,
     ChronologyEntry,
     EntryKind,
     Escalation,
@@ -105,12 +106,19 @@ def apply_transition(
                 record.paused_at = None
             record.save()
     for entered in transition.of_type(workflow.StageEntered):
-        record = StageRecord.objects.create(
+        # A reopened escalation enters its closing stage again: that stage's record restarts
+        # (its history stays on the timeline).
+        record, _ = StageRecord.objects.update_or_create(
             escalation=escalation,
-            stage_key=entered.stage_key,
             index=entered.index,
-            started_at=entered.started_at,
-            due_at=entered.due_at,
+            defaults={
+                "stage_key": entered.stage_key,
+                "started_at": entered.started_at,
+                "due_at": entered.due_at,
+                "ended_at": None,
+                "outcome": "",
+                "paused_at": None,
+            },
         )
         _add_stage_participants(escalation, spec, entered.stage_key, now)
     if record is not None and record.ended_at is None:
@@ -172,9 +180,17 @@ def add_participant(
 
 
 def notification_text(
-    escalation: Escalation, spec: PolicySpec, event: str, stage_key: str
+    escalation: Escalation,
+    spec: PolicySpec,
+    event: str,
+    stage_key: str,
+    *,
+    action: Action | None = None,
 ) -> Message:
-    """Subject and body for an event of the workflow (the words are in messages.py)."""
+    """Subject and body for an event of the workflow (the words are in messages.py).
+
+    About an agreed action, the due date is the action's own, not the stage's.
+    """
     open_ = escalation.status not in CLOSED_STATUSES
     return messages.event_message(
         event,
@@ -182,7 +198,16 @@ def notification_text(
         stage_name=spec.stage(stage_key).name,
         due_at=escalation.stage_due_at if open_ else None,
         link=messages.escalation_link(escalation.get_absolute_url()),
+        action_due_on=action.due_on if action is not None else None,
     )
+
+
+def _action_of(cause: ChronologyEntry | None) -> Action | None:
+    """The agreed action a chronology entry is about (its data names it), if any."""
+    action_id = (cause.data or {}).get("action_id") if cause is not None else None
+    if not action_id:
+        return None
+    return Action.objects.select_related("owner").filter(pk=action_id).first()
 
 
 def _notify(
@@ -194,9 +219,10 @@ def _notify(
     keys: set[str],
 ) -> None:
     stage = spec.stage(notification.stage_key)
+    action = _action_of(cause)
     targets: list[recipients.Target] = []
     for recipient in notification.recipients:
-        for target in recipients.resolve(escalation, stage, recipient):
+        for target in recipients.resolve(escalation, stage, recipient, action=action):
             if target.key not in keys:
                 keys.add(target.key)
                 targets.append(target)
@@ -209,6 +235,7 @@ def _notify(
         targets,
         event_key=f"{cause_key}:{notification.event}",
         now=now,
+        action=action,
     )
 
 
@@ -222,6 +249,7 @@ def send_notifications(
     event_key: str,
     now: datetime,
     message: Message | None = None,
+    action: Action | None = None,
 ) -> int:
     """Put one notification per target in the outbox and note who was told on the chronology.
 
@@ -229,7 +257,7 @@ def send_notifications(
     """
     if not targets:
         return 0
-    subject, body = message or notification_text(escalation, spec, event, stage_key)
+    subject, body = message or notification_text(escalation, spec, event, stage_key, action=action)
     written = 0
     for target in targets:
         written += enqueue_notification(
@@ -242,7 +270,8 @@ def send_notifications(
             recipient=target.person,
             email="" if target.person is not None else target.email,
         )
-        # IROs, CP chairs, the chair and the DSLs see what they are told about.
+        # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they
+        # may open it; everyone else told sees it only if the policy or their part lets them.
         if target.person is not None and target.part in (
             Part.IRO,
             Part.CP_CHAIR,
@@ -359,13 +388,25 @@ class Change:
         self, escalation: Escalation, by: Person, expected_version: int | None = None
     ) -> None:
         self.escalation = lock_escalation(escalation, expected_version)
-        self.by = by
+        self.by: Person | None = by
         self.now = timezone.now()
         self.spec = self.escalation.policy_version.spec
         self.state = state_of(self.escalation)
         self.actor = actor_of(self.escalation, by)
 
-    def decide(self, action: workflow.WorkflowAction) -> workflow.Transition:
+    @classmethod
+    def by_sweep(cls, escalation: Escalation, now: datetime | None = None) -> Change:
+        """The deadline sweep's change: no person acts; the core's sweep actor does."""
+        change = cls.__new__(cls)
+        change.escalation = lock_escalation(escalation, None)
+        change.by = None
+        change.now = now or timezone.now()
+        change.spec = change.escalation.policy_version.spec
+        change.state = state_of(change.escalation)
+        change.actor = workflow.Actor(roles=frozenset({"sweep"}))
+        return change
+
+    def decide(self, action: workflow.WorkflowAction | Any) -> workflow.Transition:
         """What the workflow makes of `action` now (ActionRefused if it may not be done)."""
         return workflow.apply(self.spec, self.state, action, self.actor)
 
@@ -390,7 +431,7 @@ class Change:
         return entries
 
     def run(
-        self, action: workflow.WorkflowAction, *, extra_data: dict[str, Any] | None = None
+        self, action: workflow.WorkflowAction | Any, *, extra_data: dict[str, Any] | None = None
     ) -> list[ChronologyEntry]:
         """Decide `action` and store it."""
         return self.write(self.decide(action), extra_data=extra_data)

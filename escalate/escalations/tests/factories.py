@@ -43,6 +43,7 @@ def policy_document(
     panel: bool = True,
     notifications: list[dict[str, Any]] | None = None,
     access_roles: list[str] | None = None,
+    covers: str = "children",
     may_start_at: list[str] | None = None,
     forms: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def policy_document(
         "name": "Testshire escalation policy",
         "short_name": "Testshire",
         "source": "Invented for tests.",
-        "covers": "children",
+        "covers": covers,
         "nation": "england",
         "stages": stages,
         "categories": [

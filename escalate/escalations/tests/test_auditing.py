@@ -266,7 +266,7 @@ def test_each_stage_action_writes_one_row_with_old_and_new_values(world: World) 
     _, row = one_row(
         lambda: services.resolve_escalation(
             escalation=fresh(escalation),
-            by=world.team_manager,
+            by=world.dsl,
             expected_version=fresh(escalation).version,
             decision=f"An assessment for {CHILD_NAME}.",
             decided_by="Both managers",
@@ -343,8 +343,9 @@ def test_the_panel_writes_one_row_per_step(world: World) -> None:
     _, row = one_row(
         lambda: services.record_panel_decision(
             escalation=fresh(escalation),
-            by=world.nurse,
+            by=world.chair,
             expected_version=fresh(escalation).version,
+            members_present=members,
             decision="An assessment starts.",
             learning="Escalate sooner.",
             learning_themes=["timeliness"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 
@@ -414,14 +413,3 @@ def test_a_part_is_reassigned_by_the_persons_manager_or_the_business_unit_with_a
             wf.replace(reassign, from_person_gone=False, by_their_manager=True),
             RESPONDENT_MANAGER,
         )
-
-
-@pytest.fixture(autouse=True)
-def rules_in_force() -> Iterator[None]:
-    """The core with every rule of who decides in force (see deciding.DECISION_RULES_IN_FORCE)."""
-    before = dc.DECISION_RULES_IN_FORCE
-    dc.DECISION_RULES_IN_FORCE = True
-    try:
-        yield
-    finally:
-        dc.DECISION_RULES_IN_FORCE = before

@@ -161,12 +161,7 @@ steps = st.lists(
 def test_who_decides_holds_over_any_sequence_of_actions(
     name: str, steps: list[tuple[int, int, bool, str, int]], urgent: bool, stage: int
 ) -> None:
-    before = dc.DECISION_RULES_IN_FORCE
-    dc.DECISION_RULES_IN_FORCE = True  # the core with every rule of who decides
-    try:
-        walk(name, steps, urgent, stage)
-    finally:
-        dc.DECISION_RULES_IN_FORCE = before
+    walk(name, steps, urgent, stage)
 
 
 def walk(name: str, steps: list[tuple[int, int, bool, str, int]], urgent: bool, stage: int) -> None:

@@ -101,6 +101,7 @@ def raise_through_the_pages(client: Client, respondent: Person) -> Escalation:
             },
         ),
         ("flags", {"flags": ["cp_plan"]}),
+        ("reviewers", {"allocated_iro": "not-known", "allocated_cp_chair": "not-known"}),
         ("categories", {"categories": ["threshold"]}),
         ("disputed", {"disputed": f"{CHILD_NAME}'s referral was closed."}),
         ("risk", {"risk": f"{CHILD_NAME} is not seen by anyone."}),
@@ -151,16 +152,17 @@ def test_a_whole_escalation_logs_nothing_that_identifies_the_child(logs: Everyth
     act(raiser_client, "escalate", {"reason": f"{CHILD_NAME} is still at risk."})
     act(raiser_client, "pause", {"reason": "Strategy meeting"})
     act(raiser_client, "resume", {"reason": "Met"})
+    # The respondent's side proposes; the raiser accepting it resolves the escalation.
     act(
         respondent_client,
-        "resolve",
+        "propose",
         {
             "decision": f"An assessment for {CHILD_NAME}.",
-            "decided_by": "Both managers",
             "learning": "Share outcomes in writing.",
             "learning_themes": "communication",
         },
     )
+    act(raiser_client, "accept", {})
     escalation.refresh_from_db()
     assert escalation.status == Status.RESOLVED
     # Refused and missing pages are logged (django.request); they name a case by reference only.

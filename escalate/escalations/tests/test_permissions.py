@@ -16,6 +16,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from escalate.escalations import deciding as dc
 from escalate.escalations import workflow as wf
 from escalate.escalations.tests.factories import policy_document
 from escalate.policies.calendar import LONDON
@@ -52,7 +53,7 @@ ONE_STAGE_ON = [
 
 def _valid_input(
     spec: PolicySpec, at: datetime, item: Any
-) -> dict[str, Callable[[], wf.WorkflowAction]]:
+) -> dict[str, Callable[[], wf.WorkflowAction | dc.DecidingAction]]:
     """For each rule, an action whose typed input passes every check of its own."""
     today = at.astimezone(LONDON).date()
     minimum = spec.panel.min_agencies if spec.panel is not None else 1
@@ -63,7 +64,9 @@ def _valid_input(
         ),
         "request_rationale": lambda: wf.RequestRationale(at=at, message="Why?"),
         "give_rationale": lambda: wf.GiveRationale(at=at, rationale="Because"),
-        "escalate_to_next_stage": lambda: wf.EscalateToNextStage(at=at, reason="Stuck"),
+        "escalate_to_next_stage": lambda: wf.EscalateToNextStage(
+            at=at, reason="Stuck", board_engagement="Both agencies' Board members"
+        ),
         "pause_escalation": lambda: wf.Pause(
             at=at,
             reason="Meeting",
@@ -80,7 +83,9 @@ def _valid_input(
             disputing_agency_ids=frozenset({1, 2}),
         ),
         "record_representation": lambda: wf.RecordRepresentation(at=at, summary="Our view"),
-        "record_panel_decision": lambda: wf.RecordPanelDecision(at=at, decision="Decided"),
+        "record_panel_decision": lambda: wf.RecordPanelDecision(
+            at=at, decision="Decided", members_present=(1, 2)
+        ),
         "add_action": lambda: wf.AddAction(at=at, description="Do it", due_on=today),
         "add_view": lambda: wf.AddView(at=at, view="My view"),
         "complete_action": lambda: wf.CompleteAction(
@@ -89,6 +94,10 @@ def _valid_input(
         "correct_entry": lambda: wf.CorrectEntry(
             at=at, correction="Should say", by_author=item.by_author
         ),
+        "propose_resolution": lambda: dc.ProposeResolution(at=at, decision="Agreed plan"),
+        "accept_resolution": lambda: dc.AcceptProposal(at=at),
+        "decline_resolution": lambda: dc.DeclineProposal(at=at, reason="Not enough"),
+        "reopen_escalation": lambda: dc.Reopen(at=at, reason="It came back", grounds="recurred"),
     }
 
 
@@ -153,13 +162,15 @@ def test_what_is_allowed_is_exactly_what_apply_accepts(
         states.append(state)
     at += timedelta(minutes=1)
     for state in states:
-        allowed = wf.allowed_actions(spec, state, actor)
+        allowed = wf.allowed_actions(spec, state, actor, at)
         for found in wf.RULES:
             item = (
                 action_item
                 if found.name == "complete_action"
                 else entry_item
                 if found.name == "correct_entry"
+                else at
+                if found.timed
                 else None
             )
             action = _valid_input(spec, at, item)[found.name]()

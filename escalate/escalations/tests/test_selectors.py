@@ -95,8 +95,12 @@ def test_an_iro_told_about_an_escalation_can_see_it() -> None:
             {"on": "raised", "when_any": ["cp_plan"], "notify": ["iro"]},
         ]
     )
-    plain = services.raise_escalation(by=world.teacher, details=world.details())
-    with_plan = services.raise_escalation(by=world.teacher, details=world.details(cp_plan=True))
+    plain = services.raise_escalation(
+        by=world.teacher, details=world.details(allocated_iro=world.iro)
+    )
+    with_plan = services.raise_escalation(
+        by=world.teacher, details=world.details(cp_plan=True, allocated_iro=world.iro)
+    )
     assert not sees(world.iro, plain)
     assert sees(world.iro, with_plan)
 

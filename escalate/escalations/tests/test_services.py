@@ -240,9 +240,21 @@ def test_resolving_records_outcome_actions_and_learning_and_is_final(world: Worl
     discuss(world, escalation)
     escalation.refresh_from_db()
     due_on = timezone.localdate() + timedelta(days=10)
+    # The side being challenged never closes it alone (issue 15).
+    with pytest.raises(ActionRefused, match="cannot close the escalation alone"):
+        services.resolve_escalation(
+            escalation=escalation,
+            by=world.social_worker,
+            expected_version=escalation.version,
+            decision="No further action stands.",
+            decided_by="The respondent",
+            learning="",
+            learning_themes=[],
+            actions=[],
+        )
     resolved = services.resolve_escalation(
         escalation=escalation,
-        by=world.social_worker,
+        by=world.teacher,
         expected_version=escalation.version,
         decision="The case stays open for a child in need assessment.",
         decided_by="Both practitioners",
@@ -399,6 +411,7 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
         by=world.chair,
         expected_version=escalation.version,
         members=[world.head, world.service_manager, world.nurse],
+        lead=world.nurse,
     )
     assert set(panel.agencies.all()) == {world.school, world.csc, world.health}
     escalation.refresh_from_db()
@@ -410,7 +423,7 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
         summary="Our threshold decision was sound.",
     )
     escalation.refresh_from_db()
-    with pytest.raises(ActionRefused, match="panel's decision"):
+    with pytest.raises(ActionRefused, match="only the partnership chair decides"):
         services.resolve_escalation(
             escalation=escalation,
             by=world.teacher,
@@ -421,10 +434,34 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
             learning_themes=[],
             actions=[],
         )
+    # The panel decides together: a member who is not the lead does not record it alone.
+    with pytest.raises(ActionRefused, match="panel decides together"):
+        services.record_panel_decision(
+            escalation=escalation,
+            by=world.head,
+            expected_version=escalation.version,
+            decision="x",
+            learning="",
+            learning_themes=[],
+            actions=[],
+            members_present=[world.head],
+        )
+    with pytest.raises(ActionRefused, match="who took part") as nobody:
+        services.record_panel_decision(
+            escalation=escalation,
+            by=world.nurse,
+            expected_version=escalation.version,
+            decision="x",
+            learning="",
+            learning_themes=[],
+            actions=[],
+        )
+    assert nobody.value.field == "members_present"
     decided = services.record_panel_decision(
         escalation=escalation,
         by=world.nurse,
         expected_version=escalation.version,
+        members_present=[world.head, world.nurse, world.service_manager],
         decision="An assessment starts this week.",
         learning="Escalate sooner.",
         learning_themes=["timeliness"],
@@ -486,5 +523,6 @@ def test_a_policy_event_from_outside_a_user_action_is_sent_once() -> None:
     sent = Notification.objects.filter(escalation=escalation, event="overdue")
     assert sent.filter(recipient=world.teacher, channel="email").count() == 1
     assert sent.filter(recipient__isnull=True).count() == 1
-    assert escalation.chronology.filter(kind=EntryKind.NOTIFICATION).count() == 1
+    told = escalation.chronology.filter(kind=EntryKind.NOTIFICATION, data__event="overdue")
+    assert told.count() == 1
     assert services.notify_policy_event(escalation=escalation, event="reminder", cause_key=key) == 0

@@ -11,7 +11,7 @@ from escalate.escalations.models import EntryKind, Escalation, StageRecord, Stat
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.tests.factories import World, make_world
 from escalate.notifications.models import Notification
-from escalate.policies.schema import Record
+from escalate.policies.schema import DecisionMaker, Record
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,9 @@ SHIPPED = [
     "waltham-forest.yaml",
     "west-sussex.yaml",
 ]
+
+
+BOARD_ENGAGED = "Both agencies' Board members were engaged and could not agree."
 
 
 def raiser_side(world: World, level: int) -> Person:
@@ -102,10 +105,12 @@ def finish(world: World, escalation: Escalation) -> Escalation:
             learning="Bring disputes to managers sooner.",
             learning_themes=["timeliness"],
             actions=[action],
+            members_present=[world.head, world.service_manager, world.nurse],
         )
+    chair_decides = stage.decision_maker == DecisionMaker.PARTNERSHIP_CHAIR
     return services.resolve_escalation(
         escalation=escalation,
-        by=raiser_side(world, stage.raiser_level),
+        by=world.chair if chair_decides else raiser_side(world, stage.raiser_level),
         expected_version=escalation.version,
         decision="Agreed at the final stage.",
         decided_by="Both agencies' strategic leads",
@@ -134,6 +139,7 @@ def test_an_escalation_goes_from_raise_to_outcome_through_every_stage(policy_fil
             by=raiser_side(world, stage.raiser_level),
             expected_version=escalation.version,
             reason="Still not resolved.",
+            board_engagement=BOARD_ENGAGED,
         )
         visited.append(escalation.current_stage_key)
     escalation = finish(world, escalation)
@@ -156,7 +162,8 @@ def test_an_escalation_goes_from_raise_to_outcome_through_every_stage(policy_fil
     else:
         assert EntryKind.RESOLVED in kinds
     assert EntryKind.ACTION_ADDED in kinds
-    assert page.allowed_actions == frozenset()
+    # The raiser's side may only reopen it now (within the policy's window).
+    assert page.allowed_actions == frozenset({"reopen_escalation"})
     # Everyone who acted at a stage can still open it afterwards.
     for level in range(1, 5):
         selectors.access_escalation(raiser_side(world, level), escalation.reference)
@@ -166,7 +173,10 @@ def test_an_escalation_goes_from_raise_to_outcome_through_every_stage(policy_fil
 def test_havering_tells_the_iro_at_stage_2_for_a_cp_plan_or_looked_after_child(flag: str) -> None:
     world = make_world(policy_file="havering.yaml")
     escalation = services.raise_escalation(
-        by=world.teacher, details=world.details(categories=["levels_of_need"], **{flag: True})
+        by=world.teacher,
+        details=world.details(
+            categories=["levels_of_need"], allocated_iro=world.iro, **{flag: True}
+        ),
     )
     assert not Notification.objects.filter(escalation=escalation, recipient=world.iro).exists()
     escalation = work_the_stage(world, escalation)
@@ -206,7 +216,11 @@ def test_havering_tells_the_chair_and_business_team_at_stage_4() -> None:
     while escalation.current_stage_key != "stage_4":
         escalation = work_the_stage(world, escalation)
         escalation = services.escalate_to_next_stage(
-            escalation=escalation, by=world.teacher, expected_version=escalation.version, reason="x"
+            escalation=escalation,
+            by=world.teacher,
+            expected_version=escalation.version,
+            reason="x",
+            board_engagement=BOARD_ENGAGED,
         )
     assert Notification.objects.filter(
         escalation=escalation, recipient=world.chair, event="stage_entered"

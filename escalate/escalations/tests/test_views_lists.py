@@ -164,3 +164,30 @@ def test_the_escalation_page_does_not_grow_with_its_timeline() -> None:
         ChronologyEntryFactory(escalation=escalation, actor=people.respondent, text=f"More {index}")
         ActionFactory(escalation=escalation, owner=people.raiser, created_by=people.raiser)
     assert queries_for(client, url) == few
+
+
+def test_search_by_reference_opens_only_an_escalation_the_person_may_see() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    client = signed_in(people.raiser)
+    found = client.get("/", {"reference": f"  {escalation.reference.lower()} "})
+    assert found.status_code == 302
+    assert found.url == reverse("escalations:detail", args=[escalation.reference])  # type: ignore[attr-defined]
+    missing = client.get("/", {"reference": "NOPE-2026-0001"}).content.decode()
+    assert "No escalation you can see has the reference NOPE-2026-0001" in missing
+    assert "<title>Error: Home" in missing
+    from escalate.directory.tests.factories import PersonFactory
+
+    outsider = signed_in(PersonFactory())
+    hidden = outsider.get("/", {"reference": escalation.reference})
+    assert hidden.status_code == 200  # not a redirect: the outsider may not see it
+    assert "No escalation you can see" in hidden.content.decode()
+    assert "Enter a reference" in client.get("/", {"reference": " "}).content.decode()
+    assert "<title>Home" in client.get("/").content.decode()
+
+
+def test_an_escalation_appears_in_one_home_list_only() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    page = signed_in(people.raiser).get("/").content.decode()
+    assert page.count(reverse("escalations:detail", args=[escalation.reference])) == 1

@@ -59,6 +59,7 @@ def answer_common_questions(client: Client, respondent: Person) -> None:
             },
         ),
         ("flags", {"flags": ["cp_plan"]}),
+        ("reviewers", {"allocated_iro": "not-known", "allocated_cp_chair": "not-known"}),
         ("categories", {"categories": ["threshold"]}),
         ("disputed", {"disputed": "The referral was closed with no further action."}),
         ("risk", {"risk": "Neglect continues unnoticed."}),
@@ -172,7 +173,8 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "Select whether this is about a child or an adult" in page
+    # A children-only policy does not ask whether it is a child (test_views_raise_details.py).
+    assert "Is this about a child or an adult?" not in page
     assert "Date of birth must be today or in the past" in page
     assert (
         'value="Alex Typed"' in page
@@ -186,9 +188,10 @@ def test_bad_answers_are_named_in_the_error_summary_and_kept(
     assert "Enter the decision, action or inaction you disagree with" in empty.content.decode()
     someone = client_for.post(step("agency"), {"respondent_agency": respondent.agency.pk})  # type: ignore[union-attr]
     assert someone.status_code == 302
+    someone_else = client_for.post(step("professional"), {"respondent_choice": "someone-else"})
+    assert someone_else.url == step("professional-details")  # type: ignore[attr-defined]
     missing_name = client_for.post(
-        step("professional"),
-        {"respondent_choice": "someone-else", "respondent_email": "x@example.org"},
+        step("professional-details"), {"respondent_email": "x@example.org"}
     )
     assert "Enter the name of the professional" in missing_name.content.decode()
     assert 'value="x@example.org"' in missing_name.content.decode()

@@ -327,6 +327,7 @@ def test_an_escalation_goes_to_the_panel_stage_where_the_chair_convenes_a_panel(
         {
             "expected_version": escalation.version,
             "decision": "Reopen the case.",
+            "members_present": [people.raiser_manager.pk, people.respondent_manager.pk],
             "learning": "Explain thresholds in writing.",
             "learning_themes": "thresholds",
             "action_rows": "3",
@@ -433,3 +434,27 @@ def test_a_stage_action_form_posts_back_to_its_own_address_with_its_query() -> N
     url = action_url(escalation, "resolve") + "?rows=4"
     html = client.get(url).content.decode()
     assert f'<form method="post" action="{url}"' in html
+
+
+def test_pause_asks_for_a_review_date_and_keeps_the_one_given() -> None:
+    from escalate.policies import calendar
+
+    people = cast()
+    escalation = raise_one(people)
+    client = signed_in(people.raiser)
+    form = client.get(action_url(escalation, "pause")).content.decode()
+    assert "When will the pause be reviewed?" in form
+    review_on = calendar.add_working_days(timezone.localdate(), 1, "england")
+    paused = client.post(
+        action_url(escalation, "pause"),
+        {
+            "expected_version": escalation.version,
+            "reason": "Waiting for a strategy meeting.",
+            "review_on_day": str(review_on.day),
+            "review_on_month": str(review_on.month),
+            "review_on_year": str(review_on.year),
+        },
+    )
+    assert paused.status_code == 302
+    entry = ChronologyEntry.objects.get(escalation=escalation, kind=EntryKind.PAUSED)
+    assert entry.data["review_on"] == review_on.isoformat()

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from escalate.escalations import deciding
 from escalate.escalations import workflow as wf
 from escalate.escalations.tests.factories import policy_document
 from escalate.policies.calendar import LONDON
@@ -163,10 +162,7 @@ def test_pausing_an_hours_stage_moves_the_deadline_by_the_clock_time() -> None:
     assert resumed.state.due_at == MONDAY + timedelta(hours=53)
 
 
-def test_a_panel_needs_the_chair_the_panel_stage_and_both_disputing_agencies(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(deciding, "DECISION_RULES_IN_FORCE", True)
+def test_a_panel_needs_the_chair_the_panel_stage_and_both_disputing_agencies() -> None:
     policy = spec(stage_count=2)
     state = started(policy, start_stage_key=None)
     convene = wf.ConvenePanel(

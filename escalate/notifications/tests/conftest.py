@@ -32,7 +32,7 @@ def smtp_server(settings: Settings) -> Iterator[LocalSMTPServer]:
 
 @pytest.fixture
 def fake_notify(settings: Settings) -> Iterator[FakeNotify]:
-    """A fake Notify on loopback, with the settings that make e-mail go through it."""
+    """A fake Notify on loopback, with the settings that make email go through it."""
     fake = FakeNotify()
     fake.start()
     settings.NOTIFICATIONS_EMAIL_PROVIDER = "notify"

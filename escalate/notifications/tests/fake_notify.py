@@ -1,7 +1,7 @@
 """A local stand-in for GOV.UK Notify's HTTP API (POST /v2/notifications/email), for tests.
 
 It checks what the real service checks that matters to us: the JWT signed with the API key's
-secret and issued by its service id, a known template, an e-mail address and the template's
+secret and issued by its service id, a known template, an email address and the template's
 personalisation, and answers in Notify's shapes (201 with an id; errors as {"errors": [...]}).
 """
 

@@ -66,7 +66,7 @@ def test_sending_failed_notifications_again_is_audited_per_partnership() -> None
             recipient=person,
         )
     ids = list(Notification.objects.values_list("pk", flat=True))
-    assert len(ids) == 4  # e-mail and in-app for each
+    assert len(ids) == 4  # email and in-app for each
     Notification.objects.filter(pk__in=ids).update(status=Status.FAILED)
     assert send_again(ids=ids, by=admin) == len(ids)
     rows = list(AuditEvent.objects.filter(action="notifications_sent_again"))

@@ -68,7 +68,7 @@ def test_two_sweeps_at_the_same_moment_write_and_send_nothing_twice(
 
     # Each notice was sent by exactly one of them (the other found it sent, under the row lock).
     assert sum(report.stage_overdue for report in reports) == 3
-    # Per stage: overdue to raiser and respondent, prompt to raiser; e-mail and in-app each.
+    # Per stage: overdue to raiser and respondent, prompt to raiser; email and in-app each.
     assert Notification.objects.count() == 3 * 3 * 2
     for _escalation, record in stages:
         assert (
@@ -90,7 +90,7 @@ def test_two_workers_send_each_notification_once(smtp_server: LocalSMTPServer) -
 
     reports = run_together(deliver_due_notifications)
 
-    assert sum(report.sent for report in reports) == 24  # 12 e-mail + 12 in-app
+    assert sum(report.sent for report in reports) == 24  # 12 email + 12 in-app
     references = [message["X-Escalate-Reference"] for message in smtp_server.messages]
     assert len(references) == 12
     assert len(set(references)) == 12

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_pending_email_is_sent_and_recorded(smtp_server: LocalSMTPServer) -> None:
     escalation = escalation_raised_with_notice()
     report = deliver_due_notifications()
-    assert report.sent == 2  # e-mail and in-app
+    assert report.sent == 2  # email and in-app
     email = Notification.objects.get(escalation=escalation, channel=Channel.EMAIL)
     assert email.status == Status.SENT
     assert email.sent_at is not None
@@ -205,7 +205,7 @@ def test_a_repeated_event_is_not_enqueued_twice() -> None:
             email="business@testshire.example.org",
         )
     assert created == 0
-    assert Notification.objects.count() == 1  # a mailbox gets e-mail only
+    assert Notification.objects.count() == 1  # a mailbox gets email only
 
 
 def test_the_delivery_task_sends_what_is_due(smtp_server: LocalSMTPServer) -> None:

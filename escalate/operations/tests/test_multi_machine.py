@@ -239,7 +239,7 @@ class Deployment:
 
     def email_notifications(self) -> Counter[tuple[str, str, str]]:
         rows = self.sql(
-            # Each e-mail names its notification (X-Escalate-Reference: notification:<id>).
+            # Each email names its notification (X-Escalate-Reference: notification:<id>).
             "SELECT lower(coalesce(nullif(p.email, ''), n.recipient_email)),"
             " 'notification:' || n.id, n.subject"
             " FROM notifications_notification n"

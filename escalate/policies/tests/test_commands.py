@@ -90,7 +90,7 @@ def test_load_policy_refuses_a_panel_bigger_than_the_directory_in_one_line() -> 
 @pytest.mark.django_db
 def test_load_policy_refuses_an_unknown_loader() -> None:
     PartnershipFactory(slug="small")
-    with pytest.raises(CommandError, match="No person with e-mail"):
+    with pytest.raises(CommandError, match="No person with email"):
         run("load_policy", HAVERING, "--partnership", "small", "--loaded-by", "x@example.org")
 
 

@@ -75,11 +75,13 @@ def test_every_shipped_policy_tells_the_people_the_process_needs(name: str) -> N
         Event.RESOLVED,
         Event.PANEL_CONVENED,
         Event.PANEL_DECIDED,
-        Event.ACTION_ASSIGNED,
         Event.OVERDUE,
     )
     for event in changes:
         assert any(Recipient.RAISER in notify for notify in rules(event)), event
+    # An action's notices go to its owner, and only to them.
+    for event in (Event.ACTION_ASSIGNED, Event.ACTION_OVERDUE):
+        assert rules(event) == [{Recipient.ACTION_OWNER}], event
     assert any(Recipient.RESPONDENT in notify for notify in rules(Event.RATIONALE_REQUESTED))
     assert rules(Event.REMINDER)
     assert any(
@@ -92,7 +94,7 @@ def test_every_shipped_policy_tells_the_people_the_process_needs(name: str) -> N
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_policies_hold_no_real_contact_details(name: str) -> None:
     text = (Path(settings.POLICY_DIR) / name).read_text()
-    assert not re.search(r"[\w.]+@[\w.]+", text), "an e-mail address"
+    assert not re.search(r"[\w.]+@[\w.]+", text), "an email address"
     assert not re.search(r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b", text), "a phone number"
     for real_name in ("Peatling", "Newell"):
         assert real_name not in text

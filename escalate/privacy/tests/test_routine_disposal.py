@@ -1,4 +1,4 @@
-"""Short-lived personal data goes within weeks: drafts, delivered e-mail text, sessions."""
+"""Short-lived personal data goes within weeks: drafts, delivered email text, sessions."""
 
 from __future__ import annotations
 

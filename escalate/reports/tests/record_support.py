@@ -44,6 +44,7 @@ def every_kind(world: World) -> Escalation:
         details=world.details(
             subject_name="Robin Example",
             cp_plan=True,
+            allocated_iro=world.iro,  # the child's own IRO (only they are told)
             case_references="CS-0001",
             already_tried="A phone call to the duty desk.",
         ),
@@ -132,6 +133,7 @@ def every_kind(world: World) -> Escalation:
         escalation=escalation,
         by=world.chair,
         expected_version=escalation.version,
+        members_present=[world.head, world.service_manager, world.nurse],
         decision="Children's social care will visit within 10 days.",
         learning="Share threshold reasons in writing.",
         learning_themes=["communication"],

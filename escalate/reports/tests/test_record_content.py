@@ -283,7 +283,9 @@ def test_random_escalations_through_many_stages_keep_every_fact(
     steps: list[str], closing: str
 ) -> None:
     world = full_world()
-    escalation = services.raise_escalation(by=world.teacher, details=world.details(cp_plan=True))
+    escalation = services.raise_escalation(
+        by=world.teacher, details=world.details(cp_plan=True, allocated_iro=world.iro)
+    )
     for number, step in enumerate(steps):
         _try(world, escalation, step, number)
     escalation.refresh_from_db()

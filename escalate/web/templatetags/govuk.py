@@ -13,8 +13,10 @@ from typing import Any
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from escalate.policies.calendar import govuk_date, govuk_date_time, govuk_time
 from escalate.web.forms import DateInput
 
 register = template.Library()
@@ -79,12 +81,19 @@ def govuk_field(
     heading: bool = False,
     width: str = "",
     rows: int = 5,
+    required: bool | None = None,
 ) -> SafeString:
-    """One form field as the matching GOV.UK component."""
+    """One form field as the matching GOV.UK component.
+
+    `required=True` drops "(optional)" from a field the form checks itself (a choice always
+    made, such as "Not known").
+    """
     widget = field.field.widget
     component = component_for(widget)
     choices: list[dict[str, Any]] = []
     selected = _selected(field)
+    # A field may explain each choice: `field.choice_hints = {value: hint}`.
+    choice_hints: dict[str, str] = getattr(field.field, "choice_hints", {})
     if component in {"radios", "checkboxes", "select"}:
         for index, (value, label) in enumerate(field.field.choices):  # type: ignore[attr-defined]
             value = "" if value is None else str(value)
@@ -96,6 +105,7 @@ def govuk_field(
                     "label": label,
                     "id": field.auto_id if index == 0 else f"{field.auto_id}-{index}",
                     "checked": value in selected,
+                    "hint": choice_hints.get(value, ""),
                 }
             )
         if component != "select" and choices:
@@ -114,7 +124,7 @@ def govuk_field(
         "heading": heading,
         "width": width,
         "rows": rows,
-        "required": field.field.required,
+        "required": field.field.required if required is None else required,
         "attrs": widget.attrs,
         "autocomplete": widget.attrs.get("autocomplete", ""),
         "inputmode": widget.attrs.get("inputmode", ""),
@@ -141,4 +151,32 @@ def govuk_error_summary(*forms_to_check: forms.BaseForm) -> SafeString:
             anchor = bound.auto_id
             for message in errors:
                 items.append({"href": f"#{anchor}", "message": str(message)})
+    if not items:
+        # Empty, so that `{% if error_summary %}Error: {% endif %}` in the title is false.
+        return SafeString("")
     return render_to_string("web/forms/error_summary.html", {"items": items})
+
+
+@register.filter(name="govuk_date")
+def govuk_date_filter(value: Any, month: str = "") -> str:
+    """`{{ when|govuk_date }}` → 5 January 2027; `{{ when|govuk_date:"short" }}` → 5 Jan 2027."""
+    return "" if value in (None, "") else govuk_date(value, short_month=month == "short")
+
+
+@register.filter(name="govuk_time")
+def govuk_time_filter(value: Any) -> str:
+    """`{{ when|govuk_time }}` → 11:59pm."""
+    return "" if value in (None, "") else govuk_time(value)
+
+
+@register.filter(name="govuk_datetime")
+def govuk_datetime_filter(value: Any, month: str = "") -> str:
+    """`{{ when|govuk_datetime }}` → 5 January 2027, 11:59pm."""
+    return "" if value in (None, "") else govuk_date_time(value, short_month=month == "short")
+
+
+@register.simple_tag
+def govuk_tel(number: str, text: str = "") -> SafeString:
+    """A phone number people can tap to call: `{% govuk_tel "999" %}`."""
+    digits = "".join(c for c in str(number) if c.isdigit() or c == "+")
+    return format_html('<a class="govuk-link" href="tel:{}">{}</a>', digits, text or number)

@@ -150,6 +150,8 @@ def form_body(world: AccessWorld) -> dict[str, Any]:
         "year": today.year,
         "period": "year",
         "immediate_harm": "no",
+        "iro": "not-known",
+        "cp_chair": "not-known",
     }
 
 
@@ -353,9 +355,18 @@ MATRIX: list[Row] = [
         "escalations:raise_step",
         kwargs=lambda w: {"slug": "agency"},
         get=everyone(200),
-        # A's agency: accepted from A's people; B's person is told to choose from their own list.
+        # A's children's social care: accepted from A's people of other agencies; its own people
+        # are not offered their own agency, and B's person must choose from their own list.
         post=everyone(Redirect("/escalations/raise/professional/")).but(
-            [*NO_PARTNERSHIP, "other_partnership"], 200
+            [
+                *NO_PARTNERSHIP,
+                "other_partnership",
+                "respondent",
+                "respondent_manager",
+                "iro",
+                "cp_chair",
+            ],
+            200,
         ),
         body=agency_body,
     ),
@@ -385,6 +396,15 @@ MATRIX: list[Row] = [
         get=only(SEES_ESCALATION, 200, others=404),
         # Only the entry's author corrects it.
         post=only(SEES_ESCALATION, 200, others=404).but(["raiser"], Redirect("/escalations/")),
+    ),
+    Row(
+        "escalations:reviewers",
+        kwargs=escalation,
+        # Only the business unit names the child's IRO and CP chair.
+        get=only(SEES_ESCALATION, 403, others=404).but(["business_manager"], 200),
+        post=only(SEES_ESCALATION, 403, others=404).but(
+            ["business_manager"], Redirect("/escalations/")
+        ),
     ),
     Row(
         "escalations:stage_action",

@@ -66,6 +66,9 @@ def api_body(world: AccessWorld) -> dict[str, Any]:
         "outcome_wanted": "A meeting.",
         "categories": ["threshold"],
         "member_ids": [world.person("senior_manager").pk, world.person("panel_member").pk],
+        "members_present_ids": [world.person("senior_manager").pk],
+        "grounds": "recurred",
+        "next_step": "stay",
         "agency_id": a.world.csc.pk,
         "view": "My view.",
         "correction": "The date was wrong.",
@@ -136,7 +139,18 @@ API_ROWS: list[Row] = [
     # Not paused: nobody can resume it.
     api("resume_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api("withdraw_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(RAISER_SIDE)),
-    api("resolve_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(PARTICIPANTS)),
+    # Only the raiser's side closes it; the side being challenged proposes (issue 15).
+    api("resolve_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(RAISER_SIDE)),
+    api(
+        "propose_resolution",
+        kwargs=escalation,
+        get=NOT_ALLOWED,
+        post=on_escalation(PARTICIPANTS),
+    ),
+    # No proposal is waiting, and A's escalation is not resolved.
+    api("accept_resolution", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("decline_resolution", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    api("reopen_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api(
         "escalation_actions",
         kwargs=escalation,

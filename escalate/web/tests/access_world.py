@@ -67,7 +67,7 @@ class Side:
     entry: ChronologyEntry  # the discussion recorded by the raiser
     attachment: Attachment
     notification: Notification  # an in-app notification to the respondent
-    failed_notice: Notification  # the e-mail to the respondent, which could not be delivered
+    failed_notice: Notification  # the email to the respondent, which could not be delivered
     calendar_token: CalendarToken  # the raiser's
     draft: RaiseDraft  # the practitioner's draft, half answered
     contact: EscalationContact  # a Level 2 contact of the agency
@@ -154,7 +154,7 @@ def _side() -> Side:
     failed_notice = Notification.objects.filter(
         escalation=escalation, recipient=world.social_worker, channel=Channel.EMAIL
     ).first()
-    assert failed_notice is not None, "raising e-mails the respondent"
+    assert failed_notice is not None, "raising emails the respondent"
     Notification.objects.filter(pk=failed_notice.pk).update(status="failed", attempts=8)
     draft = services.save_raise_draft(by=world.outsider, data={"immediate_harm": "no"})
     escalation.refresh_from_db()

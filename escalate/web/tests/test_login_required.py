@@ -20,7 +20,7 @@ PUBLIC = {
     "metrics": "a Prometheus scraper holds METRICS_TOKEN instead of signing in (404 without it)",
     "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
     "password_reset": "asking for a password reset: someone who cannot sign in",
-    "set_password": "the single-use link from an invitation or reset e-mail is the credential",
+    "set_password": "the single-use link from an invitation or reset email is the credential",
     "password_set": "says the password is set and links to sign in",
     "notify_receipt": "GOV.UK Notify's delivery receipts carry its bearer token (401 without)",
     "docs": "the API's documentation, drawn from the public OpenAPI document (docs/api.md)",
@@ -78,7 +78,8 @@ def test_home_shows_the_persons_name_agency_and_partnership() -> None:
     assert "Avery Example" in page
     assert person.agency.name in page
     assert person.partnership.name in page
-    assert "If a child or adult is in immediate danger call 999" in page
+    assert "If a child or adult is in immediate danger call" in page
+    assert 'href="tel:999"' in page  # tap-to-call
 
 
 def test_sign_in_with_email_and_password_reaches_home() -> None:

@@ -14,7 +14,7 @@ from escalate.directory.models import Covers, Nation
 class Command(BaseCommand):
     help = (
         "Create a partnership with its business unit and first business manager, who is "
-        "e-mailed a single-use link (7 days) to set their password."
+        "emailed a single-use link (7 days) to set their password."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,5 +47,5 @@ class Command(BaseCommand):
             raise CommandError(messages) from None
         self.stdout.write(
             f"Started {partnership.name} (prefix {partnership.reference_prefix}). "
-            f"{manager.email} has been e-mailed a link to set their password."
+            f"{manager.email} has been emailed a link to set their password."
         )

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from escalate.audit.checkpoints import check_against_checkpoints, read_checkpoints
 from escalate.audit.models import AuditChain
-from escalate.audit.services import chain_key_for
+from escalate.audit.services import chain_keys_of
 from escalate.audit.verification import cross_check, verify_chain
 from escalate.directory.models import Partnership
 from escalate.operations.services import record_check
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             partnership = Partnership.objects.filter(slug=options["partnership"]).first()
             if partnership is None:
                 raise CommandError(f"No partnership with slug {options['partnership']!r}")
-            chain_keys = {chain_key_for(partnership)}
+            chain_keys = chain_keys_of(partnership)
             chains = chains.filter(key__in=chain_keys)
             partnership_ids = {partnership.pk}
         problems: list[str] = []

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="The policy file (YAML), e.g. policies/havering.yaml")
         parser.add_argument("--partnership", required=True, help="The partnership's slug")
-        parser.add_argument("--loaded-by", default="", help="E-mail of the person loading it")
+        parser.add_argument("--loaded-by", default="", help="Email of the person loading it")
 
     def handle(self, *args: Any, **options: Any) -> None:
         slug = options["partnership"]
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if options["loaded_by"]:
             loaded_by = Person.objects.filter(email=options["loaded_by"].lower()).first()
             if loaded_by is None:
-                raise CommandError(f"No person with e-mail {options['loaded_by']!r}")
+                raise CommandError(f"No person with email {options['loaded_by']!r}")
         try:
             version, created = load_policy(
                 partnership=partnership, path=options["file"], loaded_by=loaded_by

@@ -1,4 +1,4 @@
-"""Remove short-lived personal data past its retention period (drafts, e-mail text, sessions)."""
+"""Remove short-lived personal data past its retention period (drafts, email text, sessions)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from escalate.privacy.services import dispose_routine
 
 class Command(BaseCommand):
     help = (
-        "Delete drafts, delivered e-mail text and sessions past their retention (docs/privacy.md)."
+        "Delete drafts, delivered email text and sessions past their retention (docs/privacy.md)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

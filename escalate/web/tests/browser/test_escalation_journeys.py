@@ -116,9 +116,9 @@ def raise_answers(page: Page, *, agency: str, professional: str, child: str) -> 
     page.get_by_label(professional).check()
     continue_to(page, "Who is the disagreement about?", "raise: child or adult")
     kind = page.get_by_label("A child", exact=True)
-    if not kind.is_checked():
+    if kind.count() and not kind.is_checked():  # asked only when the policy covers adults too
         kind.check()
-    page.get_by_label("Their full name").fill(child)
+    page.get_by_label(re.compile("full name")).fill(child)
     fill_date(page, "Date of birth", date(2017, 3, 27))
     page.get_by_label("Case references").fill("LCS 000000 (fictitious)")
     continue_to(page, "Does any of this apply?", "raise: plans and conferences")
@@ -244,14 +244,23 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
         re.compile(r"\d+ working days? left")
     )
     journey.screenshot(amira, "escalation", phone_too=True)
+    # Printed, the page is the record: no menu, no links to act, the timeline still there.
+    expect(amira.locator(".app-action-links")).to_be_visible()
+    amira.emulate_media(media="print")
+    expect(amira.locator(".govuk-header__navigation")).to_be_hidden()
+    expect(amira.locator(".app-action-links")).to_be_hidden()
+    expect(amira.get_by_role("link", name="Record as PDF")).to_be_hidden()
+    expect(amira.locator("#timeline")).to_be_visible()
+    amira.emulate_media(media="screen")
 
-    # Stage 2: Erin, Dan's team manager, resolves it with an agreed action.
+    # Stage 2: Erin, Dan's team manager, is on the side being challenged: she cannot close it
+    # alone, so she proposes a resolution with an agreed action (issue 15).
     erin = journey.page_for(demo.people["erin.fox"])
     go(erin, f"/escalations/{reference}/", "escalation page (manager)")
     record_discussion(erin, reference, "Erin Fox and Ben Carter")
-    open_action(erin, "Resolve the escalation", "resolve")
-    erin.get_by_label("What was decided?").fill("An early help assessment will start this week.")
-    erin.get_by_label("Who made the decision?").fill("Erin Fox and Ben Carter")
+    expect(erin.get_by_role("link", name="Resolve the escalation")).to_have_count(0)
+    open_action(erin, "Propose a resolution", "propose")
+    erin.get_by_label("What do you propose?").fill("An early help assessment will start this week.")
     erin.get_by_label("Learning for the partnership").fill("Closing a referral needs a reason.")
     erin.get_by_label("Learning themes").fill("thresholds, information sharing")
     first = erin.get_by_role("group", name="Action 1")
@@ -264,13 +273,30 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     journey.screenshot(erin, "resolve")
     click_through(
         erin,
-        erin.get_by_role("button", name="Resolve", exact=True),
+        erin.get_by_role("button", name="Send the proposal"),
+        re.compile(reference),
+        "escalation page, proposal sent",
+    )
+    success(erin, "Your proposed resolution has been sent.")
+    expect(erin.get_by_role("heading", level=1)).to_contain_text("Open")
+
+    # Ben, Amira's line manager, sees the proposal and accepts it: that resolves it.
+    ben = journey.page_for(demo.people["ben.carter"])
+    go(ben, f"/escalations/{reference}/", "escalation page (raiser's manager)")
+    expect(ben.locator("#proposal")).to_contain_text("An early help assessment")
+    open_action(ben, "Accept the proposed resolution", "accept")
+    expect(ben.locator("main")).to_contain_text("Start the early help assessment")
+    click_through(
+        ben,
+        ben.get_by_role("button", name="Accept and resolve"),
         re.compile(reference),
         "escalation page, resolved",
     )
-    success(erin, "The escalation has been resolved.")
+    success(ben, "The escalation is resolved.")
+    expect(ben.get_by_role("heading", level=1)).to_contain_text("Resolved")
+    expect(ben.locator("main")).to_contain_text("Start the early help assessment")
+    go(erin, f"/escalations/{reference}/", "escalation page, resolved (respondent's manager)")
     expect(erin.get_by_role("heading", level=1)).to_contain_text("Resolved")
-    expect(erin.locator("main")).to_contain_text("Start the early help assessment")
 
     # The record for the child's file: a PDF, its download audited with the reason.
     pdf, content = download(
@@ -371,6 +397,8 @@ def _at_stage_4(demo: DemoDirectory) -> Escalation:
             by=people[who],
             expected_version=escalation.version,
             reason="Not resolved at this stage.",
+            # Havering 2.8: the agencies' Board members are engaged before the Chair.
+            board_engagement="Both agencies' Board members tried and could not agree.",
         )
     return Escalation.objects.get(pk=escalation.pk)
 
@@ -397,6 +425,8 @@ def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
 
     open_action(will, "Record the panel's decision", "panel decision")
     will.get_by_label("The panel's decision").fill("Police and social care meet within 2 days.")
+    for member in ("Clare Dawson", "Sam Taylor", "Omar Quinn"):
+        will.get_by_label(re.compile(f"^{member}")).check()
     will.get_by_label("Learning for the partnership").fill("Disclosures need a strategy meeting.")
     will.get_by_label("Learning themes").fill("strategy discussions")
     first = will.get_by_role("group", name="Action 1")
@@ -505,11 +535,9 @@ def test_raise_with_the_keyboard_alone(journey: Journey, demo: DemoDirectory) ->
     expect(dan).to_be_checked()
     key_continue(page, "Continue", "Who is the disagreement about?", "raise: child or adult")
 
-    child = page.get_by_label("A child", exact=True)
-    press_tab_until(page, child)
-    page.keyboard.press("Space")
-    expect(child).to_be_checked()
-    key_type(page, page.get_by_label("Their full name"), "Kit Example")
+    # Riverside's policy covers children only, so "a child or an adult?" is not asked.
+    expect(page.get_by_label("A child", exact=True)).to_have_count(0)
+    key_type(page, page.get_by_label("The child's full name"), "Kit Example")
     born = page.get_by_role("group", name="Date of birth")
     key_type(page, born.get_by_label("Day"), "5")
     key_type(page, born.get_by_label("Month"), "11")
@@ -520,6 +548,14 @@ def test_raise_with_the_keyboard_alone(journey: Journey, demo: DemoDirectory) ->
     press_tab_until(page, plan)
     page.keyboard.press("Space")
     expect(plan).to_be_checked()
+    # A CP Plan: the child's own IRO and conference chair are asked for (or "I do not know").
+    key_continue(page, "Continue", "Who reviews the child's plan?", "raise: reviewers")
+    iro = page.get_by_label("Who is the child's Independent Reviewing Officer (IRO)?")
+    key_type(page, iro, "Isla")
+    expect(iro.locator("option:checked")).to_contain_text("Isla Jones")
+    chair = page.get_by_label("Who chairs the child's child protection conferences?")
+    key_type(page, chair, "I do")
+    expect(chair.locator("option:checked")).to_have_text("I do not know")
     key_continue(page, "Continue", "What is the disagreement about?", "raise: categories")
 
     first, second = page.get_by_role("checkbox").nth(0), page.get_by_role("checkbox").nth(1)

@@ -30,7 +30,26 @@ PAGES = [
     SimplePage("home", "/", signed_in_as="amira.khan", screenshot=True),
     SimplePage("calendar", "/notifications/calendar/", signed_in_as="amira.khan"),
     SimplePage("failed-notices", "/notifications/failed/", signed_in_as="vera.walsh"),
+    SimplePage("find-a-person", "/find-a-person/", signed_in_as="vera.walsh"),
+    SimplePage("retention-review", "/retention/", signed_in_as="vera.walsh"),
 ]
+
+
+def test_a_search_with_nothing_to_look_for_says_what_to_do_accessibly(
+    any_page: Page, demo: DemoDirectory
+) -> None:
+    page = any_page
+    sign_in(page, demo.people["vera.walsh"])
+    page.goto("/find-a-person/")
+    page.get_by_label("Full name of the child or adult").fill("Zz")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select why you are searching")
+    expect(page.get_by_label("Full name of the child or adult")).to_have_value("Zz")
+    assert_accessible(page, "find-a-person-error")
+    page.get_by_label("A subject access request").check()
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="No escalations found")).to_be_visible()
+    assert_accessible(page, "find-a-person-none")
 
 
 @pytest.mark.parametrize("simple_page", PAGES, ids=[p.name for p in PAGES])

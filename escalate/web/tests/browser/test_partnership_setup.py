@@ -1,6 +1,6 @@
 """A partnership sets itself up in the browser, from an empty database to its first escalation.
 
-The platform administrator starts the partnership; its business manager follows the e-mailed
+The platform administrator starts the partnership; its business manager follows the emailed
 invitation, adds agencies, imports 50 people from a CSV (two bad rows refused, then fixed),
 publishes a policy edited in the browser; an imported teacher follows their invitation, signs
 in and raises an escalation. Every page is checked with axe-core.

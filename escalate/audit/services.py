@@ -131,7 +131,12 @@ def record_audit(
     with transaction.atomic(savepoint=False):
         chain = AuditChain.objects.select_for_update().filter(key=key).first()
         if chain is None:  # the chain's first event
-            AuditChain.objects.get_or_create(key=key)
+            # All of a partnership's chain heads at once (its own and its view chains), so a
+            # page view never pays for creating its chain: one INSERT, conflicts ignored.
+            keys = {key} | (chain_keys_of(partnership) if partnership is not None else set())
+            AuditChain.objects.bulk_create(
+                [AuditChain(key=each) for each in sorted(keys)], ignore_conflicts=True
+            )
             chain = AuditChain.objects.select_for_update().get(key=key)
         event = AuditEvent(
             chain_key=key,

@@ -87,10 +87,11 @@ def test_people_form_a_directory_with_managers_and_policies_from_the_shipped_fil
 def test_the_audit_chains_verify_and_references_continue_from_the_seeded_ones() -> None:
     seed(2, 200)
 
-    chains = list(AuditChain.objects.all())
+    # Each partnership's own chain holds the seeded events; its view chains (ADR 0020) are
+    # created with it and stay empty until someone views an escalation.
+    chains = list(AuditChain.objects.filter(length__gt=0))
     assert len(chains) == 2
-    assert all(chain.length > 0 for chain in chains)
-    assert [verify_chain(chain) for chain in chains] == [None, None]
+    assert all(verify_chain(chain) is None for chain in AuditChain.objects.all())
     assert cross_check() == []  # every seeded escalation and stage has its audit row
     partnership = Partnership.objects.get(slug="scale-001")
     counter = ReferenceCounter.objects.filter(partnership=partnership).order_by("-year").first()

@@ -101,6 +101,12 @@ def save_legal_page(*, by: Person, kind: LegalPageKind, body: str) -> LegalPage:
     return page
 
 
+def _query_fingerprint(query: SubjectQuery) -> str:
+    """What was searched for, as the audit trail keeps it: a keyed fingerprint, never the name."""
+    parts = [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
+    return fingerprint("|".join(parts))
+
+
 def search_for_subject(
     *, by: Person, query: SubjectQuery, reason: str, request_reference: str = ""
 ) -> list[Escalation]:
@@ -115,9 +121,6 @@ def search_for_subject(
     if reason not in dict(SEARCH_REASONS):
         raise ValueError(f"Unknown search reason {reason!r}")
     found = list(matching_escalations(by, query)[: MOST_RESULTS + 1])
-    searched_for = "|".join(
-        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
-    )
     with transaction.atomic():
         record_audit(
             actor=by,
@@ -125,7 +128,7 @@ def search_for_subject(
             partnership=by.partnership,
             object_type="search",
             changes={
-                "searched_for": (None, fingerprint(searched_for)),
+                "searched_for": (None, _query_fingerprint(query)),
                 "request_reference": (None, fingerprint(request_reference)),
                 "results": (None, len(found)),
                 "search_reason": (None, reason),
@@ -217,9 +220,6 @@ def export_subject_access(
         reason=dict(SEARCH_REASONS)[reason],
         withhold_names=withhold_names,
     )
-    searched_for = "|".join(
-        [query.name.casefold(), str(query.date_of_birth or ""), query.case_reference.casefold()]
-    )
     with transaction.atomic():
         record_audit(
             actor=by,
@@ -227,7 +227,7 @@ def export_subject_access(
             partnership=by.partnership,
             object_type="subject_access",
             changes={
-                "searched_for": (None, fingerprint(searched_for)),
+                "searched_for": (None, _query_fingerprint(query)),
                 "request_reference": (None, fingerprint(request_reference)),
                 "references": (None, [line.reference for line in export.contents]),
                 "withheld_other_names": (None, withhold_names),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("retention/", include("escalate.privacy.retention_urls")),
     path("admin/", admin.site.urls),
     path("policy/", include("escalate.policies.urls")),
+    path("notifications/calendar/", include("escalate.escalations.calendar_urls")),
     path("notifications/", include("escalate.notifications.urls")),
     path("account/", include("escalate.web.urls_account")),
     path("audit/", include("escalate.audit.urls")),

@@ -18,7 +18,4 @@ urlpatterns = [
     ),
     # GOV.UK Notify's delivery receipts (NOTIFY_CALLBACK_TOKEN; docs/operations.md).
     path("notify/receipts/", views.notify_receipt, name="notify_receipt"),
-    path("calendar/", views.calendar_settings, name="calendar"),
-    path("calendar/deadlines.ics", views.calendar_download, name="calendar_download"),
-    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

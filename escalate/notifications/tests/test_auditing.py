@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_creating_replacing_and_revoking_a_calendar_address_is_audited(client) -> None:  # type: ignore[no-untyped-def]
     person: Person = PersonFactory()
     sign_in(client, person)
-    page = reverse("notifications:calendar")
+    page = reverse("calendar:settings")
     shown = [
         client.post(page, {"action": "create"}).content.decode(),
         client.post(page, {"action": "create"}).content.decode(),
@@ -48,7 +48,7 @@ def test_creating_replacing_and_revoking_a_calendar_address_is_audited(client) -
 def test_revoking_when_there_is_nothing_to_revoke_writes_nothing(client) -> None:  # type: ignore[no-untyped-def]
     person: Person = PersonFactory()
     sign_in(client, person)
-    client.post(reverse("notifications:calendar"), {"action": "revoke"})
+    client.post(reverse("calendar:settings"), {"action": "revoke"})
     assert not AuditEvent.objects.filter(action="calendar_tokens_revoked").exists()
 
 

@@ -32,5 +32,5 @@ def test_an_address_given_out_before_hashing_still_works_and_is_stored_hashed() 
 
     row = CalendarToken.objects.get(person=person)
     assert row.token_hash == CalendarToken.hash("an-address-given-out-in-clear")
-    feed = reverse("notifications:calendar_feed", kwargs={"token": "an-address-given-out-in-clear"})
+    feed = reverse("calendar:feed", kwargs={"token": "an-address-given-out-in-clear"})
     assert Client().get(feed).status_code == 200

@@ -308,11 +308,11 @@ MATRIX: list[Row] = [
         ),
     ),
     Row(
-        "notifications:calendar",
+        "calendar:settings",
         get=everyone(200),
         post=everyone(200),  # the new address, shown once (only its hash is kept)
     ),
-    Row("notifications:calendar_download", get=everyone(200), post=NOT_ALLOWED),
+    Row("calendar:download", get=everyone(200), post=NOT_ALLOWED),
     Row(
         "notifications:notify_receipt",
         # GOV.UK Notify cannot sign in: the bearer token it was given is the credential (a
@@ -321,7 +321,7 @@ MATRIX: list[Row] = [
         post=everyone(401).but(["anonymous"], 401),
     ),
     Row(
-        "notifications:calendar_feed",
+        "calendar:feed",
         # Calendar apps cannot sign in: the private, revocable token is the credential.
         kwargs=lambda w: {"token": w.a.calendar_token.secret},
         get=everyone(200).but(["anonymous"], 200),

@@ -15,7 +15,7 @@ def test_signed_in_people_find_their_account_pages_in_the_footer() -> None:
     client = Client()
     client.force_login(PersonFactory())
     page = client.get(reverse("home")).content.decode()
-    for url_name in ("change_password", "notifications:calendar", "api:tokens"):
+    for url_name in ("change_password", "calendar:settings", "api:tokens"):
         assert f'href="{reverse(url_name)}"' in page, url_name
 
 

@@ -173,7 +173,7 @@ LIST_PAGES = (
     "escalations:queue",
     "escalations:my_actions",
     "notifications:inbox",
-    "notifications:calendar_download",
+    "calendar:download",
 )
 
 
@@ -188,7 +188,7 @@ def test_someone_moved_from_b_to_a_sees_none_of_b_in_lists_counts_and_calendars(
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert b_reference.encode() not in _page(response), f"{name} shows B's escalation"
-    created = client.post(reverse("notifications:calendar"))
+    created = client.post(reverse("calendar:settings"))
     assert created.status_code == 200
     feed = re.search(rb'class="app-calendar-address">https?://[^/]+(/[^<]+)<', _page(created))
     assert feed, "the new calendar address is not shown"
@@ -207,7 +207,7 @@ def test_lists_of_a_never_show_bs_escalation(access_world: AccessWorld) -> None:
     b_reference = world.b.escalation.reference.encode()
     pages = {
         "business_manager": ["home", "reports:learning"],
-        "raiser": ["home", "escalations:my_actions", "notifications:calendar_download"],
+        "raiser": ["home", "escalations:my_actions", "calendar:download"],
         "raiser_manager": ["home", "escalations:queue"],
         "respondent": ["home", "notifications:inbox"],
         "auditor": ["audit:events"],

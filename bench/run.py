@@ -3,7 +3,8 @@
     python -m bench.run --size small   # make bench: 20,000 escalations, a few minutes
     python -m bench.run --size full    # make bench-full: 1,000,000 escalations
 
-Each size has its own database (escalate_bench_small / escalate_bench_full), created, migrated
+Each size has its own database (escalate_bench_small / escalate_bench_full, or BENCH_DATABASE to
+compare two checkouts side by side), created, migrated
 and seeded (`seed_scale`) the first time. Every request goes through the whole middleware stack
 (sessions in the database, sign-in, two-factor, CSP...) with bench.settings (DEBUG off, cached
 templates), signed in as a real seeded person with a two-factor-verified session, through
@@ -49,8 +50,8 @@ class Size:
 
 
 SIZES = {
-    "small": Size("escalate_bench_small", 5, 20_000, 40),
-    "full": Size("escalate_bench_full", 150, 1_000_000, 40),
+    "small": Size(os.environ.get("BENCH_DATABASE", "escalate_bench_small"), 5, 20_000, 40),
+    "full": Size(os.environ.get("BENCH_DATABASE", "escalate_bench_full"), 150, 1_000_000, 40),
 }
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from escalate.policies.schema_forms import Briefing, PolicyForm
+from escalate.policies.schema_forms import Briefing, PeopleGuidance, PolicyForm
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=40)]
 
@@ -161,6 +161,11 @@ class Stage(Strict):
     raiser_level: int = Field(ge=1, le=4, description="Directory level acting for the raiser.")
     respondent_level: int = Field(ge=1, le=4, description="Level acting for the respondent.")
     guidance: str = Field(min_length=1)
+    manager_task: str = Field(
+        default="",
+        description="What the managers brought in at this stage are asked to do, for their "
+        '"What you need to do" (empty: the stage\'s summary).',
+    )
     timescale: Timescale
     must_record: list[Record] = Field(default_factory=list)
     involves_roles: list[PartnershipRole] = Field(default_factory=list)
@@ -326,6 +331,7 @@ class PolicySpec(Strict):
     # The forms the policy names and the briefing's advice (policies/schema_forms.py).
     forms: list[PolicyForm] = Field(default_factory=list)
     briefing: Briefing = Field(default_factory=Briefing)
+    people_guidance: PeopleGuidance = Field(default_factory=PeopleGuidance)
 
     @model_validator(mode="before")
     @classmethod

@@ -61,3 +61,42 @@ class Briefing(BaseModel):
     what_you_should_do: list[str] = Field(
         default_factory=lambda: list(DEFAULT_WHAT_YOU_SHOULD_DO), min_length=1, max_length=8
     )
+
+
+# A practitioner guide to escalation (seed 001), "If You're the Subject of Escalation".
+DEFAULT_SUBJECT_OF_ESCALATION = (
+    "Treat it professionally, not personally.",
+    "Listen to the concerns raised.",
+    "Explain your rationale clearly.",
+    "Be open to reconsidering if new information emerges.",
+    "Involve your manager as appropriate.",
+)
+# Seed 001, "Barriers to Escalation" and its "Remember" line.
+DEFAULT_BARRIERS = (
+    "Not wanting to damage relationships",
+    "Fear of being seen as difficult",
+    "Uncertainty about being right",
+    "Not knowing the process",
+    'Pressure to "get on with" other work',
+    "Culture of not challenging",
+)
+DEFAULT_BARRIERS_REMINDER = "Your duty to the child or adult at risk outweighs these concerns."
+
+
+class PeopleGuidance(BaseModel):
+    """Guidance shown to one part of an escalation in "What you need to do" (issue 16)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject_of_escalation: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SUBJECT_OF_ESCALATION),
+        min_length=1,
+        max_length=10,
+        description="For the respondent: how to respond when your decision is escalated.",
+    )
+    barriers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_BARRIERS),
+        max_length=10,
+        description="The barriers to escalating, shown to both sides.",
+    )
+    barriers_reminder: str = DEFAULT_BARRIERS_REMINDER

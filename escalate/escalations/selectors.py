@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from escalate.directory.models import Person
 from escalate.escalations import deciding, workflow
+from escalate.escalations.next_step import NextStep, next_step
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     MANAGER_PARTS,
@@ -298,6 +299,7 @@ class EscalationPage:
     version: int
     proposal: PendingProposal | None = None  # a proposed resolution waiting for an answer
     asked: tuple[deciding.Asked, ...] = ()  # what the escalation waits for, from whom
+    to_do: NextStep | None = None  # "What you need to do", for this person
 
     def can(self, action_name: str) -> bool:
         return action_name in self.allowed_actions
@@ -339,6 +341,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
     )
     state = state_of(escalation)
     actor = actor_of(escalation, person)
+    allowed = workflow.allowed_actions(spec, state, actor, timezone.now())
     return EscalationPage(
         escalation=escalation,
         spec=spec,
@@ -350,7 +353,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         working_days_left=working_days_left(due, spec.nation.value),
         is_overdue=due is not None and due < timezone.now(),
         next_steps=stage.guidance,
-        allowed_actions=workflow.allowed_actions(spec, state, actor, timezone.now()),
+        allowed_actions=allowed,
         completable_action_ids=frozenset(
             action.pk
             for action in actions
@@ -390,7 +393,42 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         version=escalation.version,
         proposal=pending_proposal(state, timeline),
         asked=tuple(deciding.asked(spec, state)),
+        to_do=next_step(
+            spec,
+            state,
+            actor,
+            allowed=allowed,
+            rationale_question=_rationale_question(state, timeline),
+            own_actions=tuple(
+                (action.pk, action.description, action.due_on)
+                for action in actions
+                if action.owner_id == person.pk and action.done_at is None
+            ),
+            today=timezone.localdate(),
+        ),
     )
+
+
+def rationale_question_of(escalation: Escalation) -> str:
+    """The question of the rationale request waiting for an answer (for the page that answers)."""
+    entries = list(
+        escalation.chronology.filter(
+            kind=EntryKind.RATIONALE_REQUESTED, stage_key=escalation.current_stage_key
+        ).order_by("recorded_at", "pk")
+    )
+    return _rationale_question(state_of(escalation), entries)
+
+
+def _rationale_question(state: workflow.EscalationState, timeline: list[ChronologyEntry]) -> str:
+    """The question of the rationale request waiting for an answer at this stage, if any."""
+    if not state.rationale_requested:
+        return ""
+    asked = [
+        entry
+        for entry in timeline
+        if entry.kind == EntryKind.RATIONALE_REQUESTED and entry.stage_key == state.stage_key
+    ]
+    return asked[-1].text if asked else ""
 
 
 def people_told(escalation: Escalation) -> list[str]:

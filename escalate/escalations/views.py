@@ -152,6 +152,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "page": page,
             "allowed": allowed,
             "action_links": links,
+            "tasks": _task_links(escalation, page),
             "timeline": _timeline_with_corrections(page.timeline, page.spec),
             # Evidence is for whoever may see the escalation (access_escalation above).
             "evidence": list(escalation_evidence(escalation)),
@@ -159,6 +160,29 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "may_allocate_reviewers": may_allocate_reviewers(person, escalation),
         },
     )
+
+
+# Each stage action's page, by the action's name.
+SLUG_OF = {spec.name: slug for slug, spec in STAGE_ACTIONS.items()}
+
+
+def _task_links(escalation: Escalation, page: selectors.EscalationPage) -> list[dict[str, Any]]:
+    """The person's tasks ("What you need to do"), each with the page that does it."""
+    if page.to_do is None:
+        return []
+    found = []
+    for task in page.to_do.tasks:
+        url = label = ""
+        if task.action == "complete_action" and task.item_id is not None:
+            url = reverse("escalations:complete_action", args=[escalation.reference, task.item_id])
+            label = "Mark as done"
+        elif task.action in SLUG_OF:
+            url = reverse(
+                "escalations:stage_action", args=[escalation.reference, SLUG_OF[task.action]]
+            )
+            label = STAGE_ACTIONS[SLUG_OF[task.action]].title
+        found.append({"task": task, "url": url, "label": label})
+    return found
 
 
 METHOD_LABELS = dict(DISCUSSION_METHODS)
@@ -287,6 +311,9 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             if spec.name == "convene_panel"
             else None,
             "proposal": selectors.proposal_of(escalation) if spec.name in ANSWERS else None,
+            "question": selectors.rationale_question_of(escalation)
+            if spec.name == "give_rationale"
+            else "",
         },
     )
 

@@ -1,4 +1,4 @@
-""""What you need to do": the next step of one person on one escalation, in plain Python.
+""" "What you need to do": the next step of one person on one escalation, in plain Python.
 
 Worked out from the core's answers only: what the escalation waits for (`deciding.asked`), what
 this person may do now (`workflow.allowed_actions`) and, for Escalate and Resolve, why not
@@ -167,11 +167,7 @@ def next_step(
         action = "record_discussion" if "discussion" in missing else None
         if action is None:
             action = next(
-                (
-                    name
-                    for name in ("resolve_escalation", "propose_resolution")
-                    if name in allowed
-                ),
+                (name for name in ("resolve_escalation", "propose_resolution") if name in allowed),
                 None,
             )
         tasks.append(

@@ -13,14 +13,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.lookups import In
 from django.http import Http404
 from django.utils import timezone
 
-from escalate.directory.models import Person
+from escalate.directory.models import Person, Role
 from escalate.escalations import deciding, workflow
-from escalate.escalations.next_step import NextStep, next_step
 from escalate.escalations.models import (
     CLOSED_STATUSES,
     MANAGER_PARTS,
@@ -34,7 +44,8 @@ from escalate.escalations.models import (
     RaiseDraft,
     StageRecord,
 )
-from escalate.escalations.state import actor_of, state_of
+from escalate.escalations.next_step import NextStep, next_step
+from escalate.escalations.state import STATE_KINDS, actor_from, actor_of, state_from, state_of
 from escalate.policies import calendar
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec, Stage
@@ -462,3 +473,178 @@ def dsl_not_reached(
         if entry.kind == EntryKind.NOTIFICATION
         for recipient in (entry.data or {}).get("recipients", [])
     )
+
+
+# --- home: "Needs your action" and "Following" ----------------------------------------------
+
+FOLLOWING_PAGE = 25
+
+
+@dataclass(frozen=True)
+class NeedsAction:
+    """One escalation waiting for this person: what is needed (the first task) and by when."""
+
+    escalation: Escalation
+    what: str
+    due_at: datetime | None
+    working_days_left: int | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.working_days_left is not None and self.working_days_left < 0
+
+
+def _state_annotations(escalation_id: Any, stage_key: Any, person: Person) -> dict[str, Any]:
+    """What a list row needs to build the escalation's state and the person's own action, read
+    in the row's own query (subqueries, not a query per row)."""
+    record = StageRecord.objects.filter(escalation=escalation_id, stage_key=stage_key).order_by(
+        "-index"
+    )
+    own = Action.objects.filter(
+        escalation=escalation_id, owner=person, done_at__isnull=True
+    ).order_by("due_on", "pk")
+    return {
+        "row_started_at": Subquery(record.values("started_at")[:1]),
+        "row_paused_at": Subquery(record.values("paused_at")[:1]),
+        "row_panel": Exists(Panel.objects.filter(escalation=escalation_id)),
+        "row_panel_decided": Exists(
+            Panel.objects.filter(escalation=escalation_id, decided_at__isnull=False)
+        ),
+        "row_action_id": Subquery(own.values("pk")[:1]),
+        "row_action_text": Subquery(own.values("description")[:1]),
+        "row_action_due": Subquery(own.values("due_on")[:1]),
+    }
+
+
+def needs_action_for(person: Person) -> list[NeedsAction]:
+    """The escalations waiting for `person` now, overdue first, then by when.
+
+    Worked out as the escalation page's "What you need to do" is (next_step, from the core's
+    allowed actions): an escalation is listed when something is asked of this person. Read in
+    two queries whatever the number: the person's participations with each escalation's stage
+    facts, then the current stages' entries (a third for the partnership chair's stages).
+    """
+    if not person.is_authenticated or person.partnership_id is None or not person.is_active:
+        return []
+    rows = list(
+        Participant.objects.filter(person=person, escalation__partnership_id=person.partnership_id)
+        .filter(~Q(escalation__status__in=CLOSED_STATUSES) | Q(part=Part.ACTION_OWNER))
+        .select_related(
+            "escalation",
+            "escalation__policy_version",
+            "escalation__raiser_agency",
+            "escalation__respondent_agency",
+        )
+        .defer(*(f"escalation__{name}" for name in POLICY_TEXT))
+        .annotate(
+            **_state_annotations(
+                OuterRef("escalation_id"), OuterRef("escalation__current_stage_key"), person
+            )
+        )
+        .order_by("escalation_id", "pk")
+    )
+    found: dict[int, tuple[Escalation, Any, list[tuple[str, str]]]] = {}
+    for row in rows:
+        entry = found.setdefault(row.escalation_id, (row.escalation, row, []))
+        entry[2].append((row.part, row.stage_key))
+    if Role.PARTNERSHIP_CHAIR in person.role_set:
+        for escalation in (
+            escalations_visible_to(person)
+            .exclude(status__in=CLOSED_STATUSES)
+            .exclude(pk__in=list(found))
+            .annotate(**_state_annotations(OuterRef("pk"), OuterRef("current_stage_key"), person))
+            .order_by("stage_due_at", "pk")[:200]
+        ):
+            found[escalation.pk] = (escalation, escalation, [])
+    if not found:
+        return []
+    entries: dict[int, list[tuple[str, Any, datetime, str]]] = {}
+    stage_of = {pk: escalation.current_stage_key for pk, (escalation, _, _) in found.items()}
+    for escalation_id, stage_key, kind, data, occurred_at, text in (
+        ChronologyEntry.objects.filter(escalation_id__in=list(found), kind__in=STATE_KINDS)
+        .order_by("pk")
+        .values_list("escalation_id", "stage_key", "kind", "data", "occurred_at", "text")
+    ):
+        if stage_key == stage_of[escalation_id]:
+            entries.setdefault(escalation_id, []).append((kind, data, occurred_at, text))
+    today = timezone.localdate()
+    now = timezone.now()
+    waiting = []
+    for pk, (escalation, facts, parts) in found.items():
+        spec = escalation.policy_version.spec
+        state = state_from(
+            escalation,
+            started_at=facts.row_started_at,
+            paused_at=facts.row_paused_at,
+            entries=entries.get(pk, []),
+            panel_convened=facts.row_panel,
+            panel_decided=facts.row_panel_decided,
+        )
+        actor = actor_from(escalation, person, parts)
+        own = (
+            ((facts.row_action_id, facts.row_action_text, facts.row_action_due),)
+            if facts.row_action_id is not None
+            else ()
+        )
+        step = next_step(
+            spec,
+            state,
+            actor,
+            allowed=workflow.allowed_actions(spec, state, actor, now),
+            own_actions=own,
+            today=today,
+        )
+        if not step.tasks:
+            continue
+        task = min(step.tasks, key=lambda t: (t.due_at is None, t.due_at or now))
+        waiting.append(
+            NeedsAction(
+                escalation=escalation,
+                what=task.what,
+                due_at=task.due_at,
+                working_days_left=task.working_days_left,
+            )
+        )
+    waiting.sort(key=lambda row: (not row.is_overdue, row.due_at is None, row.due_at or now))
+    return waiting
+
+
+@dataclass(frozen=True)
+class FollowingFilters:
+    stage: int | None = None  # 1-based stage number
+    status: str = ""
+    agency: int | None = None
+    overdue: bool = False
+
+
+def following(
+    person: Person, filters: FollowingFilters, *, page: int, leave_out: Iterable[int]
+) -> tuple[list[Escalation], bool]:
+    """A page of the escalations `person` may see, other than `leave_out` (their "Needs your
+    action" rows), newest first, filtered; and whether there is a next page."""
+    rows = escalations_visible_to(person).exclude(pk__in=list(leave_out))
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.agency is not None:
+        rows = rows.filter(
+            Q(raiser_agency_id=filters.agency) | Q(respondent_agency_id=filters.agency)
+        )
+    if filters.overdue:
+        rows = rows.filter(status=workflow.OPEN, stage_due_at__lt=timezone.now())
+    if filters.stage is not None:
+        rows = rows.filter(
+            Exists(
+                StageRecord.objects.filter(
+                    escalation=OuterRef("pk"),
+                    stage_key=OuterRef("current_stage_key"),
+                    index=filters.stage - 1,
+                )
+            )
+        )
+    start = (page - 1) * FOLLOWING_PAGE
+    found = list(
+        rows.select_related(None).select_related(
+            "policy_version", "raiser_agency", "respondent_agency"
+        )[start : start + FOLLOWING_PAGE + 1]
+    )
+    return found[:FOLLOWING_PAGE], len(found) > FOLLOWING_PAGE

@@ -6,6 +6,7 @@ neither has to import the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -33,31 +34,53 @@ def flags_of(escalation: Escalation) -> frozenset[str]:
 def state_of(escalation: Escalation) -> workflow.EscalationState:
     """The workflow's view of a stored escalation: the stage's facts are read back from its
     timeline entries (since the stage was last entered or reopened), in the order written."""
-    spec = escalation.policy_version.spec
     record = current_stage_record(escalation)
     entries = (
         escalation.chronology.filter(stage_key=escalation.current_stage_key, kind__in=STATE_KINDS)
         .order_by("pk")
         .values_list("kind", "data", "occurred_at", "text")
     )
+    panel = Panel.objects.filter(escalation=escalation).first()
+    return state_from(
+        escalation,
+        started_at=record.started_at if record else None,
+        paused_at=record.paused_at if record else None,
+        entries=entries,
+        panel_convened=panel is not None,
+        panel_decided=panel is not None and panel.decided_at is not None,
+    )
+
+
+def state_from(
+    escalation: Escalation,
+    *,
+    started_at: datetime | None,
+    paused_at: datetime | None,
+    entries: Iterable[tuple[str, Any, datetime, str]],
+    panel_convened: bool,
+    panel_decided: bool,
+) -> workflow.EscalationState:
+    """The state from facts already read: the current stage record's start and pause, the
+    stage's STATE_KINDS entries (kind, data, occurred_at, text) in order, and the panel. Lists
+    read these for many escalations at once (selectors.needs_action_for)."""
+    spec = escalation.policy_version.spec
     stage = _StageFacts()
     for kind, data, occurred_at, text in entries:
         stage.read(kind, data if isinstance(data, dict) else {}, occurred_at, text)
-    panel = Panel.objects.filter(escalation=escalation).first()
     paused = escalation.status == workflow.PAUSED
     return workflow.EscalationState(
         status=escalation.status,
         stage_key=escalation.current_stage_key,
         stage_index=spec.stage_index(escalation.current_stage_key),
         version=escalation.version,
-        stage_started_at=record.started_at if record else escalation.raised_at,
+        stage_started_at=started_at or escalation.raised_at,
         due_at=escalation.stage_due_at,
         flags=flags_of(escalation),
         records=frozenset(stage.records),
         rationale_requested=stage.rationale_requested,
-        paused_at=record.paused_at if record else None,
-        panel_convened=panel is not None,
-        panel_decided=panel is not None and panel.decided_at is not None,
+        paused_at=paused_at,
+        panel_convened=panel_convened,
+        panel_decided=panel_decided,
         proposal=stage.proposal,
         rationale_due_at=stage.rationale_due_at if stage.rationale_requested else None,
         rationale_lapsed=stage.rationale_lapsed,
@@ -170,6 +193,14 @@ def actor_of(escalation: Escalation, person: Person) -> workflow.Actor:
     rows = Participant.objects.filter(escalation=escalation, person=person).values_list(
         "part", "stage_key"
     )
+    return actor_from(escalation, person, rows)
+
+
+def actor_from(
+    escalation: Escalation, person: Person, rows: Iterable[tuple[str, str]]
+) -> workflow.Actor:
+    """The actor from the person's (part, stage_key) participant rows already read."""
+    rows = list(rows)
     current = {
         part
         for part, stage_key in rows

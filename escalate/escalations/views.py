@@ -53,17 +53,21 @@ def _list_rows(rows: QuerySet[Escalation], limit: int) -> list[Escalation]:
     return list(rows.select_related(None).select_related(*LIST_RELATED)[:limit])
 
 
+def _whole_number(raw: str, *, low: int, high: int) -> int | None:
+    raw = raw.strip()
+    if not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+MAX_STAGES_OFFERED = 6
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Home: raise, continue a draft, and the person's lists."""
+    """Home: raise, continue a draft, find by reference, "Needs your action", then "Following"."""
     person = person_of(request)
-    lists = [
-        ("Waiting for you", selectors.waiting_for(person), "waiting"),
-        ("Raised by you", selectors.raised_by(person), "raised"),
-        ("Your agency's", selectors.agency_escalations(person), "agency"),
-    ]
-    if person.reports.exists():
-        lists.append(("Your team's", selectors.team_escalations(person), "team"))
     # Search by reference: straight to the escalation when the person may see it.
     searched = " ".join(str(request.GET.get("reference", "")).split())[:40]
     search_error = ""
@@ -83,20 +87,45 @@ def home(request: HttpRequest) -> HttpResponse:
             if searched
             else "Enter a reference, like RIV-2026-0001"
         )
-    # Each escalation once: in the first list it belongs to.
-    seen: set[int] = set()
-    shown = []
-    for title, rows, key in lists:
-        fresh = [row for row in _list_rows(rows, LIST_LIMIT) if row.pk not in seen]
-        seen.update(row.pk for row in fresh)
-        shown.append({"title": title, "rows": fresh, "key": key})
+    agencies = list(directory.agencies_of(person).only("pk", "name"))
+    agency_ids = {agency.pk for agency in agencies}
+    chosen_agency = _whole_number(str(request.GET.get("agency", "")), low=1, high=2**31 - 1)
+    statuses = dict(Escalation._meta.get_field("status").choices or [])
+    status = str(request.GET.get("status", ""))
+    filters = selectors.FollowingFilters(
+        stage=_whole_number(str(request.GET.get("stage", "")), low=1, high=MAX_STAGES_OFFERED),
+        status=status if status in statuses else "",
+        agency=chosen_agency if chosen_agency in agency_ids else None,
+        overdue=request.GET.get("overdue") == "1",
+    )
+    page_number = _whole_number(str(request.GET.get("page", "1")), low=1, high=10_000) or 1
+    # Each escalation once: what waits for the person, then the rest they follow.
+    waiting = selectors.needs_action_for(person)
+    rows, has_next = selectors.following(
+        person,
+        filters,
+        page=page_number,
+        leave_out=[row.escalation.pk for row in waiting],
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("reference", None)
     return render(
         request,
         "escalations/home.html",
         {
             "person": person,
             "draft": open_draft(person),
-            "lists": shown,
+            "waiting": waiting,
+            "following": rows,
+            "filters": filters,
+            "filtered": filters != selectors.FollowingFilters(),
+            "stages": range(1, MAX_STAGES_OFFERED + 1),
+            "statuses": statuses,
+            "agencies": agencies,
+            "page_number": page_number,
+            "has_next": has_next,
+            "query": query.urlencode(),
             "searched": searched,
             "search_error": search_error,
         },

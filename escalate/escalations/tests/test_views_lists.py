@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations.models import ChronologyEntry, Escalation, Part
 from escalate.escalations.tests.factories import (
     ActionFactory,
@@ -176,8 +177,6 @@ def test_search_by_reference_opens_only_an_escalation_the_person_may_see() -> No
     missing = client.get("/", {"reference": "NOPE-2026-0001"}).content.decode()
     assert "No escalation you can see has the reference NOPE-2026-0001" in missing
     assert "<title>Error: Home" in missing
-    from escalate.directory.tests.factories import PersonFactory
-
     outsider = signed_in(PersonFactory())
     hidden = outsider.get("/", {"reference": escalation.reference})
     assert hidden.status_code == 200  # not a redirect: the outsider may not see it
@@ -191,3 +190,41 @@ def test_an_escalation_appears_in_one_home_list_only() -> None:
     escalation = raise_one(people)
     page = signed_in(people.raiser).get("/").content.decode()
     assert page.count(reverse("escalations:detail", args=[escalation.reference])) == 1
+
+
+def test_needs_your_action_says_what_and_by_when_overdue_first_then_following_pages() -> None:
+    people = cast(access_roles=["business_manager"])
+    made = many(people, 30)  # raised by the raiser; the business manager only follows them
+    page = signed_in(people.raiser).get("/").content.decode()
+    needs = page[page.index('id="needs-your-action"') : page.index('id="following"')]
+    assert "Talk to the other side about the disagreement" in needs or "action agreed" in needs
+    assert needs.index(">Overdue<") < needs.index("working day")
+    # The business manager follows them all: 25 a page, then the next page, no row twice.
+    manager = signed_in(PersonFactory(agency=people.raiser.agency, roles=["business_manager"]))
+    first = manager.get("/").content.decode()
+    second = manager.get("/", {"page": "2"}).content.decode()
+    shown = [e.reference for e in made if e.reference in first.split('id="following"')[1]]
+    later = [e.reference for e in made if e.reference in second.split('id="following"')[1]]
+    assert len(shown) == 25 and len(later) == 5
+    assert not set(shown) & set(later)
+    assert "Next" in first and "Previous" in second
+
+
+def test_following_is_filtered_by_status_agency_stage_and_overdue() -> None:
+    people = cast(access_roles=["business_manager"])
+    made = many(people, 4)  # due from two days ago: two are overdue
+    manager = signed_in(PersonFactory(agency=people.raiser.agency, roles=["business_manager"]))
+
+    def following(**query: str) -> set[str]:
+        html = manager.get("/", query).content.decode().split('id="following"')[1]
+        return {e.reference for e in made if e.reference in html}
+
+    everything = {e.reference for e in made}
+    assert following() == everything
+    overdue = following(overdue="1")
+    assert {made[0].reference, made[1].reference} <= overdue
+    assert made[3].reference not in overdue
+    assert following(status="resolved") == set()
+    assert following(agency=str(people.raiser.agency_id)) == everything
+    assert following(stage="2") == set()
+    assert following(stage="nonsense", agency="x") == everything

@@ -1,4 +1,4 @@
-""""What you need to do" opens the escalation page, worked out for the person reading it."""
+""" "What you need to do" opens the escalation page, worked out for the person reading it."""
 
 from __future__ import annotations
 

@@ -212,7 +212,10 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
 
     # Dan, the respondent, finds it waiting for him and gives his rationale.
     dan = journey.page_for(demo.people["dan.evans"])
-    waiting = dan.get_by_role("table", name=re.compile("Waiting for you"))
+    waiting = dan.get_by_role("table", name="Needs your action")
+    expect(waiting.get_by_role("row", name=re.compile(reference))).to_contain_text(
+        "Give your rationale in writing"
+    )
     click_through(
         dan,
         waiting.get_by_role("link", name=reference),

@@ -165,13 +165,16 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
     record_escalation_view(person=person, escalation=escalation, request=request)
     page = selectors.escalation_page(escalation, person)
     allowed = set(page.allowed_actions)
+    tasks = _task_links(escalation, page)
+    # What a task's button already offers is not listed again.
+    offered = {item["task"].action for item in tasks if item["url"]}
     links = [
         {
             "label": spec.title,
             "url": reverse("escalations:stage_action", args=[escalation.reference, slug]),
         }
         for slug, spec in STAGE_ACTIONS.items()
-        if spec.name in allowed
+        if spec.name in allowed and spec.name not in offered
     ]
     return render(
         request,
@@ -181,7 +184,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "page": page,
             "allowed": allowed,
             "action_links": links,
-            "tasks": _task_links(escalation, page),
+            "tasks": tasks,
             "timeline": _timeline_with_corrections(page.timeline, page.spec),
             # Evidence is for whoever may see the escalation (access_escalation above).
             "evidence": list(escalation_evidence(escalation)),

@@ -29,7 +29,7 @@ pytestmark = [
 
 QUERIES = {
     "home_practitioner": 16,
-    "home_manager": 17,
+    "home_manager": 16,  # one list of what waits, then "Following": no team list to ask about
     "escalation_page": 26,  # 3 write the audit row; 3 list the evidence and the forms offered
     "manager_queue": 11,
     "dashboard": 23,  # warm: resolution times reused while no new resolution

@@ -95,3 +95,16 @@ def test_a_reader_with_nothing_to_do_is_told_so() -> None:
     step = next_step_of(detail(reader, escalation))
     assert "Nothing is asked of you now" in step
     assert "is not offered" not in step
+
+
+def test_an_agreed_actions_fields_are_not_marked_optional() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    signed_in(people.raiser).post(
+        action_url(escalation, "record-discussion"), discussion(yesterday, escalation.version)
+    )
+    html = signed_in(people.raiser).get(action_url(escalation, "resolve")).content.decode()
+    assert "Action 1" in html
+    for label in ("Action", "Owner", "Due date"):
+        assert f">{label} (optional)<" not in html

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from escalate.escalations import deciding as dc
 from escalate.escalations import workflow as wf
 from escalate.escalations.tests.test_deciding import (
+    BUSINESS_UNIT,
     CHAIR,
     MONDAY,
     PANEL_LEAD,
@@ -195,9 +196,7 @@ def walk(name: str, steps: list[tuple[int, int, bool, str, int]], urgent: bool, 
                     "the side being challenged closed a stage the parties decide alone"
                 )
             else:
-                assert actor.is_partnership_chair or actor.is_panel_lead, (
-                    "someone other than the decision-maker recorded the decision"
-                )
+                check_the_decision_maker_decided(action, actor)
         event(f"{name}:{new.status}:{new.stage_key}")
         state = new
         if not state.is_closed and index % 8 == 0:
@@ -205,6 +204,82 @@ def walk(name: str, steps: list[tuple[int, int, bool, str, int]], urgent: bool, 
     if not state.is_closed:
         assert can_move(policy, state, at + timedelta(days=30)), state
         check_unanswered_requests_let_the_raiser_act(policy, state, at)
+
+
+def check_the_decision_maker_decided(action: object, actor: wf.Actor) -> None:
+    """At a stage with a decision-maker, the decision is the chair's, or the panel's recorded
+    by the chair or the panel lead the chair named, with the members who took part."""
+    if isinstance(action, wf.RecordPanelDecision):
+        assert actor.is_partnership_chair or actor.is_panel_lead, (
+            "someone other than the chair or the panel lead recorded the panel's decision"
+        )
+        assert action.members_present, "a panel decision without the members who took part"
+    else:
+        assert isinstance(action, wf.Resolve), f"{type(action).__name__} closed a chair's stage"
+        assert actor.is_partnership_chair, "someone other than the chair decided"
+
+
+# Everyone who might try to record a decision: the parties, their managers, the business
+# unit, a panel member the chair did not name as lead, the panel lead, the chair, the sweep.
+DECIDERS = [
+    *ACTORS,
+    BUSINESS_UNIT,
+    wf.Actor(parts=frozenset({"respondent_manager"}), roles=frozenset({"senior_manager"})),
+]
+DECISIONS = ("resolve_escalation", "record_panel_decision", "accept_resolution")
+
+
+@pytest.mark.parametrize("name", SHIPPED_POLICIES)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=steps,
+    stage=st.integers(min_value=0, max_value=3),
+    panel=st.booleans(),
+)
+def test_only_a_stages_decision_maker_is_offered_or_may_record_its_decision(
+    name: str,
+    steps: list[tuple[int, int, bool, str, int]],
+    stage: int,
+    panel: bool,
+) -> None:
+    """Whatever state an escalation is in, at a stage with a decision-maker nobody else is
+    offered the decision or has it accepted; where the parties decide, only the parties are
+    (the chair and the panel have no say there)."""
+    policy = shipped(name)
+    state = wf.start(policy, at=MONDAY, flags=frozenset({"child"})).state
+    state = wf.replace(state, stage_key=policy.stages[stage].key, stage_index=stage)
+    at = MONDAY
+    for kind, who, _natural, text, seconds in steps:
+        at += timedelta(seconds=seconds)
+        try:
+            state = wf.apply(policy, state, actions_at(at, text)[kind], ACTORS[who]).state  # type: ignore[arg-type]
+        except wf.ActionRefused:
+            continue
+        if state.is_closed:
+            break
+    if state.is_closed:
+        return
+    if panel and wf._panel_stage(policy, state):
+        state = wf.replace(state, panel_convened=True)
+    maker = policy.stage(state.stage_key).decision_maker
+    for actor in DECIDERS:
+        offered = wf.allowed_actions(policy, state, actor, at) & set(DECISIONS)
+        resolve = wf.Resolve(at=at, decision="Decided", decided_by="Us")
+        panel_decision = wf.RecordPanelDecision(at=at, decision="Decided", members_present=(1,))
+        for action, rule in (
+            (resolve, "resolve_escalation"),
+            (panel_decision, "record_panel_decision"),
+        ):
+            accepted = dc.allowed(policy, state, action, actor)
+            assert accepted == (rule in offered), (name, rule, actor)
+            if not accepted:
+                continue
+            if maker == DecisionMaker.PARTIES:
+                assert isinstance(action, wf.Resolve) and actor.on_raiser_side, (name, actor)
+            else:
+                check_the_decision_maker_decided(action, actor)
+        if maker != DecisionMaker.PARTIES:
+            assert "accept_resolution" not in offered
 
 
 def check_unanswered_requests_let_the_raiser_act(

@@ -453,6 +453,12 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
                 "yourself.",
                 messages={"invalid_choice": "Choose the panel lead from this partnership"},
             ),
+            Input(
+                "handled_reason",
+                "long_text",
+                "Why should members who already handled this escalation sit on the panel?",
+                hint="Only if you chose someone marked as having already handled this escalation.",
+            ),
         ),
         service=services.convene_panel,
         slug="convene-panel",

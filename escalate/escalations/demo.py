@@ -292,6 +292,9 @@ def _run_step(escalation: Escalation, step: Step, people: dict[str, Person]) -> 
             by=by,
             expected_version=e.version,
             members=[people["clare.dawson"], people["sam.taylor"], people["omar.quinn"]],
+            # Havering 2.12: senior officers of the Board's agencies, the disputing ones among
+            # them; one handled the escalation before, so the Chair gives a reason to seat her.
+            handled_reason="The school's senior officer knows the case; no other is free.",
         )
         e = _fresh(e)
         services.record_representation(

@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 
 from escalate.directory.models import Agency, Person
 from escalate.escalations.actions import CHOICES, ActionDeclaration, Input
+from escalate.escalations.models import Escalation
 from escalate.escalations.services import ActionSpec
+from escalate.escalations.state import handled_by
 from escalate.policies.schema import PolicySpec
 from escalate.web.forms import DateField
 
@@ -452,8 +454,10 @@ def _form_field(spec: Input) -> forms.Field | None:
 _FORM_CLASSES: dict[str, type[forms.Form]] = {}
 
 
-def panel_candidate_hint(person: Person) -> str:
-    """'Service manager, Riverside Children's Social Care. Agency on the Board' (004 2.12)."""
+def panel_candidate_hint(person: Person, *, handled: bool = False) -> str:
+    """'Service manager, Riverside Children's Social Care. Agency on the Board. Senior officer'
+    (004 2.12); 'Already handled this escalation' for someone the chair seats only with a
+    reason."""
     roles = {assignment.role for assignment in person.role_assignments.all()}
     where = ", ".join(
         part for part in (person.job_title, person.agency.name if person.agency else "") if part
@@ -463,7 +467,9 @@ def panel_candidate_hint(person: Person) -> str:
         for shown, words in (
             (bool(person.agency and person.agency.is_board_member), "Agency on the Board"),
             ("partnership_chair" in roles, "Partnership chair"),
+            (person.is_senior_officer, "Senior officer"),
             ("panel_member" in roles, "On the Resolution Panel list"),
+            (handled, "Already handled this escalation: give a reason to seat them"),
         )
         if shown
     ]
@@ -487,9 +493,18 @@ def action_form_class(declaration: ActionDeclaration) -> type[forms.Form]:
 
 
 def action_form(
-    declaration: ActionDeclaration, *, person: Person, data: Any, version: int | None
+    declaration: ActionDeclaration,
+    *,
+    person: Person,
+    data: Any,
+    version: int | None,
+    escalation: Escalation | None = None,
 ) -> forms.Form:
-    """The form for `declaration`, its choices from `person`'s partnership."""
+    """The form for `declaration`, its choices from `person`'s partnership.
+
+    Convening a panel on `escalation` whose policy says so offers only the senior officers of
+    the Board's member agencies (Havering 2.12), those who already handled it flagged.
+    """
     initial = {"expected_version": version} if declaration.versioned else {}
     form = action_form_class(declaration)(data, initial=initial)
     for spec in declaration.inputs:
@@ -497,13 +512,28 @@ def action_form(
             field = form.fields[spec.name]
             choices = CHOICES[spec.kind](person)
             if spec.kind == "panel_people":
+                handled: frozenset[int] = frozenset()
+                if declaration.name == "convene_panel" and escalation is not None:
+                    choices = board_candidates(choices, escalation.policy_version.spec)
+                    handled = handled_by(escalation)
                 choices = choices.select_related("agency").prefetch_related("role_assignments")
                 # Each candidate's role, agency and whether they sit on the Board (004 2.12).
                 field.choice_hints = {  # type: ignore[attr-defined]
-                    str(candidate.pk): panel_candidate_hint(candidate) for candidate in choices
+                    str(candidate.pk): panel_candidate_hint(
+                        candidate, handled=candidate.pk in handled
+                    )
+                    for candidate in choices
                 }
             field.queryset = choices  # type: ignore[attr-defined]
     return form
+
+
+def board_candidates(people: QuerySet[Person], spec: PolicySpec) -> QuerySet[Person]:
+    """The panel candidates among `people` the policy allows: where it says so, the senior
+    officers of the Board's member agencies (Havering 2.12)."""
+    if spec.panel is not None and spec.panel.candidates_board_senior_officers:
+        return people.filter(is_senior_officer=True, agency__is_board_member=True)
+    return people
 
 
 def action_values(

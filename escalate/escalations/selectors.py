@@ -48,7 +48,8 @@ from escalate.escalations.next_step import NextStep, next_step
 from escalate.escalations.state import STATE_KINDS, actor_from, actor_of, state_from, state_of
 from escalate.policies import calendar
 from escalate.policies.models import PolicyVersion
-from escalate.policies.schema import PolicySpec, Stage
+from escalate.policies.schema import DecisionMaker, PolicySpec, Stage
+from escalate.vocabulary import Status
 
 _RELATED = (
     "partnership",
@@ -177,6 +178,61 @@ def waiting_for(person: Person) -> QuerySet[Escalation]:
         .exclude(status__in=CLOSED_STATUSES)
         .exclude(raised_by=person)
         .filter(Exists(acting))
+        .order_by("stage_due_at", "pk")
+    )
+
+
+# Who keeps the queue of the stages the partnership chair decides (issue 15: "the Chair and the
+# business unit have a queue of everything at Stage 4").
+DECISION_QUEUE_ROLES = (Role.PARTNERSHIP_CHAIR, Role.BUSINESS_MANAGER)
+
+
+def at_chair_stages(person: Person) -> Q:
+    """Escalations of `person`'s partnership at a stage its policy version says the partnership
+    chair decides (`decision_maker: partnership_chair`), as a condition. Each version's own
+    stage keys: an escalation keeps the version it began under."""
+    cached: Q | None = person.__dict__.get("_at_chair_stages")
+    if cached is not None:
+        return cached
+    rule = Q(pk__in=[])
+    if person.partnership_id is None:
+        return rule
+    versions = PolicyVersion.objects.filter(partnership_id=person.partnership_id).defer(
+        "source_text"
+    )
+    for version in versions:
+        keys = [
+            stage.key
+            for stage in version.spec.stages
+            if deciding.decision_maker(version.spec, stage.key) == DecisionMaker.PARTNERSHIP_CHAIR
+        ]
+        if keys:
+            rule |= Q(policy_version_id=version.pk, current_stage_key__in=keys)
+    person.__dict__["_at_chair_stages"] = rule
+    return rule
+
+
+def decision_queue(person: Person) -> QuerySet[Escalation]:
+    """For the partnership chair and the business unit: every open escalation at a stage the
+    chair decides (Havering Stage 4), the nearest deadline first."""
+    if not person.is_authenticated or not person.has_role(*DECISION_QUEUE_ROLES):
+        return Escalation.objects.none()
+    return (
+        escalations_visible_to(person)
+        .exclude(status__in=CLOSED_STATUSES)
+        .filter(at_chair_stages(person))
+        .order_by("stage_due_at", "pk")
+    )
+
+
+def overdue_in_partnership(person: Person) -> QuerySet[Escalation]:
+    """For the business unit: every open escalation of the partnership past its stage's due
+    date (a paused one's clock is stopped), the longest overdue first."""
+    if not person.is_authenticated or not person.has_role(Role.BUSINESS_MANAGER):
+        return Escalation.objects.none()
+    return (
+        escalations_visible_to(person)
+        .filter(status=Status.OPEN, stage_due_at__lt=timezone.now())
         .order_by("stage_due_at", "pk")
     )
 

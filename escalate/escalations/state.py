@@ -211,3 +211,14 @@ def actor_from(
     return workflow.Actor(
         parts=frozenset(current), roles=frozenset(roles), former_parts=frozenset(former)
     )
+
+
+def handled_by(escalation: Escalation) -> frozenset[int]:
+    """The people who already handled `escalation`: the raiser, the respondent and the managers
+    of either side at any stage. Seated on its Resolution Panel only with the chair's reason
+    (issue 15: "candidates who already handled this escalation are flagged")."""
+    return frozenset(
+        Participant.objects.filter(
+            escalation=escalation, part__in=sorted(workflow.STAGE_SIDES)
+        ).values_list("person_id", flat=True)
+    )

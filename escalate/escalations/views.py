@@ -35,7 +35,7 @@ from escalate.escalations.actions import (
     people_to_choose,
 )
 from escalate.escalations.forms import action_form, action_values
-from escalate.escalations.models import ChronologyEntry, Escalation
+from escalate.escalations.models import ChronologyEntry, Escalation, Panel
 from escalate.escalations.raising import open_draft
 from escalate.escalations.services.allocation import may_allocate_reviewers
 from escalate.escalations.workflow import ActionRefused
@@ -134,12 +134,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """The manager's queue: open escalations waiting on this person at the current stage."""
+    """The manager's queue: open escalations waiting on this person at the current stage; for
+    the partnership chair and the business unit, everything at a stage the chair decides
+    (Havering Stage 4); for the business unit, everything overdue in the partnership."""
     person = person_of(request)
+    rows = _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)
+    keeps_decisions = person.has_role(*selectors.DECISION_QUEUE_ROLES)
+    business_unit = person.has_role(Role.BUSINESS_MANAGER)
     return render(
         request,
         "escalations/queue.html",
-        {"rows": _list_rows(selectors.manager_queue(person), LIST_LIMIT * 4)},
+        {
+            "rows": rows,
+            "keeps_decisions": keeps_decisions,
+            "decision_rows": _list_rows(selectors.decision_queue(person), LIST_LIMIT * 4)
+            if keeps_decisions
+            else [],
+            "business_unit": business_unit,
+            "overdue_rows": _list_rows(selectors.overdue_in_partnership(person), LIST_LIMIT * 4)
+            if business_unit
+            else [],
+        },
     )
 
 
@@ -185,7 +200,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "allowed": allowed,
             "action_links": links,
             "tasks": tasks,
-            "timeline": _timeline_with_corrections(page.timeline, page.spec),
+            "timeline": _timeline_with_corrections(page.timeline, page.spec, page.panel),
             # Evidence is for whoever may see the escalation (access_escalation above).
             "evidence": list(escalation_evidence(escalation)),
             "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
@@ -227,13 +242,21 @@ DETAIL_LABELS = (
     ("decided_by", "Decided by"),
     ("learning", "Learning"),
     ("started_at_later_stage_reason", "Why it started at this stage"),
+    ("handled_reason", "Why members who already handled it sit on the panel"),
     ("due_on", "Due"),
 )
 
 
-def _details_of(entry: ChronologyEntry, spec: PolicySpec) -> list[tuple[str, str]]:
+def _details_of(
+    entry: ChronologyEntry, spec: PolicySpec, names: dict[int, str]
+) -> list[tuple[str, str]]:
     data = entry.data if isinstance(entry.data, dict) else {}
     details = []
+    present = data.get("members_present")
+    if entry.kind == "panel_decision" and isinstance(present, list) and present:
+        # The panel's decision lists the members who took part (Havering 2.13).
+        shown = [names.get(pk, "a former panel member") for pk in present if isinstance(pk, int)]
+        details.append(("Members who took part", ", ".join(shown)))
     if entry.kind == "escalated" and data.get("to"):
         with contextlib.suppress(KeyError):
             details.append(("Moved to", spec.stage(str(data["to"])).name))
@@ -250,13 +273,17 @@ def _details_of(entry: ChronologyEntry, spec: PolicySpec) -> list[tuple[str, str
     return details
 
 
-def _timeline_with_corrections(entries: Any, spec: PolicySpec) -> list[ChronologyEntry]:
-    """Each entry with its details and the corrections made to it, matched in memory."""
+def _timeline_with_corrections(
+    entries: Any, spec: PolicySpec, panel: Panel | None = None
+) -> list[ChronologyEntry]:
+    """Each entry with its details and the corrections made to it, matched in memory (the
+    panel's members are prefetched with the page)."""
     timeline = list(entries)
+    names = {member.pk: member.full_name for member in panel.members.all()} if panel else {}
     by_id = {entry.pk: entry for entry in timeline}
     for entry in timeline:
         entry.corrected_by = []  # type: ignore[attr-defined]
-        entry.details = _details_of(entry, spec)  # type: ignore[attr-defined]
+        entry.details = _details_of(entry, spec, names)  # type: ignore[attr-defined]
     for entry in timeline:
         target = by_id.get(entry.corrects_id) if entry.corrects_id else None
         entry.corrected_entry = target  # type: ignore[attr-defined]
@@ -304,7 +331,9 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
     data = request.POST if request.method == "POST" else None
-    form = action_form(spec, person=person, data=data, version=escalation.version)
+    form = action_form(
+        spec, person=person, data=data, version=escalation.version, escalation=escalation
+    )
     rows = _action_rows(person, request) if spec.action_rows else []
     adding_row = request.method == "POST" and "add_row" in request.POST
     if adding_row:
@@ -322,7 +351,13 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
                 escalation.refresh_from_db()
                 fresh = request.POST.copy()
                 fresh["expected_version"] = str(escalation.version)
-                form = action_form(spec, person=person, data=fresh, version=escalation.version)
+                form = action_form(
+                    spec,
+                    person=person,
+                    data=fresh,
+                    version=escalation.version,
+                    escalation=escalation,
+                )
                 form.is_valid()
                 _show_refusal(form, stale)
             except ActionRefused as refused:

@@ -988,7 +988,6 @@ def _convene_panel(spec: PolicySpec, state: EscalationState, action: Any, actor:
             "partnership's panel members.",
             field="members",
         )
-    _deciding.check_panel_members(spec, action)
     if spec.panel is not None:
         if len(action.agency_ids) < spec.panel.min_agencies:
             raise ActionRefused(
@@ -1002,12 +1001,18 @@ def _convene_panel(spec: PolicySpec, state: EscalationState, action: Any, actor:
                 "The panel must include someone from each agency in the disagreement.",
                 field="members",
             )
+    _deciding.check_panel_members(spec, action)
     events: list[WorkflowEvent] = [
         ChronologyEvent(
             kind="panel_convened",
             stage_key=state.stage_key,
             occurred_at=action.at,
-            data={"members": action.member_count, "agencies": sorted(action.agency_ids)},
+            data={"members": action.member_count, "agencies": sorted(action.agency_ids)}
+            | (
+                {"handled": action.handled_count, "handled_reason": action.handled_reason}
+                if action.handled_count
+                else {}
+            ),
         )
     ]
     _notify(events, spec, Event.PANEL_CONVENED, state.stage_key, state.flags)

@@ -25,7 +25,12 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "Your queue",
         "escalations:queue",
-        lambda person: person.level > 1 or person.has_role("line_manager", "senior_manager"),
+        lambda person: (
+            person.level > 1
+            or person.has_role(
+                "line_manager", "senior_manager", "partnership_chair", "business_manager"
+            )
+        ),
     ),
     NavItem("Your actions", "escalations:my_actions"),
     NavItem("Policy", "policies:policy"),

@@ -20,6 +20,7 @@ from escalate.escalations.services.transition import (
     add_participant,
     require_same_partnership,
 )
+from escalate.escalations.state import handled_by
 from escalate.escalations.workflow import ActionRefused
 
 
@@ -31,9 +32,12 @@ def convene_panel(
     expected_version: int,
     members: list[Person],
     lead: Person | None = None,
+    handled_reason: str = "",
 ) -> Panel:
     """The partnership chair convenes a Resolution Panel: never of practitioners, and with the
-    agencies the policy asks for. The chair may name a panel lead among the members, who then
+    agencies the policy asks for. Where the policy says so, its members are senior officers of
+    the Board's member agencies (Havering 2.12); anyone who already handled the escalation sits
+    only with the chair's reason. The chair may name a panel lead among the members, who then
     records the panel's decision (Havering 2.13)."""
     with audited("escalation_panel_convened", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
@@ -41,7 +45,10 @@ def convene_panel(
         for member in members:
             require_same_partnership(locked, member, "members")
         agency_ids = frozenset(m.agency_id for m in members if m.agency_id is not None)
-        chosen = {m.pk: m for m in members}.values()
+        chosen = list({m.pk: m for m in members}.values())
+        handled = handled_by(locked)
+        agencies = Agency.objects.in_bulk({m.agency_id for m in chosen if m.agency_id})
+        on_board = {pk for pk, agency in agencies.items() if agency.is_board_member}
         transition = change.decide(
             workflow.ConvenePanel(
                 at=change.now,
@@ -53,6 +60,11 @@ def convene_panel(
                 practitioners=sum(
                     not workflow.may_sit_on_panel(level=m.level, roles=m.role_set) for m in chosen
                 ),
+                non_candidate_count=sum(
+                    not (m.is_senior_officer and m.agency_id in on_board) for m in chosen
+                ),
+                handled_count=sum(m.pk in handled for m in chosen),
+                handled_reason=handled_reason.strip(),
             )
         )
         panel = Panel.objects.create(escalation=locked, convened_by=by, convened_at=change.now)

@@ -46,6 +46,7 @@ def policy_document(
     covers: str = "children",
     may_start_at: list[str] | None = None,
     forms: list[dict[str, Any]] | None = None,
+    board_panel: bool = False,
 ) -> dict[str, Any]:
     """A valid policy document (PolicySpec shape) with `stage_count` stages stage_1..stage_n."""
     stages = []
@@ -121,6 +122,8 @@ def policy_document(
             "stage": f"stage_{stage_count}",
             "min_agencies": 2,
             "must_include_disputing_agencies": True,
+            # Havering's rule (senior officers of Board agencies) only where a test asks for it.
+            "candidates_board_senior_officers": board_panel,
         }
     return document
 
@@ -369,3 +372,14 @@ def make_world(
         business_manager=PersonFactory(agency=unit, level=3, roles=[Role.BUSINESS_MANAGER]),
         outsider=PersonFactory(agency=health, level=1),
     )
+
+
+def board_senior_officers(world: World) -> list[Person]:
+    """The school, children's social care and health are Board member agencies (Havering 2.12),
+    each with a senior officer who has not handled any escalation: a panel the policy accepts."""
+    agencies = [world.school, world.csc, world.health]
+    Agency.objects.filter(pk__in=[a.pk for a in agencies]).update(is_board_member=True)
+    return [
+        PersonFactory(agency=agency, level=4, is_senior_officer=True, job_title="Director")
+        for agency in agencies
+    ]

@@ -325,6 +325,7 @@ def test_the_panel_writes_one_row_per_step(world: World) -> None:
             by=world.chair,
             expected_version=fresh(escalation).version,
             members=members,
+            handled_reason="They managed it at an earlier stage and know the case.",
         ),
         "escalation_panel_convened",
     )

@@ -121,6 +121,7 @@ def test_panel_members_see_the_escalation_they_sit_on(world: World) -> None:
         by=world.chair,
         expected_version=escalation.version,
         members=[world.nurse, world.head, world.service_manager],
+        handled_reason="They managed it at an earlier stage and know the case.",
     )
     assert sees(world.nurse, escalation)
 

@@ -412,6 +412,7 @@ def test_the_panel_rule_on_agencies_is_enforced_and_the_decision_resolves(world:
         expected_version=escalation.version,
         members=[world.head, world.service_manager, world.nurse],
         lead=world.nurse,
+        handled_reason="They managed it at an earlier stage and know the case.",
     )
     assert set(panel.agencies.all()) == {world.school, world.csc, world.health}
     escalation.refresh_from_db()

@@ -9,7 +9,7 @@ from escalate.directory.models import Person
 from escalate.escalations import selectors, services
 from escalate.escalations.models import EntryKind, Escalation, StageRecord, Status
 from escalate.escalations.services import ActionSpec
-from escalate.escalations.tests.factories import World, make_world
+from escalate.escalations.tests.factories import World, board_senior_officers, make_world
 from escalate.notifications.models import Notification
 from escalate.policies.schema import DecisionMaker, Record
 
@@ -82,11 +82,12 @@ def finish(world: World, escalation: Escalation) -> Escalation:
         due_on=timezone.localdate(),
     )
     if spec.panel is not None and spec.panel.stage == stage.key:
+        panel = board_senior_officers(world)
         services.convene_panel(
             escalation=escalation,
             by=world.chair,
             expected_version=escalation.version,
-            members=[world.head, world.service_manager, world.nurse],
+            members=panel,
         )
         escalation.refresh_from_db()
         services.record_representation(
@@ -105,7 +106,7 @@ def finish(world: World, escalation: Escalation) -> Escalation:
             learning="Bring disputes to managers sooner.",
             learning_themes=["timeliness"],
             actions=[action],
-            members_present=[world.head, world.service_manager, world.nurse],
+            members_present=panel,
         )
     chair_decides = stage.decision_maker == DecisionMaker.PARTNERSHIP_CHAIR
     return services.resolve_escalation(

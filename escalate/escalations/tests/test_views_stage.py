@@ -302,11 +302,21 @@ def test_an_escalation_goes_to_the_panel_stage_where_the_chair_convenes_a_panel(
     html = one_agency.content.decode()
     assert "The panel must include people from at least 2 agencies." in html
     assert 'href="#id_members"' in html
+    # Both managers handled it at stage 1's escalation: the chair gives a reason to seat them.
+    handled = client.post(
+        action_url(escalation, "convene-panel"),
+        {
+            "expected_version": escalation.version,
+            "members": [people.raiser_manager.pk, people.respondent_manager.pk],
+        },
+    )
+    assert "confirm why they should sit on the panel" in handled.content.decode()
     convened = client.post(
         action_url(escalation, "convene-panel"),
         {
             "expected_version": escalation.version,
             "members": [people.raiser_manager.pk, people.respondent_manager.pk],
+            "handled_reason": "Both managers know the case; no one else is free this week.",
         },
     )
     assert convened.status_code == 302, convened.content.decode()[:3000]

@@ -119,6 +119,7 @@ def every_kind(world: World) -> Escalation:
         by=world.chair,
         expected_version=escalation.version,
         members=[world.head, world.service_manager, world.nurse],
+        handled_reason="They managed it at an earlier stage and know the case.",
     )
     escalation = _fresh(escalation)
     services.record_representation(

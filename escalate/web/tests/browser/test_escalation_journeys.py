@@ -418,6 +418,10 @@ def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
     expect(will.locator(".govuk-inset-text")).to_contain_text("at least 3 agencies")
     for member in ("Clare Dawson", "Sam Taylor", "Omar Quinn"):
         will.get_by_label(re.compile(f"^{member}")).check()
+    # Someone who already handled the escalation sits only with the chair's reason (issue 15).
+    will.get_by_label(re.compile("^Why should members who already handled")).fill(
+        "The school's senior officer knows the case; no other is free."
+    )
     click_through(
         will,
         will.get_by_role("button", name="Convene the panel"),

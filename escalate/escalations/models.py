@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from escalate.directory.models import Agency, Partnership
@@ -62,6 +62,62 @@ class EntryKind(models.TextChoices):
     TIER_UP = "tier_up", "Next tier of management"
     TIMESCALE_CHANGED = "timescale_changed", "Due date changed"
     REASSIGNED = "reassigned", "Part reassigned"
+
+
+class EscalationQuerySet(models.QuerySet["Escalation"]):
+    """Writes through the queryset keep the partnership's figures (figures.py) in step."""
+
+    def _figure_rows(self) -> dict[int, Any]:
+        from escalate.escalations.figures import FIGURE_FIELDS
+
+        return {row[0]: row[1:] for row in self.order_by().values_list("pk", *FIGURE_FIELDS)}
+
+    def update(self, **kwargs: Any) -> int:
+        from escalate.escalations import figures
+
+        if not figures.FIELD_NAMES & set(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(savepoint=False):
+            before = self._figure_rows()
+            updated = super().update(**kwargs)
+            if before:
+                after = figures.updated(list(before.values()), kwargs)
+                if after is None:  # an expression: read what it made
+                    rows = type(self)(self.model, using=self.db).filter(pk__in=list(before))
+                    after = list(rows._figure_rows().values())
+                figures.changed(list(before.values()), after)
+        return updated
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from escalate.escalations import figures
+
+        with transaction.atomic(savepoint=False):
+            before = list(self._figure_rows().values())
+            deleted = super().delete()
+            figures.changed(before, [])
+        return deleted
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Escalation]:
+        from escalate.escalations import figures
+
+        with transaction.atomic(savepoint=False):
+            made = super().bulk_create(objs, *args, **kwargs)
+            figures.changed([], [figures.snapshot(row) for row in made])
+        return made
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        from escalate.escalations import figures
+
+        objs = list(objs)
+        if not figures.FIELD_NAMES & set(fields):
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            ids = [row.pk for row in objs]
+            before = list(self.filter(pk__in=ids)._figure_rows().values())
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            after = list(self.filter(pk__in=ids)._figure_rows().values())
+            figures.changed(before, after)
+        return updated
 
 
 class Escalation(models.Model):
@@ -137,7 +193,10 @@ class Escalation(models.Model):
     learning = models.TextField(blank=True)
     learning_themes = models.JSONField(default=list, blank=True)
 
+    objects = EscalationQuerySet.as_manager()
+
     class Meta:
+        base_manager_name = "objects"  # disposal's base-manager updates keep the figures too
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(
@@ -168,8 +227,35 @@ class Escalation(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved with the partnership's figures moved from what the row was to what it is."""
+        from escalate.escalations import figures
+
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not figures.FIELD_NAMES & set(update_fields):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(savepoint=False):
+            # The row as stored (not as loaded: a queryset update may have changed it since).
+            before = None
+            if not self._state.adding and self.pk is not None:
+                before = next(
+                    iter(type(self).objects.filter(pk=self.pk)._figure_rows().values()), None
+                )
+            super().save(*args, **kwargs)
+            figures.changed([before] if before is not None else [], [figures.snapshot(self)])
+
     def get_absolute_url(self) -> str:
         return f"/escalations/{self.reference}/"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        from escalate.escalations import figures
+
+        with transaction.atomic(savepoint=False):
+            before = next(iter(type(self).objects.filter(pk=self.pk)._figure_rows().values()), None)
+            deleted = super().delete(*args, **kwargs)
+            figures.changed([before] if before is not None else [], [])
+        return deleted
 
     @property
     def is_closed(self) -> bool:
@@ -180,6 +266,33 @@ class Escalation(models.Model):
         if self.respondent_person is not None:
             return self.respondent_person.full_name
         return self.respondent_name
+
+
+class EscalationFigure(models.Model):
+    """One count of the partnership's dashboard figures (escalations/figures.py): how many of
+    its escalations are in `cell` of `dimension` (a status, a stage, a month raised...).
+    Written only with the escalations, in the same transaction; rebuilt by
+    `manage.py rebuild_figures`."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=16)
+    cell = models.CharField(max_length=64)
+    count = models.IntegerField(default=0)
+    # The agency a raising or respondent agency's count is of (the dashboard shows its name,
+    # read in the same query).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "dimension", "cell"], name="escalation_figure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership_id} {self.dimension} {self.cell}: {self.count}"
 
 
 class ReferenceCounter(models.Model):

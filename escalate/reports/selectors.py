@@ -35,6 +35,7 @@ from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncQuarter
 from django.utils import timezone
 
 from escalate.directory.models import Agency, AgencyType, Person, Role
+from escalate.escalations import figures
 from escalate.escalations.models import (
     Escalation,
     Status,
@@ -322,6 +323,12 @@ def _resolution_times(resolved: QuerySet[Escalation], nation: str) -> Resolution
         if raised in ordinal and closed in ordinal:
             days = ordinal[closed] - ordinal[raised]
             counts[days] = counts.get(days, 0) + n
+    return _times_from(counts)
+
+
+def _times_from(counts: dict[int, int]) -> ResolutionTimes:
+    """Median and 90th percentile from how many resolutions took each number of days."""
+    counts = {days: n for days, n in counts.items() if n}
     count = sum(counts.values())
     if count == 0:
         return ResolutionTimes(0, None, None)
@@ -339,25 +346,125 @@ def _resolution_times(resolved: QuerySet[Escalation], nation: str) -> Resolution
     return ResolutionTimes(count, median, at_rank(math.ceil(0.9 * count)))
 
 
+@dataclass
+class _Counts:
+    """What the dashboard's tables are drawn from, counted live or read from the figures."""
+
+    summary: dict[str, int]
+    times: ResolutionTimes
+    categories: dict[str, int]
+    stages: list[tuple[str, int]]  # most first
+    raising: list[tuple[str, int]]
+    agency_types: list[tuple[str, int]]
+    respondent: list[tuple[str, int]]
+    statuses: list[tuple[str, int]]
+    months: list[tuple[date, int]]  # the first day of each
+    quarters: list[tuple[date, int]]
+
+
+def _counted(escalations: QuerySet[Escalation], nation: str) -> _Counts:
+    """Every count from the escalations themselves (any filters)."""
+    now = timezone.now()
+    return _Counts(
+        categories=_category_counts(escalations),
+        summary=escalations.aggregate(
+            total=Count("pk"),
+            open_now=Count("pk", filter=Q(status__in=[Status.OPEN, Status.PAUSED])),
+            overdue_now=Count("pk", filter=Q(status=Status.OPEN, stage_due_at__lt=now)),
+            resolved=Count("pk", filter=Q(status=Status.RESOLVED)),
+            withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+        ),
+        times=resolution_times(escalations, nation),
+        stages=[(str(key), n) for key, n in _grouped(escalations, "current_stage_key")],
+        raising=[(str(name), n) for name, n in _grouped(escalations, "raiser_agency__name")],
+        agency_types=[
+            (str(kind), n) for kind, n in _grouped(escalations, "raiser_agency__agency_type")
+        ],
+        respondent=[(str(name), n) for name, n in _grouped(escalations, "respondent_agency__name")],
+        statuses=[(str(status), n) for status, n in _grouped(escalations, "status")],
+        months=[(_day(period), n) for period, n in _trend(escalations, TruncMonth)],
+        quarters=[(_day(period), n) for period, n in _trend(escalations, TruncQuarter)],
+    )
+
+
+def _day(period: date | datetime) -> date:
+    return period.astimezone(LONDON).date() if isinstance(period, datetime) else period
+
+
+def _most_first(
+    counts: dict[str, int], rank: dict[str, int] | None = None
+) -> list[tuple[str, int]]:
+    """(key, count), most first, ties in `rank` order (the database's order of the names), or
+    by key, as `_grouped` orders them."""
+    return sorted(
+        ((key, n) for key, n in counts.items() if n),
+        key=lambda pair: (-pair[1], rank[pair[0]] if rank is not None else pair[0]),
+    )
+
+
+def _from_figures(partnership_id: int) -> _Counts:
+    """Every count of the unfiltered dashboard from the figures kept with the escalations
+    (escalations/figures.py), in one query. The same figures `_counted` computes;
+    escalations/tests/test_figures.py checks they always agree."""
+    stored = figures.figures_of(partnership_id)
+    statuses = stored.of(figures.STATUS)
+    agencies = stored.agencies
+    name_rank: dict[str, int] = {}
+    for name, _kind in agencies.values():  # in the database's order of names
+        name_rank.setdefault(name, len(name_rank))
+
+    def by_agency(dimension: str, column: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for pk, n in stored.of(dimension).items():
+            label = str(agencies[pk][column]) if pk in agencies else "None"
+            counts[label] = counts.get(label, 0) + n
+        return counts
+
+    months = sorted(
+        (date(int(key[:4]), int(key[5:7]), 1), n) for key, n in stored.of(figures.MONTH).items()
+    )
+    quarters: dict[date, int] = {}
+    for month, n in months:
+        start = date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+        quarters[start] = quarters.get(start, 0) + n
+    days = {int(key): n for key, n in stored.of(figures.DAYS).items()}
+    return _Counts(
+        summary={
+            "total": sum(statuses.values()),
+            "open_now": statuses.get(Status.OPEN, 0) + statuses.get(Status.PAUSED, 0),
+            "overdue_now": stored.overdue(timezone.now()),
+            "resolved": statuses.get(Status.RESOLVED, 0),
+            "withdrawn": statuses.get(Status.WITHDRAWN, 0),
+        },
+        times=_times_from(days),
+        categories=dict(stored.of(figures.CATEGORY)),
+        stages=_most_first(stored.of(figures.STAGE)),
+        raising=_most_first(by_agency(figures.RAISER, 0), name_rank),
+        agency_types=_most_first(by_agency(figures.RAISER, 1)),
+        respondent=_most_first(by_agency(figures.RESPONDENT, 0), name_rank),
+        statuses=_most_first(statuses),
+        months=months,
+        quarters=sorted(quarters.items()),
+    )
+
+
 def dashboard(person: Person, filters: Filters) -> Dashboard:
-    """Every figure on the dashboard, for the person's partnership, in a fixed number of queries."""
+    """Every figure on the dashboard, for the person's partnership, in a fixed number of queries.
+
+    Unfiltered, from the figures kept with the escalations (one small query); filtered, counted
+    from the escalations (about ten)."""
     escalations = partnership_escalations(person, filters)
     assert person.partnership is not None
     names = policy_names(person.partnership.pk)
     one_agency = filters.agency is not None
-    now = timezone.now()
-    category_counts = _category_counts(escalations)
-    summary = escalations.aggregate(
-        total=Count("pk"),
-        open_now=Count("pk", filter=Q(status__in=[Status.OPEN, Status.PAUSED])),
-        overdue_now=Count("pk", filter=Q(status=Status.OPEN, stage_due_at__lt=now)),
-        resolved=Count("pk", filter=Q(status=Status.RESOLVED)),
-        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
-    )
-    times = resolution_times(escalations, person.partnership.nation)
+    if filters == Filters():
+        counts = _from_figures(person.partnership.pk)
+    else:
+        counts = _counted(escalations, person.partnership.nation)
+    summary, times = counts.summary, counts.times
     agency_types = dict(AgencyType.choices)
     statuses = dict(Status.choices)
-    stage_rows = dict(_grouped(escalations, "current_stage_key"))
+    stage_rows = dict(counts.stages)
     stage_pairs = [
         (names.stages[key], int(stage_rows.pop(key)))
         for key in names.stage_order
@@ -369,31 +476,28 @@ def dashboard(person: Person, filters: Filters) -> Dashboard:
             "categories",
             "Escalations by category",
             "Category",
-            [(name, category_counts.get(key, 0)) for key, name in names.categories.items()],
+            [(name, counts.categories.get(key, 0)) for key, name in names.categories.items()],
             suppress=one_agency,
         ),
         _table(
             "raising_agency",
             "Escalations by raising agency",
             "Raising agency",
-            [(str(name), n) for name, n in _grouped(escalations, "raiser_agency__name")],
+            counts.raising,
             suppress=True,
         ),
         _table(
             "agency_type",
             "Escalations by type of raising agency",
             "Type of agency",
-            [
-                (agency_types.get(str(kind), str(kind)), n)
-                for kind, n in _grouped(escalations, "raiser_agency__agency_type")
-            ],
+            [(agency_types.get(kind, kind), n) for kind, n in counts.agency_types],
             suppress=True,
         ),
         _table(
             "respondent_agency",
             "Escalations by respondent agency",
             "Respondent agency",
-            [(str(name), n) for name, n in _grouped(escalations, "respondent_agency__name")],
+            counts.respondent,
             suppress=True,
         ),
         _table("stage", "Stage reached", "Stage", stage_pairs, suppress=one_agency),
@@ -401,21 +505,21 @@ def dashboard(person: Person, filters: Filters) -> Dashboard:
             "outcome",
             "Outcome",
             "Outcome",
-            [(statuses.get(str(s), str(s)), n) for s, n in _grouped(escalations, "status")],
+            [(statuses.get(s, s), n) for s, n in counts.statuses],
             suppress=one_agency,
         ),
         _table(
             "month",
             "Escalations raised by month",
             "Month",
-            [(f"{period:%B %Y}", n) for period, n in _trend(escalations, TruncMonth)],
+            [(f"{period:%B %Y}", n) for period, n in counts.months],
             suppress=one_agency,
         ),
         _table(
             "quarter",
             "Escalations raised by quarter",
             "Quarter",
-            [(quarter_label(period), n) for period, n in _trend(escalations, TruncQuarter)],
+            [(quarter_label(period), n) for period, n in counts.quarters],
             suppress=one_agency,
         ),
     ]

@@ -287,6 +287,11 @@ def export_board_report(
 
 @transaction.atomic
 def fill_working_days() -> int:
-    """Rebuild the working-day table from the calendar (run when bank holidays change)."""
+    """Rebuild the working-day table from the calendar (run when bank holidays change), and the
+    dashboard's working days to resolution counted with it (escalations/figures.py)."""
+    from escalate.escalations import figures
+
     WorkingDay.objects.all().delete()
-    return len(WorkingDay.objects.bulk_create(working_day_rows(WorkingDay), batch_size=2000))
+    days = len(WorkingDay.objects.bulk_create(working_day_rows(WorkingDay), batch_size=2000))
+    figures.rebuild()
+    return days

@@ -119,8 +119,8 @@ def cells_of(row: Snapshot, ordinals: dict[tuple[int, date], int]) -> list[Cell]
 
 
 def _ordinals(rows: Iterable[Snapshot]) -> dict[tuple[int, date], int]:
-    """The calendar ordinals of the days the resolved rows were raised and resolved on (one
-    query, only when a resolved escalation is among them)."""
+    """The calendar ordinals of the days the resolved rows were raised and resolved on (two
+    small queries, only when a resolved escalation is among them)."""
     from escalate.directory.models import Partnership
     from escalate.reports.models import WorkingDay
 
@@ -139,9 +139,9 @@ def _ordinals(rows: Iterable[Snapshot]) -> dict[tuple[int, date], int]:
         nation__in=set(nations.values()), day__in=all_days
     ).values_list("nation", "day", "ordinal"):
         by_nation.setdefault(nation, {})[day] = ordinal
-    for partnership, days in wanted.items():
+    for partnership, its_days in wanted.items():
         calendar = by_nation.get(nations.get(partnership, ""), {})
-        for day in days:
+        for day in its_days:
             if day in calendar:
                 found[(partnership, day)] = calendar[day]
     return found

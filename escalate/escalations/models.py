@@ -97,11 +97,13 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
             figures.changed(before, [])
         return deleted
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Escalation]:
+    def bulk_create(  # type: ignore[override]  # passes everything on
+        self, objs: Any, *args: Any, **kwargs: Any
+    ) -> list[Escalation]:
         from escalate.escalations import figures
 
         with transaction.atomic(savepoint=False):
-            made = super().bulk_create(objs, *args, **kwargs)
+            made: list[Escalation] = super().bulk_create(objs, *args, **kwargs)  # type: ignore[assignment]
             figures.changed([], [figures.snapshot(row) for row in made])
         return made
 

@@ -214,13 +214,11 @@ def measure(requests: list[Request], runs: int) -> dict[str, dict[str, Any]]:
 
 
 def _is_figures_sql(sql: str) -> bool:
-    """A statement the dashboard makes for its figures: about the escalations, about the
-    figures kept with them (escalations/figures.py), or naming the agencies they count."""
+    """A statement the dashboard makes for its figures: about the escalations, or about the
+    figures kept with them (escalations/figures.py)."""
     source = sql.split("FROM", 1)[-1]
-    return (
-        '"escalations_escalation"' in source
-        or '"escalations_escalationfigure"' in source
-        or '"directory_agency"."id" IN' in source
+    return sql.startswith("SELECT") and (
+        '"escalations_escalation"' in source or '"escalations_escalationfigure"' in source
     )
 
 

@@ -7,13 +7,16 @@ the stage, dates and a link (delivery.py checks again before sending). Each func
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
 from django.conf import settings
+from django.urls import reverse
 
 from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.policies.schema import Event
+from escalate.vocabulary import Part
 
 
 class Message(NamedTuple):
@@ -72,6 +75,229 @@ def long_date(moment: date) -> str:
     return govuk_date(moment)
 
 
+# What each event asks of each person told (issue 16: "what it asks of *this* person"). A part
+# not listed for an event is told for information. Words follow the guide (001) and Havering
+# (004): the sides resolve together or escalate; decisions are shared with the raiser (§3.1).
+FOR_INFORMATION = "You do not need to do anything: this is for your information."
+_RESOLVE_OR_ESCALATE = (
+    "Talk to your counterpart in the other agency and agree a resolution, or escalate it, "
+    "by the due date."
+)
+_CHECK_RECORD = (
+    "Check that the record on the escalation page is right (add a correction if it is not), "
+    "then agree a resolution or escalate it."
+)
+ASKS: dict[str, dict[str, str]] = {
+    Event.RAISED: {
+        Part.RAISER: (
+            "You raised it. Talk to the professional involved and record the discussion on the "
+            "escalation page by the due date."
+        ),
+        Part.RESPONDENT: (
+            "It is about a decision or action of yours. Read the concern, talk to the person who "
+            "raised it and record the discussion by the due date. If you are asked for your "
+            "rationale, give it on the escalation page."
+        ),
+        Part.RESPONDENT_MANAGER: (
+            "It is about a decision or action of your agency. Read the concern and talk to the "
+            "person who raised it by the due date."
+        ),
+        Part.DSL: (
+            "You are told as your agency's safeguarding lead. Check today that protective "
+            "action has been taken, and add what was done to the escalation page."
+        ),
+        Part.IRO: "You may add your view on the escalation page.",
+        Part.CP_CHAIR: "You may add your view on the escalation page.",
+    },
+    Event.STAGE_ENTERED: {
+        Part.RAISER: (
+            "Your escalation has moved to this stage. The people named for it now lead; you "
+            "will be told of the outcome."
+        ),
+        Part.RESPONDENT: (
+            "The disagreement about your decision has moved to this stage. The people named for "
+            "it now lead; you will be told of the outcome."
+        ),
+        Part.RAISER_MANAGER: f"It has come to you at this stage. {_RESOLVE_OR_ESCALATE}",
+        Part.RESPONDENT_MANAGER: f"It has come to you at this stage. {_RESOLVE_OR_ESCALATE}",
+        Part.PARTNERSHIP_CHAIR: (
+            "It has been referred to you. Resolve it with the senior managers, or convene a "
+            "Resolution Panel, by the due date."
+        ),
+    },
+    Event.RATIONALE_REQUESTED: {
+        Part.RESPONDENT: (
+            "You have been asked to explain the rationale for the decision. The question is on "
+            "the escalation page: answer it there by the due date. If no rationale is given by "
+            "then, the raiser may escalate."
+        ),
+        Part.RESPONDENT_MANAGER: (
+            "Your agency has been asked to explain the rationale for the decision. The question "
+            "is on the escalation page: answer it there by the due date."
+        ),
+    },
+    Event.RATIONALE_GIVEN: {
+        Part.RAISER: (
+            "Read the rationale on the escalation page. Agree a resolution, or escalate it if "
+            "you are still worried."
+        ),
+        Part.RAISER_MANAGER: (
+            "Read the rationale on the escalation page. Agree a resolution, or escalate it if "
+            "you are still worried."
+        ),
+    },
+    Event.DISCUSSION_RECORDED: {
+        Part.RAISER: _CHECK_RECORD,
+        Part.RESPONDENT: _CHECK_RECORD,
+        Part.RAISER_MANAGER: _CHECK_RECORD,
+        Part.RESPONDENT_MANAGER: _CHECK_RECORD,
+    },
+    Event.PAUSED: {
+        part: "Nothing falls due while it is paused. It will be looked at again on its review date."
+        for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+    Event.RESUMED: {
+        part: f"The stage's time runs again. {_RESOLVE_OR_ESCALATE}"
+        for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+    Event.REMINDER: {
+        part: f"The stage is nearly due. {_RESOLVE_OR_ESCALATE}"
+        for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+    Event.OVERDUE: {
+        **{
+            part: "The time for this stage has passed. Agree a resolution today or escalate it."
+            for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+        },
+        Part.BUSINESS_TEAM: "Check that the people at this stage are acting on it.",
+    },
+    Event.RESOLVED: {
+        Part.RAISER: (
+            "Check that the outcome and the agreed actions are what was agreed. If the agreed "
+            "actions are not done, or the concern comes back, you may reopen it."
+        ),
+    },
+    Event.PANEL_CONVENED: {
+        Part.PANEL_MEMBER: (
+            "You have been asked to sit on the Resolution Panel. Read the representations on the "
+            "escalation page and take part in the panel's decision by the due date."
+        ),
+        Part.PANEL_LEAD: (
+            "You lead the Resolution Panel. Read the representations and record the panel's "
+            "decision, with the members who took part, by the due date."
+        ),
+    },
+    Event.PANEL_DECIDED: {
+        Part.RAISER: (
+            "Read the panel's decision on the escalation page. If the agreed actions are not "
+            "done, you may reopen it."
+        ),
+    },
+    Event.ACTION_ASSIGNED: {
+        Part.ACTION_OWNER: (
+            "An action agreed to resolve it has been given to you. Do it by its due date and mark "
+            "it done on the escalation page."
+        ),
+    },
+    Event.ACTION_OVERDUE: {
+        Part.ACTION_OWNER: (
+            "Your action is overdue. Do it now and mark it done on the escalation page, or tell "
+            "the person who raised the escalation why it cannot be done."
+        ),
+        Part.RAISER: (
+            "An agreed action is overdue. If it is not done, you may reopen the escalation."
+        ),
+    },
+    Event.RESOLUTION_PROPOSED: {
+        **{
+            part: (
+                "A resolution has been proposed. Read it on the escalation page, then accept it, "
+                "or decline it with your reason and escalate, by the due date."
+            )
+            for part in (Part.RAISER, Part.RAISER_MANAGER)
+        },
+        **{
+            part: (
+                "A resolution has been proposed. Read it on the escalation page, then accept it "
+                "or decline it with your reason, by the due date."
+            )
+            for part in (Part.RESPONDENT, Part.RESPONDENT_MANAGER)
+        },
+    },
+    Event.RESOLUTION_DECLINED: {
+        part: "Read the reason on the escalation page. The escalation stays open at its stage."
+        for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+    Event.RATIONALE_LAPSED: {
+        Part.RAISER: "No rationale was given in time. You may now escalate it to the next stage.",
+        Part.RAISER_MANAGER: (
+            "No rationale was given in time. You may now escalate it to the next stage."
+        ),
+    },
+    Event.TIMESCALE_CHANGED: {
+        part: "Note the new due date: the stage must be resolved or escalated by then."
+        for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+}
+
+# How the others told are named in a message: by what they are to it, never by name.
+TOLD_AS: dict[str, str] = {
+    Part.RAISER: "the person who raised it",
+    Part.RESPONDENT: "the professional whose decision is challenged",
+    Part.RAISER_MANAGER: "the raiser's manager",
+    Part.RESPONDENT_MANAGER: "the respondent's manager",
+    Part.IRO: "the Independent Reviewing Officer",
+    Part.CP_CHAIR: "the child protection conference chair",
+    Part.PARTNERSHIP_CHAIR: "the partnership chair",
+    Part.PANEL_MEMBER: "the Resolution Panel",
+    Part.PANEL_LEAD: "the Resolution Panel",
+    Part.BUSINESS_TEAM: "the partnership's business team",
+    Part.DSL: "the designated safeguarding lead",
+    Part.ACTION_OWNER: "the owner of the action",
+}
+# Where the event's general words would not tell this person it is about them.
+SUBJECTS: dict[tuple[str, str], str] = {
+    (Event.RAISED, Part.RESPONDENT): "A professional disagrees with a decision of yours",
+    (
+        Event.RAISED,
+        Part.RESPONDENT_MANAGER,
+    ): "A professional disagrees with a decision of your agency",
+    (Event.RAISED, Part.DSL): "A child or adult may be at immediate risk",
+    (
+        Event.RATIONALE_REQUESTED,
+        Part.RESPONDENT,
+    ): "You are asked for the rationale of your decision",
+    (Event.STAGE_ENTERED, Part.RAISER_MANAGER): "An escalation needs you at a new stage",
+    (Event.STAGE_ENTERED, Part.RESPONDENT_MANAGER): "An escalation needs you at a new stage",
+    (
+        Event.STAGE_ENTERED,
+        Part.RESPONDENT,
+    ): "The disagreement about your decision has been escalated",
+    (Event.STAGE_ENTERED, Part.PARTNERSHIP_CHAIR): "An escalation has been referred to you",
+    (Event.PANEL_CONVENED, Part.PANEL_MEMBER): "You are asked to sit on a Resolution Panel",
+}
+URGENT = "Urgent"
+URGENT_LINE = "This escalation was raised as putting a child or adult at immediate risk."
+
+
+def subject_of(event: str, part: str) -> str:
+    """The subject's words for `event`, to the person told as `part` (before the reference)."""
+    return SUBJECTS.get((event, part)) or EVENT_WORDS.get(event, UPDATED)  # type: ignore[call-overload]
+
+
+def ask_of(event: str, part: str) -> str:
+    """What `event` asks of the person told as `part`."""
+    return ASKS.get(event, {}).get(part, FOR_INFORMATION)
+
+
+def also_told(parts: Sequence[str], *, besides: str) -> str:
+    """ "the raiser's manager and the IRO": the others told, by what they are to the escalation."""
+    names = list(dict.fromkeys(TOLD_AS.get(p, "others") for p in parts if p != besides))
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def event_message(
     event: str,
     *,
@@ -80,22 +306,38 @@ def event_message(
     due_at: datetime | None,
     link: str,
     action_due_on: date | None = None,
+    part: str = "",
+    told_parts: Sequence[str] = (),
+    urgent: bool = False,
+    raised_by: str = "",
 ) -> Message:
-    """The message for an event of the workflow (`due_at` None once the escalation is closed).
+    """The message for an event of the workflow, for the person told as `part`.
 
-    About an agreed action (`action_due_on`), the due date given is the action's own.
+    It says what happened, what it asks of this person and by when, who else was told and where
+    to look (`due_at` None once the escalation is closed). About an agreed action
+    (`action_due_on`), the due date given is the action's own. `urgent` (immediate harm
+    recorded) says so in the subject.
     """
     words = EVENT_WORDS.get(event, UPDATED)  # type: ignore[call-overload]
-    lines = [f"{words}.", "", f"Reference: {reference}", f"Stage: {stage_name}"]
+    lines = [f"{words}.", ""]
+    if urgent:
+        lines += [URGENT_LINE, ""]
+    lines += [ask_of(event, part), "", f"Reference: {reference}", f"Stage: {stage_name}"]
+    if raised_by:
+        lines.append(f"Raised by: {raised_by}")
     if action_due_on is not None:
         lines.append(f"Action due: {govuk_date(action_due_on)}")
     elif due_at is not None:
         lines.append(f"Due: {govuk_date_time(due_at)}")
+    others = also_told(told_parts, besides=part)
+    if others:
+        lines.append(f"Also told: {others}")
     lines += ["", SIGN_IN, link]
     if event in RECORD_EVENTS:
         lines += ["", RECORD_SHARED, f"{link}#record"]
     lines += ["", NO_CASE_DETAILS]
-    return Message(f"{words}: {reference}", "\n".join(lines))
+    subject = f"{subject_of(event, part)}: {reference}"
+    return Message(f"{URGENT}: {subject}" if urgent else subject, "\n".join(lines))
 
 
 def reviewer_allocated(*, reference: str, label: str, link: str) -> Message:
@@ -117,43 +359,74 @@ def reviewer_allocated(*, reference: str, label: str, link: str) -> Message:
 
 
 # --- the deadline sweep ------------------------------------------------------------------
+# One notice to everyone the policy names, so it says what is needed of each side. An action's
+# own words are free text (they may name the child): the notice points to the page instead.
+
+
+def _sweep_body(*lines: str, reference: str) -> str:
+    link = escalation_link(reverse("escalations:detail", kwargs={"reference": reference}))
+    return "\n".join([*lines, "", SIGN_IN, link, "", NO_CASE_DETAILS])
 
 
 def stage_overdue(*, reference: str, stage_name: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: {stage_name} is overdue",
-        f"{stage_name} of escalation {reference} was due by {long_date(due_on)} "
-        "and has not been resolved or escalated. Please agree the next step.",
+        _sweep_body(
+            f"{stage_name} of escalation {reference} was due by {long_date(due_on)} "
+            "and has not been resolved or escalated.",
+            "",
+            "If you act at this stage: agree a resolution today, or escalate it.",
+            reference=reference,
+        ),
     )
 
 
 def stage_reminder(*, reference: str, stage_name: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: {stage_name} is due by {long_date(due_on)}",
-        f"{stage_name} of escalation {reference} is due by {long_date(due_on)}.",
+        _sweep_body(
+            f"{stage_name} of escalation {reference} is due by {long_date(due_on)}.",
+            "",
+            "If you act at this stage: agree a resolution, or escalate it, by then.",
+            reference=reference,
+        ),
     )
 
 
 def may_escalate(*, reference: str, stage_name: str, next_stage_name: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: you may escalate to {next_stage_name}",
-        f"The time for {stage_name} of escalation {reference} ended on "
-        f"{long_date(due_on)} without a resolution. If you are still "
-        f"concerned, you may escalate it to {next_stage_name}.",
+        _sweep_body(
+            f"The time for {stage_name} of escalation {reference} ended on "
+            f"{long_date(due_on)} without a resolution.",
+            "",
+            f"If you are still worried, escalate it to {next_stage_name} on the escalation page.",
+            reference=reference,
+        ),
     )
 
 
 def action_overdue(*, reference: str, description: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: an action is overdue",
-        f"An action agreed on escalation {reference} was due on "
-        f"{long_date(due_on)} and is not marked done:\n\n{description}",
+        _sweep_body(
+            f"An action agreed on escalation {reference} was due on {long_date(due_on)} "
+            "and is not marked done.",
+            "",
+            "If it is yours: do it now and mark it done on the escalation page. If you raised "
+            "the escalation and it is not done, you may reopen it.",
+            reference=reference,
+        ),
     )
 
 
 def action_reminder(*, reference: str, description: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: an action is due on {long_date(due_on)}",
-        f"An action agreed on escalation {reference} is due on "
-        f"{long_date(due_on)}:\n\n{description}",
+        _sweep_body(
+            f"An action agreed on escalation {reference} is due on {long_date(due_on)}.",
+            "",
+            "If it is yours: do it by then and mark it done on the escalation page.",
+            reference=reference,
+        ),
     )

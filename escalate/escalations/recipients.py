@@ -195,7 +195,11 @@ def resolve(
         return managers
     if recipient is Recipient.BUSINESS_TEAM:
         mailbox = escalation.partnership.business_team_email
-        return [Target(None, mailbox.lower(), "Partnership business team")] if mailbox else []
+        return (
+            [Target(None, mailbox.lower(), "Partnership business team", Part.BUSINESS_TEAM)]
+            if mailbox
+            else []
+        )
     if recipient is Recipient.IRO:
         return _allocated(escalation, escalation.allocated_iro, Part.IRO, "IRO")
     if recipient is Recipient.CP_CHAIR:

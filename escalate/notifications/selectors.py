@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import F, Max, Model, QuerySet, Window
 
 from escalate.directory.models import Person, Role
 from escalate.notifications.models import CalendarToken, Channel, Notification, Status
@@ -23,8 +23,16 @@ def in_app_for(person: Person) -> QuerySet[Notification]:
 
 
 def inbox_for(person: Person) -> QuerySet[Notification]:
-    """The person's in-app notifications, newest first, with their escalation."""
-    return in_app_for(person).select_related("escalation").order_by("-created_at", "-pk")
+    """The person's in-app notifications grouped by escalation: the escalation told of most
+    recently first, then each escalation's notices newest first (the page regroups them)."""
+    latest = Window(Max("created_at"), partition_by=[F("escalation_id")])
+    return (
+        in_app_for(person)
+        .select_related("escalation")
+        .only("subject", "created_at", "read_at", "escalation__reference", "escalation_id")
+        .annotate(escalation_latest=latest)
+        .order_by("-escalation_latest", "escalation_id", "-created_at", "-pk")
+    )
 
 
 def unread_count(person: Person) -> int:

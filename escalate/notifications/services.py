@@ -121,11 +121,16 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
 
 
 @transaction.atomic
-def mark_notifications_read(*, person: Person, ids: Iterable[int] | None = None) -> int:
-    """Mark the person's in-app notifications read (all unread ones when `ids` is None)."""
+def mark_notifications_read(
+    *, person: Person, ids: Iterable[int] | None = None, escalation_id: int | None = None
+) -> int:
+    """Mark the person's in-app notifications read: those in `ids`, those about one escalation
+    (`escalation_id`, when they open it from the list), or all unread ones."""
     rows = in_app_for(person).filter(read_at__isnull=True)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
+    if escalation_id is not None:
+        rows = rows.filter(escalation_id=escalation_id)
     return rows.update(read_at=timezone.now())
 
 

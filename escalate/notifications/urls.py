@@ -9,6 +9,7 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:notification_id>/read/", views.mark_read, name="mark_read"),
+    path("<int:notification_id>/open/", views.open_escalation, name="open_escalation"),
     path("read/", views.mark_all_read, name="mark_all_read"),
     path("failed/", views.failed, name="failed"),
     path(

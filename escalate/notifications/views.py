@@ -48,6 +48,17 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 
 @require_POST
+def open_escalation(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open the escalation a notice is about, marking all its notices to this person read."""
+    person = person_of(request)
+    notice = inbox_for(person).filter(pk=notification_id, escalation__isnull=False).first()
+    if notice is None or notice.escalation is None:
+        raise Http404("No such notification")
+    mark_notifications_read(person=person, escalation_id=notice.escalation_id)
+    return redirect(notice.escalation.get_absolute_url())
+
+
+@require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = mark_notifications_read(person=person_of(request))
     if count:

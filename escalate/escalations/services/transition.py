@@ -186,10 +186,11 @@ def notification_text(
     stage_key: str,
     *,
     action: Action | None = None,
+    part: str = "",
+    told_parts: Sequence[str] = (),
 ) -> Message:
-    """Subject and body for an event of the workflow (the words are in messages.py).
-
-    About an agreed action, the due date is the action's own, not the stage's.
+    """Subject and body for an event of the workflow, for the person told as `part` (the words
+    are in messages.py). About an agreed action, the due date is the action's own.
     """
     open_ = escalation.status not in CLOSED_STATUSES
     return messages.event_message(
@@ -199,6 +200,10 @@ def notification_text(
         due_at=escalation.stage_due_at if open_ else None,
         link=messages.escalation_link(escalation.get_absolute_url()),
         action_due_on=action.due_on if action is not None else None,
+        part=part,
+        told_parts=told_parts,
+        urgent=escalation.immediate_harm,
+        raised_by=f"{escalation.raised_by.full_name}, {escalation.raiser_agency.name}",
     )
 
 
@@ -257,9 +262,19 @@ def send_notifications(
     """
     if not targets:
         return 0
-    subject, body = message or notification_text(escalation, spec, event, stage_key, action=action)
+    told_parts = [target.part for target in targets]
     written = 0
     for target in targets:
+        # Each person is told what the event asks of them, in their part's words.
+        subject, body = message or notification_text(
+            escalation,
+            spec,
+            event,
+            stage_key,
+            action=action,
+            part=target.part,
+            told_parts=told_parts,
+        )
         written += enqueue_notification(
             partnership=escalation.partnership,
             escalation=escalation,

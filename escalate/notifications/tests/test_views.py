@@ -32,10 +32,8 @@ def notify(person, key: str, escalation=None, **kwargs) -> None:
         escalation=escalation,
         event="raised",
         event_key=key,
-        subject=f"Subject {key}",
-        body=f"Body {key}",
         recipient=person,
-        **kwargs,
+        **{"subject": f"Subject {key}", "body": f"Body {key}", **kwargs},
     )
 
 
@@ -210,3 +208,52 @@ def test_only_the_business_unit_of_the_same_partnership_may_send_again() -> None
     assert notice.status == "failed"
     listing = _signed_in(elsewhere).get(reverse("notifications:failed")).content.decode()
     assert notice.escalation.reference not in listing
+
+
+def test_the_list_has_one_line_per_notice_grouped_by_escalation() -> None:
+    person = PersonFactory()
+    first = EscalationFactory(partnership=person.partnership)
+    second = EscalationFactory(partnership=person.partnership)
+    notify(person, "a", first, subject="First about one", body="Sign in to see the long body")
+    notify(person, "b", second, subject="About two", body="Sign in to see the long body")
+    notify(person, "c", first, subject="Second about one", body="Sign in to see the long body")
+    page = signed_in(person).get(reverse("notifications:inbox")).content.decode()
+    assert "Sign in to see the long body" not in page
+    # The escalation told most recently comes first, its notices together, newest first.
+    order = [
+        page.index(f"Escalation {first.reference}"),
+        page.index("Second about one"),
+        page.index("First about one"),
+        page.index(f"Escalation {second.reference}"),
+        page.index("About two"),
+    ]
+    assert order == sorted(order)
+
+
+def test_opening_an_escalation_from_the_list_marks_only_its_notices_read() -> None:
+    person = PersonFactory()
+    first = EscalationFactory(partnership=person.partnership)
+    second = EscalationFactory(partnership=person.partnership)
+    notify(person, "a", first)
+    notify(person, "b", first)
+    notify(person, "c", second)
+    notice = Notification.objects.filter(recipient=person, escalation=first).first()
+    response = signed_in(person).post(
+        reverse("notifications:open_escalation", kwargs={"notification_id": notice.pk})
+    )
+    assert response.status_code == 302
+    assert response["Location"] == first.get_absolute_url()
+    unread = Notification.objects.filter(recipient=person, channel=Channel.IN_APP, read_at=None)
+    assert list(unread.values_list("escalation_id", flat=True)) == [second.pk]
+
+
+def test_nobody_opens_through_someone_elses_notice() -> None:
+    person = PersonFactory()
+    notify(person, "a")
+    notice = Notification.objects.get(recipient=person, channel=Channel.IN_APP)
+    other = PersonFactory(partnership=person.partnership)
+    response = signed_in(other).post(
+        reverse("notifications:open_escalation", kwargs={"notification_id": notice.pk})
+    )
+    assert response.status_code == 404
+    assert Notification.objects.get(pk=notice.pk).read_at is None

@@ -292,6 +292,13 @@ MATRIX: list[Row] = [
         get=NOT_ALLOWED,
         post=only(["respondent"], Redirect("/notifications/"), others=404),
     ),
+    # Opening an escalation from the list marks its notices read: only the person told.
+    Row(
+        "notifications:open_escalation",
+        kwargs=lambda w: {"notification_id": w.a.notification.pk},
+        get=NOT_ALLOWED,
+        post=only(["respondent"], Redirect("/escalations/"), others=404),
+    ),
     Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
     # The business unit sees notices that could not be delivered and sends them again.
     Row(

@@ -1,0 +1,67 @@
+"""docs/notifications.md, generated from messages.py so that the table cannot drift.
+
+    python -m escalate.escalations.messages_doc > docs/notifications.md
+
+A test (escalations/tests/test_messages.py) fails when the committed page differs.
+"""
+
+from __future__ import annotations
+
+from escalate.escalations.messages import (
+    ASKS,
+    EVENT_WORDS,
+    FOR_INFORMATION,
+    TOLD_AS,
+    URGENT,
+    subject_of,
+)
+from escalate.policies.schema import Event
+
+CHANNELS = "email and in-app (a mailbox: email only)"
+
+INTRO = f"""# Notifications: who is told what
+
+Generated from `escalate/escalations/messages.py` by
+`python -m escalate.escalations.messages_doc > docs/notifications.md`; a test checks it is current.
+
+**Who** is told of each event is policy data: each partnership's policy file names the recipients
+of each event (`notifications:` in `policies/*.yaml`, docs/policies.md), and
+`escalations/tests/test_recipients.py` derives the people told for every shipped policy. **What**
+each person is told is below: one message per event and part, saying what happened, what it asks
+of this person and by when (the stage's due date, or an action's own), who else was told (by what
+they are to the escalation, never by name) and the link to the escalation. No message holds the
+child's or adult's details or an action's free text. When immediate harm was recorded, the subject
+starts "{URGENT}:" and the body says so. Channels: {CHANNELS}.
+
+The deadline sweep's own notices (a stage nearly due or overdue, an action nearly due or overdue,
+"you may escalate") go to the people the policy names for `reminder`, `overdue` and
+`action_overdue`, and say what each side is to do.
+"""
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def document() -> str:
+    lines = [INTRO, _row("event", "subject", "told as", "what it asks of them")]
+    lines.append(_row("---", "---", "---", "---"))
+    for event in Event:
+        words = EVENT_WORDS.get(event, "")
+        asks = ASKS.get(event, {})
+        for part, ask in asks.items():
+            subject = f"{subject_of(event, part)}: <reference>"
+            lines.append(_row(f"`{event.value}`", subject, TOLD_AS[part], ask))
+        lines.append(
+            _row(
+                f"`{event.value}`",
+                f"{words}: <reference>",
+                "anyone else the policy names" if asks else "everyone the policy names",
+                FOR_INFORMATION,
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(document(), end="")

@@ -197,6 +197,13 @@ class Escalation(models.Model):
 
     objects = EscalationQuerySet.as_manager()
 
+    # Linked to an earlier escalation about the same person (a repeat escalation: the dashboard
+    # counts these), and linked to any other at all (only then does the page look for links).
+    # Kept through disposal, like the other figures (docs/privacy.md, "Linking"). A database
+    # default too, for the bulk loader (escalate/scale/loader.py) that names its columns.
+    is_repeat = models.BooleanField(default=False, db_default=False)
+    has_links = models.BooleanField(default=False, db_default=False)
+
     class Meta:
         base_manager_name = "objects"  # disposal's base-manager updates keep the figures too
         ordering = ["-raised_at"]
@@ -295,6 +302,39 @@ class EscalationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partnership_id} {self.dimension} {self.cell}: {self.count}"
+
+
+class EscalationLink(models.Model):
+    """A later escalation about the same child or adult as an earlier one (issue 21, item 3).
+
+    Made at raise: the raiser confirms a match they may see (`RAISER`); a match they may not see
+    is recorded without telling them (`IDENTIFIERS`), so the partnership's repeat figures are
+    whole and nobody learns of an escalation they may not see. Each side is shown only to people
+    who may see both. No personal data here: the link survives disposal as a figure.
+    """
+
+    class Kind(models.TextChoices):
+        RAISER = "raiser", "Linked by the person who raised it"
+        IDENTIFIERS = "identifiers", "Same identifiers (not confirmed by the raiser)"
+
+    earlier = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="links_to_later")
+    later = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="links_to_earlier")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["earlier", "later"], name="escalation_link_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(earlier=models.F("later")), name="escalation_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.later_id} repeats {self.earlier_id}"
 
 
 class ReferenceCounter(models.Model):

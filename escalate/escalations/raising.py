@@ -8,7 +8,7 @@ turns the draft into `RaiseDetails` and calls `services.raise_escalation`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,7 @@ from escalate.escalations.workflow import ActionRefused
 from escalate.policies import selectors as policy_selectors
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import PolicySpec
+from escalate.privacy.search import Identifiers, offered_links
 
 FLAG_LABELS = dict(raise_forms.FlagsForm.base_fields["flags"].choices)  # type: ignore[attr-defined]
 
@@ -518,22 +519,49 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     if missing != reverse("escalations:raise_check"):
         return redirect(missing)
     errors: list[dict[str, str]] = []
+    earlier = _offered_links(context)
+    chosen = request.POST.getlist("link_to") if request.method == "POST" else []
     if request.method == "POST":
         try:
+            details = replace(_details(context), link_to=tuple(chosen))
             escalation = services.raise_escalation(
-                by=context.person, details=_details(context), discard_draft=True
+                by=context.person, details=details, discard_draft=True
             )
         except ActionRefused as refused:
             slug = _slug_for_field(refused.field)
             href = reverse("escalations:raise_step", args=[slug]) + "?change=1" if slug else ""
+            if refused.field == "link_to":  # asked on this page
+                href = "#link_to"
             errors.append({"href": href, "message": str(refused.message)})
         else:
             return redirect("escalations:raise_done", escalation.reference)
     return render(
         request,
         "escalations/raise/check.html",
-        {"rows": summary_rows(context), "errors": errors, "back_url": _back_url_check(context)},
+        {
+            "rows": summary_rows(context),
+            "errors": errors,
+            "back_url": _back_url_check(context),
+            "earlier": earlier,
+            "chosen": chosen,
+        },
         status=200,
+    )
+
+
+def _offered_links(context: Context) -> list[Any]:
+    """Earlier escalations about the same person that the raiser may see, offered for linking.
+
+    Only those: one they may not see is never mentioned (the service links it without them)."""
+    dob = context.data.get("subject_date_of_birth")
+    return offered_links(
+        context.person,
+        Identifiers(
+            subject_kind=context.data.get("subject_kind") or "child",
+            name=context.data.get("subject_name") or "",
+            date_of_birth=date.fromisoformat(dob) if dob else None,
+            case_references=context.data.get("case_references") or "",
+        ),
     )
 
 

@@ -38,6 +38,7 @@ from escalate.escalations.models import (
     ChronologyEntry,
     EntryKind,
     Escalation,
+    EscalationLink,
     Panel,
     Part,
     Participant,
@@ -367,6 +368,7 @@ class EscalationPage:
     proposal: PendingProposal | None = None  # a proposed resolution waiting for an answer
     asked: tuple[deciding.Asked, ...] = ()  # what the escalation waits for, from whom
     to_do: NextStep | None = None  # "What you need to do", for this person
+    linked: tuple[Escalation, ...] = ()  # about the same person, that the person may also see
 
     def can(self, action_name: str) -> bool:
         return action_name in self.allowed_actions
@@ -473,6 +475,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
             ),
             today=timezone.localdate(),
         ),
+        linked=tuple(linked_escalations(escalation, person)) if escalation.has_links else (),
     )
 
 
@@ -496,6 +499,14 @@ def _rationale_question(state: workflow.EscalationState, timeline: list[Chronolo
         if entry.kind == EntryKind.RATIONALE_REQUESTED and entry.stage_key == state.stage_key
     ]
     return asked[-1].text if asked else ""
+
+
+def linked_escalations(escalation: Escalation, person: Person) -> QuerySet[Escalation]:
+    """The escalations linked to `escalation` (earlier or later, about the same person) that
+    `person` may see too: a link to one they may not see is not shown, nor hinted at."""
+    earlier = EscalationLink.objects.filter(later=escalation).values("earlier_id")
+    later = EscalationLink.objects.filter(earlier=escalation).values("later_id")
+    return escalations_visible_to(person).filter(Q(pk__in=earlier) | Q(pk__in=later))
 
 
 def people_told(escalation: Escalation) -> list[str]:

@@ -75,6 +75,39 @@ class SubjectSearchForm(forms.Form):
         return data
 
 
+class ProfessionalSearchForm(forms.Form):
+    name = forms.CharField(
+        label="Name or email address of the professional",
+        max_length=150,
+        error_messages={
+            "required": "Enter a name or email address",
+            "max_length": "The name must be 150 characters or fewer",
+        },
+    )
+
+
+class ProfessionalExportForm(forms.Form):
+    """Why the export is made: one without a reason is refused (issue 21)."""
+
+    reason = forms.ChoiceField(
+        label="Why are you making this export?",
+        choices=SEARCH_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why you are making this export"},
+    )
+    request_reference = forms.CharField(
+        label="Reference of the request (optional)",
+        required=False,
+        max_length=100,
+        help_text="For example, the subject access request's number. Do not enter a name.",
+        error_messages={"max_length": "The reference must be 100 characters or fewer"},
+    )
+    withhold_names = forms.BooleanField(
+        label="Withhold other people's names (replace each by their job title and agency)",
+        required=False,
+    )
+
+
 def _reason(label: str) -> forms.CharField:
     return forms.CharField(
         label=label,

@@ -16,6 +16,7 @@ from escalate.escalations.models import Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.privacy.disposal import DisposalReport, dispose, is_due
 from escalate.privacy.models import LegalPage, LegalPageKind, RetentionDecision
+from escalate.privacy.professional_access import build_professional_export
 from escalate.privacy.retention import period_of
 from escalate.privacy.review import may_review
 from escalate.privacy.search import (
@@ -230,6 +231,45 @@ def export_subject_access(
                 "searched_for": (None, _query_fingerprint(query)),
                 "request_reference": (None, fingerprint(request_reference)),
                 "references": (None, [line.reference for line in export.contents]),
+                "withheld_other_names": (None, withhold_names),
+                "search_reason": (None, reason),
+            },
+            reason=dict(SEARCH_REASONS)[reason],
+        )
+    return export
+
+
+def export_professional_access(
+    *,
+    by: Person,
+    subject: Person,
+    reason: str,
+    request_reference: str = "",
+    withhold_names: bool,
+) -> SubjectAccessExport:
+    """The business unit's subject access export about a professional in its directory, audited.
+
+    The audit row names the person it is about (a professional's record in the directory, not
+    a child's identifiers), the escalations included and whether other names were withheld.
+    """
+    if not by.has_role(Role.BUSINESS_MANAGER) or by.partnership_id is None:
+        raise PermissionDenied("Only the business unit makes subject access exports")
+    if subject.partnership_id != by.partnership_id:
+        raise PermissionDenied("Only for people in your partnership's directory")
+    if reason not in dict(SEARCH_REASONS):
+        raise ValueError(f"Unknown reason {reason!r}")
+    export = build_professional_export(
+        subject, reason=dict(SEARCH_REASONS)[reason], withhold_names=withhold_names
+    )
+    with transaction.atomic():
+        record_audit(
+            actor=by,
+            action="professional_subject_access_exported",
+            partnership=by.partnership,
+            obj=subject,
+            changes={
+                "request_reference": (None, fingerprint(request_reference)),
+                "contents": (None, [line.reference for line in export.contents]),
                 "withheld_other_names": (None, withhold_names),
                 "search_reason": (None, reason),
             },

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from escalate.directory import selectors as directory
 from escalate.directory.models import Person, Role
 from escalate.directory.requests import person_of
 from escalate.escalations.selectors import access_escalation
@@ -19,6 +20,8 @@ from escalate.privacy.forms import (
     LegalHoldForm,
     LegalPageForm,
     LiftHoldForm,
+    ProfessionalExportForm,
+    ProfessionalSearchForm,
     SubjectSearchForm,
 )
 from escalate.privacy.models import LegalPageKind, RetentionDecision
@@ -120,6 +123,44 @@ def search_subject(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _business_unit(request: HttpRequest) -> Person:
+    person = person_of(request)
+    if not person.has_role(Role.BUSINESS_MANAGER):
+        raise PermissionDenied
+    return person
+
+
+@require_GET
+def find_professional(request: HttpRequest) -> HttpResponse:
+    """Choose the professional a subject access request is about (the business unit only)."""
+    person = _business_unit(request)
+    form = ProfessionalSearchForm(request.GET if "name" in request.GET else None)
+    people = None
+    if form.is_bound and form.is_valid():
+        people = list(directory.directory_people(person, search=form.cleaned_data["name"])[:50])
+    return render(request, "privacy/professional_search.html", {"form": form, "people": people})
+
+
+@require_http_methods(["GET", "POST"])
+def professional_export(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Subject access export about one professional in the partnership's directory."""
+    person = _business_unit(request)
+    subject = directory.manage_person(person, person_id)  # another partnership's: 404
+    form = ProfessionalExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        export = services.export_professional_access(
+            by=person,
+            subject=subject,
+            reason=form.cleaned_data["reason"],
+            request_reference=form.cleaned_data["request_reference"],
+            withhold_names=form.cleaned_data["withhold_names"],
+        )
+        response = HttpResponse(export.zip_bytes, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response
+    return render(request, "privacy/professional_export.html", {"form": form, "subject": subject})
 
 
 def _reviewer(request: HttpRequest) -> Person:

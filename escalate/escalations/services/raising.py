@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +16,7 @@ from escalate.escalations import workflow
 from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
     Escalation,
+    EscalationLink,
     Part,
     RaiseDraft,
     SubjectKind,
@@ -53,6 +54,9 @@ class RaiseDetails:
     already_tried: str = ""
     allocated_iro: Person | None = None  # None: not known (the reviewing service is told)
     allocated_cp_chair: Person | None = None
+    # References of earlier escalations about the same person that the raiser chose to link,
+    # from those offered (privacy.search.offered_links).
+    link_to: tuple[str, ...] = ()
 
 
 @transaction.atomic(durable=True)
@@ -130,10 +134,80 @@ def raise_escalation(
                 escalation, details.respondent_person, Part.RESPONDENT, state.stage_key, now
             )
         apply_transition(escalation, transition, by=by, before_version=state.version, now=now)
+        _link_earlier(escalation, by=by, chosen=details.link_to, now=now)
         audit.record(escalation)
         if discard_draft:
             _discard_drafts(by)
         return escalation
+
+
+def _link_earlier(
+    escalation: Escalation, *, by: Person, chosen: tuple[str, ...], now: datetime
+) -> None:
+    """Link the new escalation to earlier ones about the same person (docs/privacy.md, "Linking").
+
+    Of the matches the raiser may see, those they chose are linked (the rest they judged to be
+    someone else). Matches they may not see are linked too, without telling them, so the
+    partnership's count of repeat escalations is whole; each side of a link is only ever shown
+    to people who may see both.
+    """
+    from escalate.escalations.selectors import escalations_visible_to
+    from escalate.privacy.search import Identifiers, earlier_about_same_person
+
+    identifiers = Identifiers(
+        subject_kind=escalation.subject_kind,
+        name=escalation.subject_name,
+        date_of_birth=escalation.subject_date_of_birth,
+        case_references=escalation.case_references,
+    )
+    assert escalation.partnership_id is not None
+    matches = list(
+        earlier_about_same_person(escalation.partnership_id, identifiers, before=escalation)
+    )
+    visible = set(
+        escalations_visible_to(by)
+        .filter(pk__in=[match.pk for match in matches])
+        .values_list("pk", flat=True)
+    )
+    offered = {match.reference for match in matches if match.pk in visible}
+    if set(chosen) - offered:
+        raise ActionRefused("Choose escalations from those offered.", field="link_to")
+    links = [
+        EscalationLink(
+            earlier=match,
+            later=escalation,
+            kind=EscalationLink.Kind.RAISER,
+            made_by=by,
+            made_at=now,
+        )
+        if match.pk in visible
+        else EscalationLink(
+            earlier=match, later=escalation, kind=EscalationLink.Kind.IDENTIFIERS, made_at=now
+        )
+        for match in matches
+        if match.pk not in visible or match.reference in chosen
+    ]
+    if not links:
+        return
+    EscalationLink.objects.bulk_create(links)
+    escalation.is_repeat = escalation.has_links = True
+    Escalation.objects.filter(pk=escalation.pk).update(is_repeat=True, has_links=True)
+    Escalation.objects.filter(pk__in=[link.earlier_id for link in links]).update(has_links=True)
+    record_audit(
+        actor=by,
+        action="escalations_linked",
+        partnership=escalation.partnership,
+        obj=escalation,
+        changes={
+            # References only: no identifiers. Links the raiser may not see are counted, not
+            # named, so even this row does not tell them which escalation it was.
+            "linked_by_raiser": (
+                None,
+                sorted(link.earlier.reference for link in links if link.made_by),
+            ),
+            "linked_unseen_by_raiser": (None, sum(1 for link in links if not link.made_by)),
+        },
+    )
 
 
 def _check_raise_details(by: Person, details: RaiseDetails, spec: PolicySpec) -> None:

@@ -260,6 +260,20 @@ MATRIX: list[Row] = [
         body=lambda w: {"name": "Sam", "reason": "subject_access"},
     ),
     Row(
+        "subjects:professional_search",
+        # The business unit only; B's business manager finds B's directory only.
+        get=everyone(403).but(["business_manager", "other_partnership"], 200),
+        post=NOT_ALLOWED,
+    ),
+    Row(
+        "subjects:professional",
+        # A's practitioner: a person of B's directory is "not found" to B's business manager.
+        get=everyone(403).but(["business_manager"], 200).but(["other_partnership"], 404),
+        post=everyone(403).but(["business_manager"], 200).but(["other_partnership"], 404),
+        kwargs=lambda w: {"person_id": w.person("practitioner").pk},
+        body=lambda w: {"reason": "subject_access"},
+    ),
+    Row(
         "retention:review",
         get=everyone(403).but(["business_manager", "other_partnership"], 200),
         post=NOT_ALLOWED,

@@ -52,6 +52,26 @@ def test_a_search_with_nothing_to_look_for_says_what_to_do_accessibly(
     assert_accessible(page, "find-a-person-none")
 
 
+def test_subject_access_for_a_professional_is_accessible(
+    any_page: Page, demo: DemoDirectory
+) -> None:
+    page = any_page
+    sign_in(page, demo.people["vera.walsh"])
+    page.goto("/find-a-person/professional/")
+    assert_accessible(page, "professional-search")
+    amira = demo.people["amira.khan"]
+    page.get_by_label("Name or email address of the professional").fill(amira.full_name)
+    page.get_by_role("button", name="Find").click()
+    assert_accessible(page, "professional-found")
+    page.get_by_role("link", name=amira.full_name).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(amira.full_name)
+    page.get_by_role("button", name="Download the export").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select why you are making this export"
+    )
+    assert_accessible(page, "professional-export-error")
+
+
 @pytest.mark.parametrize("simple_page", PAGES, ids=[p.name for p in PAGES])
 def test_page_has_no_accessibility_violations(
     any_page: Page, demo: DemoDirectory, viewport_name: str, simple_page: SimplePage

@@ -195,14 +195,14 @@ class Escalation(models.Model):
     learning = models.TextField(blank=True)
     learning_themes = models.JSONField(default=list, blank=True)
 
-    objects = EscalationQuerySet.as_manager()
-
     # Linked to an earlier escalation about the same person (a repeat escalation: the dashboard
     # counts these), and linked to any other at all (only then does the page look for links).
     # Kept through disposal, like the other figures (docs/privacy.md, "Linking"). A database
     # default too, for the bulk loader (escalate/scale/loader.py) that names its columns.
     is_repeat = models.BooleanField(default=False, db_default=False)
     has_links = models.BooleanField(default=False, db_default=False)
+
+    objects = EscalationQuerySet.as_manager()
 
     class Meta:
         base_manager_name = "objects"  # disposal's base-manager updates keep the figures too

@@ -7,35 +7,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('escalations', '0007_dashboard_figures'),
+        ("escalations", "0007_dashboard_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='escalation',
-            name='has_links',
+            model_name="escalation",
+            name="has_links",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='escalation',
-            name='is_repeat',
+            model_name="escalation",
+            name="is_repeat",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.CreateModel(
-            name='EscalationLink',
+            name="EscalationLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('raiser', 'Linked by the person who raised it'), ('identifiers', 'Same identifiers (not confirmed by the raiser)')], max_length=12)),
-                ('made_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('earlier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links_to_later', to='escalations.escalation')),
-                ('later', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links_to_earlier', to='escalations.escalation')),
-                ('made_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raiser", "Linked by the person who raised it"),
+                            ("identifiers", "Same identifiers (not confirmed by the raiser)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("made_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "earlier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="links_to_later",
+                        to="escalations.escalation",
+                    ),
+                ),
+                (
+                    "later",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="links_to_earlier",
+                        to="escalations.escalation",
+                    ),
+                ),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('earlier', 'later'), name='escalation_link_unique'), models.CheckConstraint(condition=models.Q(('earlier', models.F('later')), _negated=True), name='escalation_link_not_self')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("earlier", "later"), name="escalation_link_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("earlier", models.F("later")), _negated=True),
+                        name="escalation_link_not_self",
+                    ),
+                ],
             },
         ),
     ]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from escalate.escalations import services
 from escalate.escalations.models import Escalation
@@ -25,6 +29,7 @@ from escalate.reports.tests.record_support import (
     full_world,
     pdf_text,
     record_strings,
+    squash,
     stored_strings,
     structure_of,
 )
@@ -161,6 +166,9 @@ def test_an_entry_kind_the_builder_does_not_know_shows_every_fact_it_holds() -> 
 
 
 def test_no_table_row_is_cut_across_a_page_break_on_the_demos_longest_escalation() -> None:
+    """Laid out exactly as the PDF is made (PDF/UA-1), a table row sits on one page, and a
+    table that runs onto a further page repeats its header row there (checked in the layout's
+    boxes and again in the PDF's own page text)."""
     from escalate.directory.demo import create_demo_directory
     from escalate.escalations.demo import create_demo_escalations
     from escalate.policies.demo import load_demo_policies
@@ -172,37 +180,55 @@ def test_no_table_row_is_cut_across_a_page_break_on_the_demos_longest_escalation
         Escalation.objects.filter(partnership=riverside.partnership),
         key=lambda escalation: escalation.chronology.count(),
     )
-    document = exports.layout(exports.escalation_record_html(build_record(longest)))
+    html = exports.escalation_record_html(build_record(longest))
+    document = exports.layout(html, variant="pdf/ua-1")
     assert len(document.pages) >= 2
-    pages_of_row: dict[int, set[int]] = {}
-    rows: dict[int, object] = {}
+    row_pages: dict[int, set[int]] = {}
+    rows: dict[int, Any] = {}
+    body_pages: dict[int, set[int]] = {}  # a table (by its element) -> pages with its body rows
+    header_pages: dict[int, set[int]] = {}  # a table -> pages where its header row is drawn
+    headers: dict[int, str] = {}
     for number, page in enumerate(document.pages):
-        for group in _descendants(page._page_box):
-            if type(group).__name__ != "TableRowGroupBox" or group.is_header:
-                continue  # a header row repeats on each page by design
+        for table, group in _row_groups(page._page_box):
+            table_key = id(table.element)
+            if group.is_header:
+                header_pages.setdefault(table_key, set()).add(number)
+                headers[table_key] = squash(" ".join(group.element.itertext()))
+                continue
             for box in group.children:
                 rows[id(box.element)] = box.element
-                pages_of_row.setdefault(id(box.element), set()).add(number)
+                row_pages.setdefault(id(box.element), set()).add(number)
+                body_pages.setdefault(table_key, set()).add(number)
     assert len(rows) > 20
     split = [
-        " ".join(rows[key].itertext()) for key, pages in pages_of_row.items() if len(pages) > 1
+        squash(" ".join(rows[key].itertext())) for key, pages in row_pages.items() if len(pages) > 1
     ]
     assert split == []
-    # Each table's header row is repeated on every page the table runs onto.
-    header_groups = [
-        box
-        for page in document.pages
-        for box in _descendants(page._page_box)
-        if type(box).__name__ == "TableRowGroupBox" and box.is_header
-    ]
-    assert header_groups
+    # Each table with a header row repeats it on every page its rows run onto ...
+    running_on = {key for key in header_pages if len(body_pages.get(key, set())) > 1}
+    assert running_on, (
+        "the longest demo escalation should have a table that runs onto a second page"
+    )
+    for key in header_pages:
+        assert body_pages.get(key, set()) <= header_pages[key], headers[key]
+    # ... and the PDF itself shows the header's words on each of those pages.
+    pdf = exports.escalation_record_pdf(build_record(longest))
+    page_texts = [squash(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(page_texts) == len(document.pages)
+    for key in running_on:
+        for number in body_pages[key]:
+            assert headers[key] in page_texts[number], (headers[key], number + 1)
 
 
-def _descendants(box: object) -> list[object]:
-    found = [box]
+def _row_groups(box: Any, table: Any = None) -> Iterator[tuple[Any, Any]]:
+    """Each table row group laid out in `box`, with the table box it belongs to."""
+    if type(box).__name__ == "TableBox":
+        table = box
+    if type(box).__name__ == "TableRowGroupBox":
+        yield table, box
+        return
     for child in getattr(box, "children", []) or []:
-        found.extend(_descendants(child))
-    return found
+        yield from _row_groups(child, table)
 
 
 ACTIONS = st.lists(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from escalate.directory import selectors as directory
 from escalate.directory.models import Agency
+from escalate.reports.policy_forms import MAX_TEMPLATE_BYTES
 from escalate.reports.selectors import Filters, PolicyNames, Quarter
 from escalate.web.forms import DateField
 
@@ -133,7 +134,7 @@ class BoardReportForm(ExportReasonForm):
         )
 
 
-FORM_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+FORM_TEMPLATE_MAX_BYTES = MAX_TEMPLATE_BYTES
 
 
 class FormTemplateUploadForm(forms.Form):
@@ -165,6 +166,10 @@ class FormTemplateUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > FORM_TEMPLATE_MAX_BYTES:
             raise forms.ValidationError("The selected file must be smaller than 2MB")
+        if upload.name.lower().endswith((".docm", ".dotm")):
+            raise forms.ValidationError(
+                "The template must not contain macros: save it as a Word document (.docx)"
+            )
         if not upload.name.lower().endswith(".docx"):
             raise forms.ValidationError("The selected file must be a Word document (.docx)")
         return upload

@@ -44,6 +44,9 @@ class FormTemplate(models.Model):
     content = models.BinaryField()
     uploaded_by = models.ForeignKey("directory.Person", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    previewed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its preview was first downloaded: only then usable."
+    )
     in_use = models.BooleanField(default=False)
 
     class Meta:
@@ -58,3 +61,32 @@ class FormTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.name}"
+
+
+class AttachedForm(models.Model):
+    """A form made when an escalation reached the stage the policy names, kept as it was then
+    for the partnership chair (Havering 004 §2.10-2.11: the details of the dispute referred to
+    the Board Chair), downloaded from the escalation page instead of sent by e-mail."""
+
+    escalation = models.ForeignKey(
+        "escalations.Escalation", on_delete=models.CASCADE, related_name="attached_forms"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    stage_key = models.CharField(max_length=50)
+    content = models.BinaryField()
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "kind", "stage_key"], name="one_attached_form_per_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.stage_key}"

@@ -74,7 +74,10 @@ LISTS = frozenset(
 )
 
 
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+# Parts and content types that carry macros (Word's .docm and templates with a VBA project).
+MACRO_MARKERS = ("vbaproject", "vbadata", "macroenabled")
 
 
 class FormTemplateError(ValueError):
@@ -266,6 +269,35 @@ def _walk(node: nodes.Node, loops: Mapping[str, str], unknown: list[str]) -> Non
         return
     for child in node.iter_child_nodes():
         _walk(child, loops, unknown)
+
+
+def check_upload(name: str, content: bytes) -> None:
+    """Refuse an uploaded file that cannot be a safe Word template, saying why: not a .docx,
+    macros (a .docm, or a VBA project inside), too large, or unknown placeholders (named)."""
+    lowered = name.lower()
+    if lowered.endswith((".docm", ".dotm")):
+        raise FormTemplateError(
+            "The template must not contain macros: save it as a Word document (.docx)"
+        )
+    if not lowered.endswith(".docx"):
+        raise FormTemplateError("The selected file must be a Word document (.docx)")
+    if len(content) > MAX_TEMPLATE_BYTES:
+        raise FormTemplateError("The selected file must be smaller than 2MB")
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise FormTemplateError("The file must be a Word document (.docx)")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+            raise FormTemplateError("The file must be a Word document (.docx)")
+        types = archive.read("[Content_Types].xml")[:200_000].decode("utf-8", "replace").lower()
+    if any(marker in part.lower() for part in names for marker in MACRO_MARKERS) or any(
+        marker in types for marker in MACRO_MARKERS
+    ):
+        raise FormTemplateError(
+            "The template must not contain macros: remove them and save it as a Word "
+            "document (.docx)"
+        )
+    check_template(content)
 
 
 def check_template(content: bytes) -> None:

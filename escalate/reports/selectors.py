@@ -764,3 +764,20 @@ def form_templates(person: Person) -> list[FormTemplate]:
         .select_related("uploaded_by")
         .defer("content")
     )
+
+
+def form_template(person: Person, template_id: int) -> FormTemplate:
+    """One of the partnership's uploaded templates (business unit only; Http404 for another
+    partnership's or none)."""
+    from django.http import Http404
+
+    business_unit_policy(person)
+    template = (
+        FormTemplate.objects.filter(partnership=person.partnership, pk=template_id)
+        .select_related("uploaded_by")
+        .defer("content")
+        .first()
+    )
+    if template is None:
+        raise Http404("No such template")
+    return template

@@ -7,10 +7,12 @@ no file is handed out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from escalate.audit.models import AuditEvent
@@ -22,7 +24,7 @@ from escalate.policies.schema import PolicySpec
 from escalate.policies.schema_forms import PolicyForm
 from escalate.reports import exports, policy_forms, selectors
 from escalate.reports.calendar_table import working_day_rows
-from escalate.reports.models import FormTemplate, WorkingDay
+from escalate.reports.models import AttachedForm, FormTemplate, WorkingDay
 from escalate.reports.record import Record, build_record
 
 CONTENT_TYPES = {
@@ -179,7 +181,7 @@ def upload_form_template(*, by: Person, kind: str, name: str, content: bytes) ->
     """
     spec = _require_business_unit(by)
     form = _policy_form(spec, kind)
-    policy_forms.check_template(content)
+    policy_forms.check_upload(name, content)
     assert by.partnership is not None
     template = FormTemplate.objects.create(
         partnership=by.partnership, kind=form.kind, name=name[:200], content=content, uploaded_by=by
@@ -203,8 +205,14 @@ def _business_template(by: Person, template_id: int) -> FormTemplate:
     return template
 
 
-def preview_form_template(*, by: Person, template_id: int) -> ExportFile:
-    """An uploaded template filled in with an invented escalation, to check before using it."""
+@transaction.atomic
+def preview_form_template(
+    *, by: Person, template_id: int, request: HttpRequest | None = None
+) -> ExportFile:
+    """An uploaded template filled in with an invented escalation, to check before using it.
+
+    The first preview makes the template usable (`use_form_template`); each one is audited.
+    """
     template = _business_template(by, template_id)
     spec = _require_business_unit(by)
     form = _policy_form(spec, template.kind)
@@ -213,13 +221,34 @@ def preview_form_template(*, by: Person, template_id: int) -> ExportFile:
     content = policy_forms.render_form(
         bytes(template.content), policy_forms.form_context(record, form)
     )
+    if template.previewed_at is None:
+        template.previewed_at = timezone.now()
+        template.save(update_fields=["previewed_at"])
+    record_audit(
+        actor=by,
+        action="form_template_previewed",
+        partnership=by.partnership,
+        object_type="reports.formtemplate",
+        object_id=str(template.pk),
+        reason=f"{form.title}: {template.name}",
+        request=request,
+    )
     return ExportFile(f"preview-{template.kind.replace('_', '-')}.docx", "docx", content)
 
 
 @transaction.atomic
-def use_form_template(*, by: Person, template_id: int) -> FormTemplate:
-    """Use a previewed template for the form's downloads from now on (audited)."""
+def use_form_template(
+    *, by: Person, template_id: int, request: HttpRequest | None = None
+) -> FormTemplate:
+    """Use a previewed template for the form's downloads from now on (audited).
+
+    FormTemplateError if its preview has not been downloaded yet.
+    """
     template = _business_template(by, template_id)
+    if template.previewed_at is None:
+        raise policy_forms.FormTemplateError(
+            "Download the preview and check it before you use this template"
+        )
     FormTemplate.objects.filter(
         partnership=template.partnership, kind=template.kind, in_use=True
     ).update(in_use=False)
@@ -232,8 +261,111 @@ def use_form_template(*, by: Person, template_id: int) -> FormTemplate:
         object_type="reports.formtemplate",
         object_id=str(template.pk),
         reason=f"{template.kind}: {template.name}",
+        request=request,
     )
     return template
+
+
+def _render_with_template_in_use(escalation: Escalation, form: PolicyForm) -> bytes:
+    context = policy_forms.form_context(build_record(escalation), form)
+    try:
+        return policy_forms.render_form(
+            _template_in_use(escalation.partnership, form.kind), context
+        )
+    except policy_forms.FormTemplateError:  # the business unit's template: Escalate's own
+        return policy_forms.render_form(policy_forms.shipped_template(form.kind), context)
+
+
+def attach_forms_for_chair(
+    escalation: Escalation, stage_key: str, by: Person | None, now: datetime
+) -> list[AttachedForm]:
+    """Entering a stage: make each form the policy marks for the chair and makes available at
+    this stage, and keep it on the escalation for the chair (Havering 004 §2.10-2.11: the
+    raising agency sends the details to the Chair at the Stage 4 referral; here it is attached
+    in the app, never e-mailed). Runs inside the stage change's transaction; audited."""
+    spec = escalation.policy_version.spec
+    made = []
+    for form in spec.forms:
+        if not form.for_chair or form.available_at != stage_key:
+            continue
+        attached, created = AttachedForm.objects.update_or_create(
+            escalation=escalation,
+            kind=form.kind.value,
+            stage_key=stage_key,
+            defaults={
+                "title": form.title,
+                "content": _render_with_template_in_use(escalation, form),
+                "made_at": now,
+                "made_by": by,
+            },
+        )
+        record_audit(
+            actor=by,
+            action="form_attached_for_chair",
+            partnership=escalation.partnership,
+            object_type="reports.attachedform",
+            object_id=str(attached.pk),
+            reference=escalation.reference,
+            reason=f"{form.title}, made at the referral to {spec.stage(stage_key).name}"
+            + ("" if created else " (made again: the stage was entered again)"),
+        )
+        made.append(attached)
+    return made
+
+
+def attached_form_offered(*, person: Person, escalation: Escalation, kind: str) -> PolicyForm:
+    """The chair's form `person` may download for this escalation (Http404 otherwise)."""
+    form = next(
+        (
+            form
+            for form in forms_offered(person=person, escalation=escalation)
+            if form.kind == kind and form.for_chair
+        ),
+        None,
+    )
+    if form is None:
+        raise Http404("This form is not available to you for this escalation")
+    return form
+
+
+@transaction.atomic
+def export_attached_form(
+    *, by: Person, reference: str, kind: str, reason: str, request: HttpRequest | None = None
+) -> ExportFile:
+    """The chair's form as it was made at the referral, audited with the reason.
+
+    An escalation referred before forms were attached has none yet: it is made now and kept.
+    """
+    escalation = access_escalation(by, reference)
+    form = attached_form_offered(person=by, escalation=escalation, kind=kind)
+    attached = (
+        AttachedForm.objects.filter(escalation=escalation, kind=kind)
+        .order_by("-made_at", "-pk")
+        .first()
+    )
+    if attached is None:
+        attached = AttachedForm.objects.create(
+            escalation=escalation,
+            kind=kind,
+            title=form.title,
+            stage_key=form.available_at,
+            content=_render_with_template_in_use(escalation, form),
+            made_by=by,
+        )
+    record_export(
+        actor=by,
+        kind=f"attached_form_{kind}",
+        reason=reason,
+        partnership=escalation.partnership,
+        reference=escalation.reference,
+        details=form.title,
+        request=request,
+    )
+    return ExportFile(
+        f"{kind.replace('_', '-')}-{escalation.reference}-at-referral.docx",
+        "docx",
+        bytes(attached.content),
+    )
 
 
 @transaction.atomic

@@ -21,6 +21,11 @@ urlpatterns = [
         views.escalation_form,
         name="escalation_form",
     ),
+    path(
+        "escalations/<str:reference>/forms/<slug:kind>/at-referral/",
+        views.escalation_attached_form,
+        name="escalation_attached_form",
+    ),
     path("forms/", views.form_templates, name="form_templates"),
     path(
         "forms/templates/<int:template_id>/preview/",

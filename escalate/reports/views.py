@@ -280,19 +280,70 @@ def form_templates(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_POST
 def form_template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
+    """The uploaded template filled in with an invented escalation (audited; a POST, since the
+    first preview is what makes the template usable)."""
     person = person_of(request)
     try:
-        return services.preview_form_template(by=person, template_id=template_id).response()
+        return services.preview_form_template(
+            by=person, template_id=template_id, request=request
+        ).response()
     except FormTemplateError as error:
         messages.error(request, f"The preview could not be made: {error}")
         return redirect("reports:form_templates")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def form_template_use(request: HttpRequest, template_id: int) -> HttpResponse:
+    """Confirm, then use a previewed template for the form's downloads from now on."""
     person = person_of(request)
-    template = services.use_form_template(by=person, template_id=template_id)
-    messages.success(request, f"{template.name} is now used for this form.")
-    return redirect("reports:form_templates")
+    spec = selectors.business_unit_policy(person)  # 403 for anyone but the business unit
+    template = selectors.form_template(person, template_id)
+    if request.method == "POST":
+        try:
+            services.use_form_template(by=person, template_id=template.pk, request=request)
+        except FormTemplateError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{template.name} is now used for this form.")
+        return redirect("reports:form_templates")
+    form = next((form for form in spec.forms if form.kind == template.kind), None)
+    return render(
+        request,
+        "reports/form_template_use.html",
+        {"template": template, "form_title": form.title if form else template.kind},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def escalation_attached_form(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    """The chair's form as it was made at the referral (Havering 004 §2.11), audited."""
+    person = person_of(request)
+    escalation = access_escalation(person, reference)
+    form_rule = services.attached_form_offered(person=person, escalation=escalation, kind=kind)
+    form = ExportReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return services.export_attached_form(
+            by=person,
+            reference=escalation.reference,
+            kind=kind,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        ).response()
+    return render(
+        request,
+        "reports/export_reason.html",
+        {
+            "form": form,
+            "title": f"Download the {form_rule.title} for {escalation.reference}, as made at "
+            "the referral",
+            "what": f"the {form_rule.title} as it was made when the escalation was referred to "
+            "the chair. It names the child and the professionals involved: keep it as securely "
+            "as the case file",
+            "describe": [],
+            "query": "",
+            "escalation": escalation,
+        },
+        status=400 if form.is_bound else 200,
+    )

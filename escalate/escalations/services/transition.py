@@ -9,7 +9,7 @@ stage records, participants and notifications (into the outbox) before the trans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,20 @@ from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
 from escalate.notifications.services import enqueue_notification
 from escalate.policies.schema import PolicySpec
+
+# Called, in the stage change's transaction, for each stage an escalation enters, once what the
+# transition decided is written: (escalation, stage key, who caused it or None, when). Apps
+# beneath the page layer register here (reports attaches the chair's form at the referral)
+# so escalations need not import them.
+StageEnteredHook = Callable[[Escalation, str, Person | None, datetime], object]
+STAGE_ENTERED_HOOKS: list[StageEnteredHook] = []
+
+
+def on_stage_entered(hook: StageEnteredHook) -> StageEnteredHook:
+    """Register `hook` to run whenever an escalation enters a stage (see STAGE_ENTERED_HOOKS)."""
+    if hook not in STAGE_ENTERED_HOOKS:
+        STAGE_ENTERED_HOOKS.append(hook)
+    return hook
 
 
 class StaleEscalation(ActionRefused):
@@ -97,6 +111,7 @@ def apply_transition(
             )
         )
     record = current_stage_record(escalation)
+    entered_stages: list[str] = []
     for ended in transition.of_type(workflow.StageEnded):
         if record is not None and record.stage_key == ended.stage_key:
             record.ended_at = ended.ended_at
@@ -121,6 +136,7 @@ def apply_transition(
             },
         )
         _add_stage_participants(escalation, spec, entered.stage_key, now)
+        entered_stages.append(entered.stage_key)
     if record is not None and record.ended_at is None:
         changed = False
         if state.paused_at != record.paused_at:
@@ -155,6 +171,9 @@ def apply_transition(
     told: set[str] = set()  # one message per person per transition, for the first event
     for notification in transition.of_type(workflow.NotificationEvent):
         _notify(escalation, spec, notification, primary, now, told)
+    for stage_key in entered_stages:
+        for hook in STAGE_ENTERED_HOOKS:
+            hook(escalation, stage_key, by, now)
     return entries
 
 

@@ -4,12 +4,14 @@ a business unit's own template checked for unknown placeholders and previewed be
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from escalate.audit.models import AuditEvent
@@ -22,8 +24,9 @@ from escalate.escalations.tests.factories import (
     World,
     make_world,
 )
+from escalate.notifications.models import Channel, Notification
 from escalate.reports import policy_forms
-from escalate.reports.models import FormTemplate
+from escalate.reports.models import AttachedForm, FormTemplate
 from escalate.reports.tests.record_support import docx_text
 
 pytestmark = pytest.mark.django_db
@@ -174,23 +177,38 @@ def test_a_custom_template_is_previewed_then_used_for_downloads() -> None:
     assert _upload(client, content).status_code == 302
     template = FormTemplate.objects.get()
     assert not template.in_use
-    preview = client.get(reverse("reports:form_template_preview", args=[template.pk]))
+    use = reverse("reports:form_template_use", args=[template.pk])
+    page = client.get(reverse("reports:form_templates")).content.decode()
+    assert use not in page and "once you have downloaded its preview" in page
+    # Not usable before its preview has been downloaded: the confirmation page says so.
+    confirm = client.get(use).content.decode()
+    assert "Download the preview and check it before you use this template" in confirm
+    client.post(use)
+    template.refresh_from_db()
+    assert not template.in_use
+    preview_url = reverse("reports:form_template_preview", args=[template.pk])
+    assert client.get(preview_url).status_code == 405  # a preview is a POST: it is audited
+    preview = client.post(preview_url)
     assert preview.status_code == 200
     assert "OUR FORM PREVIEW-2026-0001" in docx_text(preview.content)
+    assert "Stage 1: Resolved" in docx_text(preview.content)  # the invented escalation
     escalation = _raised(world)
     made = client_for(world.teacher).post(
         form_url(escalation, "escalation_form"), {"reason": "Board"}
     )
     assert "OUR FORM" not in docx_text(made.content)  # not used until chosen
-    assert client.get(reverse("reports:form_template_use", args=[template.pk])).status_code == 405
-    assert client.post(reverse("reports:form_template_use", args=[template.pk])).status_code == 302
+    assert use in client.get(reverse("reports:form_templates")).content.decode()
+    confirm = client.get(use)
+    assert confirm.status_code == 200
+    assert "Use ours.docx for the Escalation Form?" in confirm.content.decode()
+    assert client.post(use).status_code == 302
     made = client_for(world.teacher).post(
         form_url(escalation, "escalation_form"), {"reason": "Board"}
     )
     assert f"OUR FORM {escalation.reference}" in docx_text(made.content)
     assert "Level 1: worker to worker: In progress" in docx_text(made.content)
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"form_template_uploaded", "form_template_used"} <= actions
+    assert {"form_template_uploaded", "form_template_previewed", "form_template_used"} <= actions
 
 
 def test_only_the_business_unit_manages_templates_and_only_its_own() -> None:
@@ -210,10 +228,12 @@ def test_only_the_business_unit_manages_templates_and_only_its_own() -> None:
     )
     other = make_world(policy_file="west-sussex.yaml").business_manager
     preview = reverse("reports:form_template_preview", args=[template.pk])
-    assert client_for(other).get(preview).status_code == 404
+    assert client_for(other).post(preview).status_code == 404
     use = reverse("reports:form_template_use", args=[template.pk])
+    assert client_for(other).get(use).status_code == 404
     assert client_for(other).post(use).status_code == 404
     assert client_for(world.teacher).post(use).status_code == 403
+    assert client_for(world.teacher).post(preview).status_code == 403
 
 
 def test_shipped_templates_use_only_known_placeholders_and_values_are_escaped() -> None:
@@ -236,3 +256,155 @@ def test_shipped_templates_use_only_known_placeholders_and_values_are_escaped() 
         form_url(escalation, "escalation_form"), {"reason": "Board"}
     )
     assert "A & B <w:t>not xml</w:t> {{ reference }}" in docx_text(made.content)
+
+
+def _with_part(content: bytes, name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("ours.docm", _template("{{ reference }}"), "must not contain macros"),
+        (
+            "ours.docx",
+            _with_part(_template("{{ reference }}"), "word/vbaProject.bin", b"\x00VBA"),
+            "must not contain macros",
+        ),
+        ("ours.docx", b"PK\x03\x04 not really a zip", "must be a Word document"),
+        ("ours.pdf", b"%PDF-1.7", "must be a Word document (.docx)"),
+        ("ours.docx", b"x" * (2 * 1024 * 1024 + 1), "smaller than 2MB"),
+    ],
+)
+def test_a_template_with_macros_too_large_or_not_a_word_document_is_refused(
+    name: str, content: bytes, message: str
+) -> None:
+    world = make_world(policy_file="west-sussex.yaml")
+    response = _upload(client_for(world.business_manager), content, name=name)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not FormTemplate.objects.exists()
+    # The service refuses it too, whatever page or client sends it.
+    with pytest.raises(policy_forms.FormTemplateError, match=message.split(" (")[0]):
+        policy_forms.check_upload(name, content)
+
+
+def test_a_zip_that_is_not_a_word_document_is_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "{{ reference }}")
+    with pytest.raises(policy_forms.FormTemplateError, match="must be a Word document"):
+        policy_forms.check_upload("ours.docx", buffer.getvalue())
+
+
+def _referred_to_the_chair(world: World) -> Escalation:
+    escalation = _raised(world)
+    for number, by in ((1, world.teacher), (2, world.dsl), (3, world.head)):
+        escalation.refresh_from_db()
+        services.record_discussion(
+            escalation=escalation,
+            by=by,
+            expected_version=escalation.version,
+            held_on=timezone.localdate(),
+            with_whom="The other side",
+            method="phone",
+            summary=f"Talked at stage {number}.",
+            outcome="Not agreed.",
+        )
+        escalation.refresh_from_db()
+        services.escalate_to_next_stage(
+            escalation=escalation,
+            by=by,
+            expected_version=escalation.version,
+            reason=f"No agreement at stage {number}.",
+        )
+    escalation.refresh_from_db()
+    return escalation
+
+
+def test_the_chairs_details_are_attached_in_the_app_at_the_referral_not_emailed() -> None:
+    """Havering 004 §2.10-2.11: at the Stage 4 referral the raising agency's details of the
+    dispute go to the Chair. They are made then, kept on the escalation for the chair and
+    downloaded from its page with an audited reason; no e-mail carries them."""
+    world = make_world()  # the generated policy marks its last stage's form for the chair
+    escalation = _raised(world)
+    assert not AttachedForm.objects.exists()  # nothing before the referral
+    escalation = _referred_to_the_chair(world)
+    attached = AttachedForm.objects.get(escalation=escalation)
+    assert (attached.kind, attached.stage_key, attached.made_by) == (
+        "board_chair_details",
+        "stage_4",
+        world.head,
+    )
+    made = AuditEvent.objects.get(action="form_attached_for_chair")
+    assert made.object_reference == escalation.reference
+    assert "made at the referral to" in made.reason
+    # No e-mail to anyone carries or names the document: it is in the app.
+    assert not Notification.objects.filter(
+        escalation=escalation, channel=Channel.EMAIL, body__icontains="Details for the chair"
+    ).exists()
+    if not escalation.participants.filter(person=world.chair).exists():
+        ParticipantFactory(escalation=escalation, person=world.chair, part=Part.PARTNERSHIP_CHAIR)
+    chair = client_for(world.chair)
+    url = reverse("reports:escalation_attached_form", args=[escalation.reference, attached.kind])
+    page = chair.get(f"/escalations/{escalation.reference}/").content.decode()
+    assert url in page and "For you, as chair" in page
+    # What was sent stays as it was at the referral; the live form shows what came after.
+    services.add_view(escalation=escalation, by=world.iro, view="A view added after referral.")
+    assert chair.get(url).status_code == 200
+    response = chair.post(url, {"reason": "To decide on a Resolution Panel"})
+    assert response.status_code == 200
+    text = docx_text(response.content)
+    assert "Details for the chair" in text and "Robin Example" in text
+    assert "No agreement at stage 3." in text
+    assert "A view added after referral." not in text
+    live = chair.post(form_url(escalation, "board_chair_details"), {"reason": "As it is now"})
+    assert live.status_code == 200, live.content.decode()[-3000:]
+    assert "A view added after referral." in docx_text(live.content)
+    event = AuditEvent.objects.get(action="export_attached_form_board_chair_details")
+    assert (event.actor, event.reason, event.object_reference) == (
+        world.chair,
+        "To decide on a Resolution Panel",
+        escalation.reference,
+    )
+    # The respondent's side, and anyone who cannot see the escalation: not theirs.
+    assert client_for(world.social_worker).get(url).status_code == 404
+    assert client_for(world.outsider).post(url, {"reason": "Curious"}).status_code == 404
+    assert client_for(make_world().business_manager).get(url).status_code == 404
+
+
+def test_the_chairs_details_use_the_business_units_template_at_the_referral() -> None:
+    world = make_world()
+    FormTemplate.objects.create(
+        partnership=world.partnership,
+        kind="board_chair_details",
+        name="ours.docx",
+        content=_template("OUR CHAIR FORM {{ reference }}"),
+        uploaded_by=world.business_manager,
+        in_use=True,
+    )
+    escalation = _referred_to_the_chair(world)
+    attached = AttachedForm.objects.get(escalation=escalation)
+    assert f"OUR CHAIR FORM {escalation.reference}" in docx_text(bytes(attached.content))
+
+
+def test_an_escalation_referred_before_forms_were_attached_gets_its_copy_made_once() -> None:
+    world = make_world()
+    escalation = _referred_to_the_chair(world)
+    AttachedForm.objects.all().delete()
+    url = reverse(
+        "reports:escalation_attached_form", args=[escalation.reference, "board_chair_details"]
+    )
+    response = client_for(world.teacher).post(url, {"reason": "For the chair"})
+    assert response.status_code == 200
+    assert AttachedForm.objects.filter(escalation=escalation).count() == 1
+    client_for(world.teacher).post(url, {"reason": "Again, for the chair"})
+    assert AttachedForm.objects.filter(escalation=escalation).count() == 1

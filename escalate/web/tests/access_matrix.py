@@ -473,17 +473,31 @@ MATRIX: list[Row] = [
         get=only(BUSINESS_UNITS, 200, others=403),
         post=only(BUSINESS_UNITS, 400, others=403),
     ),
+    # A's own template (not yet previewed): B's business manager gets 404, like a missing one.
+    # The preview is a POST (the first one makes the template usable, and each is audited).
     Row(
         "reports:form_template_preview",
-        kwargs=lambda w: {"template_id": 999999},
-        get=only(BUSINESS_UNITS, 404, others=403),
-        post=NOT_ALLOWED,
+        kwargs=lambda w: {"template_id": w.a.form_template.pk},
+        get=NOT_ALLOWED,
+        post=only(["business_manager"], 200, others=403).but(["other_partnership"], 404),
     ),
+    # The confirmation page; until the preview is downloaded it says to download it first, and
+    # the POST is refused with that message on the templates page.
     Row(
         "reports:form_template_use",
-        kwargs=lambda w: {"template_id": 999999},
-        get=NOT_ALLOWED,
-        post=only(BUSINESS_UNITS, 404, others=403),
+        kwargs=lambda w: {"template_id": w.a.form_template.pk},
+        get=only(["business_manager"], 200, others=403).but(["other_partnership"], 404),
+        post=only(["business_manager"], Redirect("/reports/forms/"), others=403).but(
+            ["other_partnership"], 404
+        ),
+    ),
+    # The chair's form as attached at the referral: A's escalation is at stage 2 of 4, so the
+    # generated policy does not offer it to anyone yet (test_policy_forms covers stage 4).
+    Row(
+        "reports:escalation_attached_form",
+        kwargs=lambda w: {**escalation(w), "kind": "board_chair_details"},
+        get=everyone(404),
+        post=everyone(404),
     ),
     # --- the partnership's reports: partnership roles only ---------------------------------
     Row("reports:dashboard", get=only(REPORTERS, 200, others=403), post=NOT_ALLOWED),

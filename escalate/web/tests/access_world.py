@@ -30,6 +30,8 @@ from escalate.evidence.models import Attachment
 from escalate.evidence.services import attach_evidence
 from escalate.notifications.models import CalendarToken, Channel, Notification
 from escalate.notifications.services import create_calendar_token
+from escalate.reports.models import FormTemplate
+from escalate.reports.policy_forms import shipped_template
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
@@ -71,6 +73,7 @@ class Side:
     calendar_token: CalendarToken  # the raiser's
     draft: RaiseDraft  # the practitioner's draft, half answered
     contact: EscalationContact  # a Level 2 contact of the agency
+    form_template: FormTemplate  # the business unit's own Escalation Form, not yet previewed
 
     @property
     def partnership(self) -> Partnership:
@@ -176,6 +179,13 @@ def _side() -> Side:
             level=2,
             name="Duty team manager",
             email=f"duty-{partnership.pk}@testshire.example.org",
+        ),
+        form_template=FormTemplate.objects.create(
+            partnership=partnership,
+            kind="escalation_form",
+            name="ours.docx",
+            content=shipped_template("escalation_form"),
+            uploaded_by=world.business_manager,
         ),
     )
 

@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -26,6 +26,11 @@ from escalate.directory.services import PersonDetails, circular_line, save_perso
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Columns read from each row. A workbook can declare 16,384 columns, which read-only openpyxl
+# fills in cell by cell for every row (a 60KB file took 47 seconds); the template has 9.
+MAX_COLUMNS = 50
+# Line breaks, tabs and other control characters have no place in a directory field.
+CONTROL_CHARACTERS = frozenset(chr(code) for code in (*range(32), 127))
 COLUMNS = (
     "email",
     "full_name",
@@ -100,7 +105,12 @@ def _read_csv(data: bytes) -> list[list[str]]:
         raise ImportRefused("The file must be a CSV saved as UTF-8, or an XLSX workbook.") from None
     if "\x00" in text:
         raise ImportRefused("The file must be a CSV or an XLSX workbook.")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    try:
+        return [row[:MAX_COLUMNS] for row in csv.reader(io.StringIO(text))]
+    except csv.Error:  # e.g. a field longer than the csv module's limit (128KB)
+        raise ImportRefused(
+            "The file could not be read as a CSV: a cell is too long or its quotes do not match."
+        ) from None
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
@@ -116,9 +126,30 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise
     except Exception:
         raise ImportRefused("The file could not be opened as an XLSX workbook.") from None
+    try:
+        return _xlsx_rows(book)
+    except ImportRefused:
+        raise
+    except Exception:  # a sheet whose XML or cell values openpyxl cannot read
+        raise ImportRefused("The file could not be opened as an XLSX workbook.") from None
+    finally:
+        book.close()
+
+
+def _xlsx_rows(book: Any) -> list[list[str]]:
+    if not book.worksheets:
+        raise ImportRefused("The workbook has no sheet of people.")
     sheet = book.worksheets[0]
     rows: list[list[str]] = []
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
+    # Blank rows count towards this bound, so a sheet of a million empty rows is not walked.
+    last_row = 2 * MAX_ROWS + 1
+    cells_by_row = sheet.iter_rows(max_row=last_row + 1, max_col=MAX_COLUMNS)
+    for number, cells in enumerate(cells_by_row, start=1):
+        if number > last_row:
+            raise ImportRefused(
+                f"The sheet has more than {last_row} rows (blank rows count). Remove the empty "
+                "rows, or split the file."
+            )
         values: list[str] = []
         for cell in cells:
             if getattr(cell, "data_type", "") == "f":
@@ -132,9 +163,6 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
                 value = int(value)
             values.append("" if value is None else str(value))
         rows.append(values)
-        if number > MAX_ROWS + 1:
-            break
-    book.close()
     return rows
 
 
@@ -190,6 +218,9 @@ def _parse_row(
     def error(column: str, message: str) -> tuple[dict[str, object], RowError]:
         return {}, RowError(number, column, message)
 
+    for column in COLUMNS:
+        if CONTROL_CHARACTERS.intersection(row.get(column, "")):
+            return error(column, "expected text on one line, without tabs or control characters")
     email = row.get("email", "").lower()
     try:
         validate_email(email)

@@ -301,6 +301,8 @@ TRUSTED_PROXY_NETWORKS = env_networks(
 AXES_CLIENT_IP_CALLABLE = "escalate.client_address.client_address"
 # Password spraying: wrong passwords for any accounts from one address, counted in the cache.
 SIGN_IN_ADDRESS_LIMIT = env_str("SIGN_IN_ADDRESS_LIMIT", "30/hour")
+# "Forgotten your password?" requests from one address, for any email addresses (accounts).
+PASSWORD_RESET_ADDRESS_LIMIT = env_str("PASSWORD_RESET_ADDRESS_LIMIT", "10/hour")
 
 # Audit trail: HMAC keys for the hash chain by key id; each row records the id it was written
 # with, so a new current key (AUDIT_HASH_KEY_ID) leaves old rows verifiable (docs/operations.md).

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalate.accounts import services
+from escalate.accounts import reset_limits, services
 from escalate.accounts.forms import NewPasswordForm, PartnershipForm, PasswordResetRequestForm
 from escalate.accounts.selectors import partnerships_for_platform
 from escalate.directory.models import Person
@@ -52,6 +52,18 @@ def new_partnership(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        wait = reset_limits.seconds_to_wait_for_reset(request)
+        if wait is not None:
+            reset_limits.audit_refusal(request, wait)
+            response = render(
+                request,
+                "accounts/too_many_resets.html",
+                {"minutes": max(1, -(-wait // 60))},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.request_password_reset(email=form.cleaned_data["email"])

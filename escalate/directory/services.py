@@ -56,6 +56,9 @@ def end_sessions(*, person: Person) -> int:
 def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
     """Disable `person`: they cannot sign in, and every session they have ends now.
 
+    Their API tokens and private calendar address are revoked, and their unused invitation or
+    password reset links are used up, so that reactivating them later revives none of these.
+
     `by` must be a superuser or an administrator of the person's partnership, and cannot
     disable themselves. Audited ("person_deactivated", with the sessions ended and `reason`) in
     the same transaction. Returns how many sessions were ended.
@@ -76,6 +79,8 @@ def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
     locked.save(update_fields=["is_active"])
     ended = end_sessions(person=locked)
     revoked = revoke_api_tokens(person=locked)
+    calendars = revoke_calendar_addresses(person=locked)
+    links = use_up_account_links(person=locked)
     record_audit(
         actor=by,
         action="person_deactivated",
@@ -85,6 +90,8 @@ def deactivate_person(*, person: Person, by: Person, reason: str) -> int:
             "is_active": (was_active, False),
             "sessions": (ended, 0),
             "api_tokens": (revoked, 0),
+            "calendar_feeds": (calendars, 0),
+            "account_links": (links, 0),
         },
         reason=reason.strip(),
     )
@@ -103,9 +110,30 @@ def revoke_api_tokens(*, person: Person) -> int:
     )
 
 
+def revoke_calendar_addresses(*, person: Person) -> int:
+    """Revoke `person`'s private calendar feed address (the token in it is a credential)."""
+    calendar_token = apps.get_model("notifications", "CalendarToken")
+    return int(
+        calendar_token.objects.filter(person=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def use_up_account_links(*, person: Person) -> int:
+    """Use up `person`'s unused invitation and password reset links (accounts builds on us)."""
+    account_link = apps.get_model("accounts", "AccountLink")
+    return int(
+        account_link.objects.filter(person=person, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+    )
+
+
 @transaction.atomic
 def reactivate_person(*, person: Person, by: Person, reason: str) -> None:
-    """Let a disabled person sign in again (their old sessions and API tokens stay ended).
+    """Let a disabled person sign in again (their old sessions, API tokens, calendar address
+    and account links stay ended: the business unit sends a new invitation if they need one).
 
     Same rules as `deactivate_person`; audited ("person_reactivated") with `reason`.
     """

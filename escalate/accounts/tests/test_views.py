@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from escalate.accounts import services
 from escalate.accounts.models import AccountLink
+from escalate.audit.models import AuditEvent
 from escalate.directory.models import Partnership, Person
 from escalate.directory.tests.factories import PersonFactory
 from escalate.notifications.models import Notification
@@ -96,3 +98,46 @@ def test_an_unknown_or_malformed_link_is_a_clear_404(client: Client, token: str)
         assert b"Page not found" in response.content
     else:
         assert b"This link has expired" in response.content
+
+
+def test_reset_requests_from_one_address_are_limited_and_audited_once(
+    client: Client, settings: Any
+) -> None:
+    settings.AXES_ENABLED = True  # the suite's switch for the sign-in throttles
+    settings.PASSWORD_RESET_ADDRESS_LIMIT = "3/hour"
+    PersonFactory(email="known@testshire.example.org")
+    address = {"REMOTE_ADDR": "198.51.100.91"}
+    for email in ("a@testshire.example.org", "not an email", "known@testshire.example.org"):
+        assert (
+            client.post("/account/password/reset/", {"email": email}, **address).status_code == 200
+        )
+    refused = client.post(
+        "/account/password/reset/", {"email": "b@testshire.example.org"}, **address
+    )
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert b"Too many requests to reset a password" in refused.content
+    again = client.post(
+        "/account/password/reset/", {"email": "known@testshire.example.org"}, **address
+    )
+    assert again.status_code == 429
+    # The refusal says nothing about the address: the same page for a known and unknown one.
+    strip = re.compile(rb"(known|b)@testshire\.example\.org|csrfmiddlewaretoken[^>]*")
+    assert strip.sub(b"", refused.content) == strip.sub(b"", again.content)
+    assert AccountLink.objects.count() == 1  # only the request before the limit sent a link
+    [event] = AuditEvent.objects.filter(action="password_reset_refused_address_limit")
+    assert event.ip_address == "198.51.100.91"
+    # Another address is not affected; the page itself still shows.
+    other = client.post(
+        "/account/password/reset/", {"email": "c@testshire.example.org"}, REMOTE_ADDR="203.0.113.91"
+    )
+    assert other.status_code == 200
+    assert client.get("/account/password/reset/", **address).status_code == 200
+
+
+def test_a_malformed_reset_limit_stops_start_up(settings: Any) -> None:
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.PASSWORD_RESET_ADDRESS_LIMIT = "ten a minute"
+    with pytest.raises(ImproperlyConfigured, match="PASSWORD_RESET_ADDRESS_LIMIT"):
+        apps.get_app_config("accounts").ready()

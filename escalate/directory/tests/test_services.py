@@ -125,6 +125,34 @@ def test_disabling_revokes_api_tokens_and_reactivating_does_not_revive_them() ->
     assert "person_deactivated" in actions and "person_reactivated" in actions
 
 
+def test_disabling_revokes_the_calendar_address_and_open_links_for_good() -> None:
+    from escalate.accounts.models import AccountLink
+    from escalate.accounts.services import invite_person, request_password_reset, usable_link
+    from escalate.directory.services import reactivate_person
+    from escalate.notifications.selectors import calendar_token_owner
+    from escalate.notifications.services import create_calendar_token
+
+    person = PersonFactory()
+    manager: Person = PersonFactory(agency=person.agency, roles=[Role.BUSINESS_MANAGER])
+    calendar = create_calendar_token(person=person).secret
+    invite_person(person=person, by=manager)
+    request_password_reset(email=person.email)
+    hashes = list(AccountLink.objects.filter(person=person).values_list("token_hash", flat=True))
+    assert len(hashes) == 2 and calendar_token_owner(calendar) == person
+
+    deactivate_person(person=person, by=manager, reason="Left")
+    reactivate_person(person=person, by=manager, reason="Came back")
+
+    assert calendar_token_owner(calendar) is None
+    assert not AccountLink.objects.filter(person=person, used_at__isnull=True).exists()
+    row = AuditEvent.objects.get(action="person_deactivated")
+    assert (row.old_values["calendar_feeds"], row.new_values["calendar_feeds"]) == (1, 0)
+    assert (row.old_values["account_links"], row.new_values["account_links"]) == (2, 0)
+    # A new invitation works again.
+    link = invite_person(person=person, by=manager)
+    assert link.is_usable and usable_link("not-the-token") is None
+
+
 def test_reactivating_someone_of_another_partnership_is_refused() -> None:
     from escalate.directory.services import reactivate_person
 

@@ -112,6 +112,9 @@ def credentials(
 def _sign_in_controls_on(settings: Settings) -> None:
     settings.ESCALATE_REQUIRE_MFA = True
     settings.AXES_ENABLED = True
+    # Every role asks for a password reset from the one test address; the per-address limit
+    # itself is tested in accounts/tests/test_views.py.
+    settings.PASSWORD_RESET_ADDRESS_LIMIT = "100000/hour"
 
 
 CLIENT = Client(raise_request_exception=False)

@@ -61,8 +61,12 @@ def people_holding(person: Person, role: str) -> QuerySet[Person]:
 
 
 def contacts_of(agency: Agency) -> QuerySet[EscalationContact]:
-    """The agency's escalation contacts, by level."""
-    return EscalationContact.objects.filter(agency=agency).order_by("level", "name", "pk")
+    """The agency's escalation contacts, by level (with the linked person, if any)."""
+    return (
+        EscalationContact.objects.filter(agency=agency)
+        .select_related("person")
+        .order_by("level", "name", "pk")
+    )
 
 
 # --- the business unit's directory pages (every agency and person, active or not) ----------
@@ -148,6 +152,8 @@ def contacts_by_agency(person: Person) -> list[tuple[Agency, list[EscalationCont
             agency__is_active=True,
             level__in=[Level.LINE_MANAGER, Level.SENIOR_MANAGER],
         )
+        # A contact linked to a person who has been deactivated (left) is not offered.
+        .exclude(person__is_active=False)
         .select_related("agency")
         .order_by("agency__name", "agency__pk", "level", "service", "name", "pk")
     )

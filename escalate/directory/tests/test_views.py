@@ -8,6 +8,7 @@ from django.test import Client
 
 from escalate.audit.models import AuditEvent
 from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
+from escalate.directory.services import deactivate_person
 from escalate.directory.tests.factories import (
     AgencyFactory,
     EscalationContactFactory,
@@ -149,6 +150,23 @@ def test_practitioners_see_level_2_and_3_contacts_of_their_partnership_only(
     text = signed_in(client, practitioner).get("/directory/contacts/").content.decode()
     assert "Level Two Lead" in text and "Level Three Lead" in text
     assert "Strategic Lead" not in text and "Elsewhere Lead" not in text
+
+
+def test_a_contact_who_was_deactivated_is_not_offered_to_practitioners(client: Client) -> None:
+    practitioner: Person = PersonFactory()
+    assert practitioner.agency is not None
+    left: Person = PersonFactory(agency=practitioner.agency, full_name="Left Lead", level=2)
+    EscalationContactFactory(agency=practitioner.agency, level=2, name="Left Lead", person=left)
+    EscalationContactFactory(agency=practitioner.agency, level=2, name="Mailbox Lead")
+    manager: Person = PersonFactory(
+        agency=practitioner.agency, roles=[Role.BUSINESS_MANAGER], level=3
+    )
+    deactivate_person(person=left, by=manager, reason="Left the agency")
+    text = signed_in(client, practitioner).get("/directory/contacts/").content.decode()
+    assert "Mailbox Lead" in text and "Left Lead" not in text
+    # The business unit still sees it on the agency's page, marked, to change or remove it.
+    page = signed_in(client, manager).get(f"/directory/agencies/{practitioner.agency.pk}/")
+    assert "Left Lead" in page.content.decode() and "Deactivated" in page.content.decode()
 
 
 def test_practitioners_cannot_manage_and_strangers_get_404(client: Client) -> None:

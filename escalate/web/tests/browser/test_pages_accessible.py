@@ -32,6 +32,11 @@ PAGES = [
     SimplePage("failed-notices", "/notifications/failed/", signed_in_as="vera.walsh"),
     SimplePage("find-a-person", "/find-a-person/", signed_in_as="vera.walsh"),
     SimplePage("retention-review", "/retention/", signed_in_as="vera.walsh"),
+    SimplePage("password-reset", "/account/password/reset/"),
+    SimplePage("contacts", "/directory/contacts/", signed_in_as="amira.khan"),
+    SimplePage("directory", "/directory/", signed_in_as="vera.walsh"),
+    SimplePage("directory-people", "/directory/people/", signed_in_as="vera.walsh"),
+    SimplePage("directory-import", "/directory/people/import/", signed_in_as="vera.walsh"),
 ]
 
 

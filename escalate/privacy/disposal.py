@@ -69,6 +69,9 @@ def _blank(model_field: models.Field[Any, Any], value: Any) -> Any:
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if k in KEEP_DATA_KEYS}
         return [] if isinstance(value, list) else value
+    if isinstance(model_field, models.BinaryField):
+        # A stored document (the chair's copy of a form) holds the child's details whole.
+        return b"" if value else value
     if isinstance(model_field, models.CharField | models.TextField):
         if not value:
             return value

@@ -130,3 +130,27 @@ def test_the_business_unit_sees_the_dry_run_before_disposing_on_the_page() -> No
     assert done.status_code == 302
     assert SECRET not in _everything_held(Escalation.objects.get(pk=due.pk))
     assert signed_in(world.dsl).post(url, {"action": "dispose"}).status_code == 403
+
+
+def test_disposal_empties_documents_stored_with_the_escalation() -> None:
+    from escalate.reports.models import AttachedForm
+
+    world = make_world()
+    due = _closed(world, years_ago=36)
+    AttachedForm.objects.create(
+        escalation=due,
+        kind="board_chair_details",
+        title="Details for the Board Chair",
+        stage_key="stage_4",
+        content=f"Word document about {SECRET}".encode(),
+    )
+    dry = privacy.dispose_escalation(
+        by=world.business_manager, escalation=due, reason="Past retention", dry_run=True
+    )
+    assert dry.fields["reports.AttachedForm.content"] == 1
+    privacy.dispose_escalation(
+        by=world.business_manager, escalation=due, reason="Past retention", dry_run=False
+    )
+    stored = AttachedForm.objects.get(escalation=due)
+    assert bytes(stored.content) == b""
+    assert SECRET not in stored.title

@@ -112,6 +112,8 @@ def raise_escalation(request: HttpRequest, payload: RaiseIn) -> Any:
         cp_conference=payload.cp_conference,
         immediate_harm=payload.immediate_harm,
         urgent_guidance_shown=payload.urgent_guidance_shown,
+        protective_actions=list(payload.protective_actions),
+        protective_action=payload.protective_action,
         start_stage_key=payload.start_stage_key,
         later_stage_reason=payload.later_stage_reason,
         categories=list(payload.categories),

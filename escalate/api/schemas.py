@@ -227,6 +227,19 @@ class RaiseIn(Schema):
     urgent_guidance_shown: StrictBool = Field(
         False, description="Must be true with immediate_harm: you have read the emergency guidance"
     )
+    protective_actions: Annotated[
+        list[Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)]],
+        Field(
+            max_length=10,
+            description="With immediate_harm: what was already done to protect them, one or "
+            "more of emergency_services, front_door, dsl_told, senior_manager, other",
+        ),
+    ] = []
+    protective_action: Annotated[
+        str,
+        StringConstraints(pattern=NO_NUL, max_length=5000),
+        Field(description="With immediate_harm: what you did to protect them, and why"),
+    ] = ""
     start_stage_key: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=40)] = ""
     later_stage_reason: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=5000)] = ""
     categories: Annotated[

@@ -168,6 +168,15 @@ NEXT_STEPS = (
     ("stay", "Keep working on it at this stage"),
     ("escalate", "Escalate it to the next stage now"),
 )
+PARTS_TO_REASSIGN = (
+    ("raiser", "Raised the escalation"),
+    ("raiser_manager", "Manager for the raiser's agency"),
+    ("respondent", "Respondent (the professional whose decision is challenged)"),
+    ("respondent_manager", "Manager for the respondent's agency"),
+    ("iro", "Independent Reviewing Officer"),
+    ("cp_chair", "Child protection conference chair"),
+    ("dsl", "Designated safeguarding lead"),
+)
 REOPEN_GROUNDS = (
     ("action_overdue", "Agreed actions aren't being completed"),
     ("recurred", "The concern has come back"),
@@ -370,6 +379,60 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         api_summary="Reopen a resolved escalation (the raiser's side, within the policy's "
         "window): an agreed action is overdue, or the concern has come back.",
     ),
+    ActionDeclaration(
+        name="change_timescale",
+        title="Change the due date",
+        button="Change the due date",
+        done="The due date has been changed. The people at this stage have been told.",
+        inputs=(
+            Input(
+                "due_on",
+                "future_date",
+                "When is this stage now due?",
+                "Enter the new due date",
+                "For example, 27 3 2027. Bring it forward where the child's safety needs it; "
+                "some policies also let managers set a later date, up to their maximum.",
+                error_name="the new due date",
+            ),
+            _long("reason", "Why does the due date change?", "Enter why the due date changes"),
+        ),
+        service=services.change_timescale,
+        slug="timescale",
+        api_path="timescale",
+        api_summary="Change the current stage's due date, with a reason (a manager at the "
+        "stage on either side, or the partnership chair where the policy says): shorten it, "
+        "or set it where the policy lets managers, never beyond the policy's maximum.",
+    ),
+    ActionDeclaration(
+        name="reassign_part",
+        title="Reassign the part of someone who has left or is away",
+        button="Reassign",
+        done="The part has been reassigned. The person who takes it on has been told.",
+        inputs=(
+            Input(
+                "part",
+                "choice",
+                "Which part do they hold?",
+                "Select the part to reassign",
+                choices=PARTS_TO_REASSIGN,
+            ),
+            Input(
+                "person",
+                "person",
+                "Who takes it on?",
+                "Choose who takes the part on",
+                hint="Someone in this partnership who can act now.",
+                messages={"invalid_choice": "Choose someone from this partnership"},
+            ),
+            _long("reason", "Why is it reassigned?", "Enter why the part is reassigned"),
+        ),
+        service=services.reassign_part,
+        slug="reassign",
+        api_path="reassign",
+        api_summary="Reassign the part of someone deactivated or marked away to someone who can "
+        "act now, with a reason (their line manager or the partnership's business unit).",
+        hint="Only when the person holding the part has been deactivated or marked away.",
+    ),
     _reason_action(
         "pause_escalation",
         "Pause the escalation",
@@ -385,6 +448,16 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
                 "When will the pause be reviewed?",
                 hint="Leave it empty for the latest date the policy allows. For example, 27 3 2027",
                 error_name="the review date",
+            ),
+            Input(
+                "agreed_by",
+                "person",
+                "Which manager on the raiser's side agreed? (when a child or adult is at "
+                "immediate risk)",
+                hint="An escalation about immediate harm is paused only with the agreement of a "
+                "manager on the raiser's side. Leave it empty if you are that manager, or if "
+                "nobody is at immediate risk.",
+                messages={"invalid_choice": "Choose a manager from this partnership"},
             ),
         ),
     ),

@@ -4,7 +4,7 @@ Run by the scheduler (`manage.py run_scheduler`) every few minutes; nobody has t
 what is due works on sets (a fixed number of queries however many stages and actions are open);
 each notice is then sent by the same service path as a person's action, so the policy's
 notification rules decide who is told. It is idempotent: every notice has an event key naming
-the stage record or action it is about (`reminder:stage:<id>`, `overdue:stage:<id>`,
+the stage record or action it is about (`reminder:stage:<id>:<due day>`, `overdue:stage:<id>`,
 `may_escalate:stage:<id>`, `reminder:action:<id>`, `overdue:action:<id>`); the service checks
 the key under the escalation's row lock, so a repeat, or a second sweep running at the same
 moment, sends nothing.
@@ -28,11 +28,12 @@ from escalate.escalations.models import (
     EntryKind,
     Escalation,
     Part,
+    Participant,
     StageRecord,
     Status,
 )
 from escalate.escalations.selectors import POLICY_TEXT
-from escalate.escalations.services import notify_deadline, record_silence
+from escalate.escalations.services import flag_stranded, notify_deadline, record_silence
 from escalate.escalations.state import state_of
 from escalate.notifications.models import Notification
 from escalate.policies.calendar import LONDON, is_working_day
@@ -83,6 +84,8 @@ class SweepReport:
     action_overdue: int = 0
     notifications_written: int = 0
     silences_recorded: int = 0  # rationale requests and proposals unanswered by their date
+    pause_reviews: int = 0  # paused escalations whose review date has come
+    stranded: int = 0  # open escalations where nobody active can act on one side
 
 
 def working_days_before(day: date, days: int, nation: str) -> date:
@@ -197,7 +200,8 @@ def due_notices(now: datetime) -> list[Notice]:
         if today >= remind_from:
             notices.append(
                 Notice(
-                    f"reminder:stage:{record.pk}",
+                    # Keyed by the due day too: a changed due date is reminded afresh.
+                    f"reminder:stage:{record.pk}:{due_day.isoformat()}",
                     Event.REMINDER,
                     messages.stage_reminder(
                         reference=reference, stage_name=stage.name, due_on=due_day
@@ -256,22 +260,83 @@ def due_notices(now: datetime) -> list[Notice]:
     return [notice for notice in notices if notice.key not in already]
 
 
-def silences_due(now: datetime) -> list[Escalation]:
-    """Open escalations where a rationale request or a proposed resolution went unanswered
-    past its date: nobody blocks by silence (issue 15), so the sweep records it and the
-    waiting side may act (deciding.sweep_actions says what is due)."""
+@dataclass
+class Attention:
+    """Open escalations the sweep looks at one by one (few: found by one query)."""
+
+    silences: list[Escalation]  # a rationale request or proposal may have gone unanswered
+    pause_reviews: list[Notice]  # a pause's review date has come
+    stranded: list[Escalation]  # someone holding a part has left or is away
+
+
+def attention_due(now: datetime) -> Attention:
+    """In one query, open escalations where (a) a rationale request or a proposed resolution
+    may have gone unanswered past its date: nobody blocks by silence (issue 15), so the sweep
+    records it (deciding.sweep_actions says what is due); (b) a paused escalation whose pause
+    is not yet reviewed: on its review date the person who paused it and the raiser are
+    reminded, once per pause (`pause_review:<paused entry id>`); (c) someone holding a part is
+    deactivated or away: deciding.stranded_sides says whether a side has nobody active left."""
     asked = ChronologyEntry.objects.filter(
         escalation=OuterRef("pk"),
         stage_key=OuterRef("current_stage_key"),
         kind__in=(EntryKind.RATIONALE_REQUESTED, EntryKind.RESOLUTION_PROPOSED),
     )
+    paused = ChronologyEntry.objects.filter(
+        escalation=OuterRef("pk"),
+        stage_key=OuterRef("current_stage_key"),
+        kind=EntryKind.PAUSED,
+    ).exclude(_notified("pause_review:"))
+    gone = Participant.objects.filter(escalation=OuterRef("pk")).filter(
+        Q(person__is_active=False) | Q(person__is_away=True)
+    )
     candidates = (
         Escalation.objects.filter(status__in=(Status.OPEN, Status.PAUSED))
-        .filter(Exists(asked))
-        .select_related("policy_version")
+        .annotate(has_asked=Exists(asked), has_pause=Exists(paused), has_gone=Exists(gone))
+        .filter(Q(has_asked=True) | Q(has_pause=True, status=Status.PAUSED) | Q(has_gone=True))
+        .select_related("policy_version", "raised_by", "partnership")
         .defer(*UNUSED_ESCALATION_FIELDS_OWN)
     )
-    return [e for e in candidates if deciding.sweep_actions(state_of(e), now)]
+    found = Attention(silences=[], pause_reviews=[], stranded=[])
+    today = now.astimezone(LONDON).date()
+    for escalation in candidates:
+        flags = escalation.__dict__
+        if flags["has_asked"] and deciding.sweep_actions(state_of(escalation), now):
+            found.silences.append(escalation)
+        if flags["has_pause"] and escalation.status == Status.PAUSED:
+            notice = _pause_review(escalation, today)
+            if notice is not None:
+                found.pause_reviews.append(notice)
+        if flags["has_gone"]:
+            found.stranded.append(escalation)
+    return found
+
+
+def _pause_review(escalation: Escalation, today: date) -> Notice | None:
+    entry = (
+        escalation.chronology.filter(kind=EntryKind.PAUSED, stage_key=escalation.current_stage_key)
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+    if entry is None:
+        return None
+    data = entry.data if isinstance(entry.data, dict) else {}
+    try:
+        review_on = date.fromisoformat(str(data.get("review_on")))
+    except ValueError:
+        return None
+    if today < review_on:
+        return None
+    people = [p for p in (entry.actor, escalation.raised_by) if p is not None]
+    return Notice(
+        f"pause_review:{entry.pk}",
+        Event.REMINDER,
+        messages.pause_review(reference=escalation.reference, review_on=review_on),
+        escalation,
+        "pause_reviews",
+        also=tuple(dict.fromkeys(people)),
+        by_policy=False,
+    )
 
 
 def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
@@ -283,9 +348,13 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     """
     now = now or timezone.now()
     report = SweepReport()
-    for escalation in silences_due(now):
+    attention = attention_due(now)
+    for escalation in attention.silences:
         report.silences_recorded += record_silence(escalation=escalation, now=now)
-    for notice in due_notices(now):
+    for escalation in attention.stranded:
+        if flag_stranded(escalation=escalation):
+            report.stranded += 1
+    for notice in [*attention.pause_reviews, *due_notices(now)]:
         written = notify_deadline(
             escalation=notice.escalation,
             event=notice.event,

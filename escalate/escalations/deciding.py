@@ -288,8 +288,9 @@ def check_pause(
         and not action.raiser_manager_agrees
     ):
         raise ActionRefused(
-            "Immediate harm is recorded: a manager on the raiser's side must agree to pausing it.",
-            field="raiser_manager_agrees",
+            "Immediate harm is recorded: a manager on the raiser's side must agree to pausing "
+            "it. Name the manager who agreed.",
+            field="agreed_by",
         )
 
 
@@ -605,14 +606,47 @@ def may_change_timescale(spec: PolicySpec, actor: wf.Actor) -> bool:
     )
 
 
+def _may_change_timescale(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    """Guide 001 Step 2, "Set a timescale for resolution": a manager at the current stage, on
+    either side (or the chair, where the policy says), shortens the due date, or sets it where
+    the policy lets them (`timescale_changes`)."""
+    if state.status == wf.PAUSED:
+        return "Resume this escalation before you change its due date."
+    if not may_change_timescale(spec, actor):
+        if TimescaleSetter.PARTNERSHIP_CHAIR in spec.timescale_changes.by:
+            return (
+                "Only a manager at this stage, or the partnership chair, can change its due date."
+            )
+        return "Only a manager at this stage can change its due date."
+    rule = spec.timescale_changes
+    if not rule.may_shorten and state.stage_key not in rule.may_set_at:
+        return (
+            f"This partnership's policy does not let the due date of {_stage_name(spec, state)} "
+            "be changed."
+        )
+    if (
+        isinstance(item, datetime)
+        and state.due_at is not None
+        and state.due_at <= calendar.end_of_day(calendar.local_date(item))
+    ):
+        return (
+            f"{_stage_name(spec, state)} is due today or overdue, so its due date is no longer "
+            "changed: agree the next step, or escalate it."
+        )
+    return None
+
+
 def _change_timescale(
     spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor
 ) -> Handled:
     assert isinstance(action, ChangeTimescale)
     _require_open(state, "change its due date")
     rule = spec.timescale_changes
-    if not may_change_timescale(spec, actor):
-        raise ActionRefused("Only a manager at this stage can change its due date.")
+    refused = _may_change_timescale(spec, state, actor, action.at)
+    if refused is not None:
+        raise ActionRefused(refused)
     wf._require_text(action.reason, "Enter why the due date changes.", "reason")
     if action.due_on < calendar.local_date(action.at):
         raise ActionRefused("The due date must be today or in the future.", field="due_on")
@@ -649,9 +683,38 @@ def _change_timescale(
     return replace(state, due_at=new_due), events
 
 
+# Who may be offered reassigning a part: the business unit, and managers (the handler then
+# checks the actor is the line manager of the person who left or is away).
+REASSIGNERS = frozenset({"business_manager", "line_manager", "senior_manager", "dsl"})
+REASSIGNABLE_PARTS = (
+    "raiser",
+    "raiser_manager",
+    "respondent",
+    "respondent_manager",
+    "iro",
+    "cp_chair",
+    "dsl",
+)
+
+
+def _may_reassign(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    """Nobody is stranded by people leaving: the line manager of someone deactivated or marked
+    away, or the partnership's business unit, reassigns their part (issue 15, item 8)."""
+    if not (actor.roles & REASSIGNERS or actor.is_stage_manager):
+        return (
+            "Only their line manager or the partnership's business unit can reassign the part "
+            "of someone who has left or is away."
+        )
+    return None
+
+
 def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor) -> Handled:
     assert isinstance(action, Reassign)
     _require_not_closed(state)
+    if action.part not in REASSIGNABLE_PARTS:
+        raise ActionRefused("Choose a part from the list.", field="part")
     if not action.from_person_gone:
         raise ActionRefused(
             "A part is reassigned only when its holder is deactivated or marked away."
@@ -664,7 +727,7 @@ def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: w
     if not action.to_person_active:
         raise ActionRefused("Choose someone who can act now.", field="person")
     wf._require_text(action.reason, "Enter why the part is reassigned.", "reason")
-    return state, [
+    events: list[wf.WorkflowEvent] = [
         wf.ChronologyEvent(
             kind="reassigned",
             stage_key=state.stage_key,
@@ -673,6 +736,8 @@ def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: w
             data={"part": action.part},
         )
     ]
+    _notify_default(events, spec, "reassigned", state, (Recipient.STAGE_PARTICIPANTS,))
+    return state, events
 
 
 # --- guards: who may do each action now, whatever they type (workflow.Rule) ------------------
@@ -727,6 +792,14 @@ RULES: tuple[wf.Rule, ...] = (
     wf.Rule("accept_resolution", AcceptProposal, wf._open_and(_may_answer_guard), _accept),
     wf.Rule("decline_resolution", DeclineProposal, wf._open_and(_may_answer_guard), _decline),
     wf.Rule("reopen_escalation", Reopen, _may_reopen, _reopen, timed=True),
+    wf.Rule(
+        "change_timescale",
+        ChangeTimescale,
+        wf._open_and(_may_change_timescale),
+        _change_timescale,
+        timed=True,
+    ),
+    wf.Rule("reassign_part", Reassign, wf._open_and(_may_reassign), _reassign),
 )
 
 wf.register(RULES)

@@ -16,6 +16,7 @@ from escalate.escalations.actions import CHOICES, ActionDeclaration, Input
 from escalate.escalations.models import Escalation
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.state import handled_by
+from escalate.escalations.workflow import PROTECTIVE_ACTIONS
 from escalate.policies.schema import PolicySpec
 from escalate.web.forms import DateField
 
@@ -51,6 +52,31 @@ class ImmediateDangerForm(forms.Form):
         choices=YES_NO,
         widget=forms.RadioSelect,
         error_messages=_required("Select yes if a child or adult is in immediate danger"),
+    )
+
+
+class ProtectiveActionForm(forms.Form):
+    """On the emergency page: what was already done to protect them (workflow's rule)."""
+
+    protective_actions = forms.MultipleChoiceField(
+        label="What have you already done to protect them?",
+        widget=forms.CheckboxSelectMultiple,
+        choices=list(PROTECTIVE_ACTIONS),
+        help_text="Select all that apply.",
+        error_messages={
+            "required": "Select what you have already done to protect the child or adult",
+            "invalid_choice": "Select actions from the list",
+        },
+    )
+    protective_action = forms.CharField(
+        label="What did you do, and why?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="For example, who you spoke to and when, and any reference you were given.",
+        error_messages={
+            "required": "Enter what you did to protect them, and why",
+            "max_length": "What you did must be 5,000 characters or fewer",
+        },
     )
 
 

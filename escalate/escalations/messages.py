@@ -430,3 +430,21 @@ def action_reminder(*, reference: str, description: str, due_on: date) -> Messag
             reference=reference,
         ),
     )
+
+
+def pause_review(*, reference: str, review_on: date) -> Message:
+    return Message(
+        f"Escalation {reference}: the pause is due for review",
+        f"Escalation {reference} was paused until it is reviewed on {long_date(review_on)}. "
+        "Please check whether it can be resumed, or agree with the other side why it stays "
+        "paused.",
+    )
+
+
+def stranded(*, reference: str, sides: str) -> Message:
+    return Message(
+        f"Escalation {reference}: nobody can act for {sides}",
+        f"Nobody active in Escalate can act for {sides} on escalation {reference}: the people "
+        "holding its parts have left or are away. Please reassign their parts so that it can "
+        "move on.",
+    )

@@ -23,7 +23,7 @@ from escalate.directory import selectors as directory
 from escalate.directory.models import Agency, Person, Role
 from escalate.directory.requests import person_of
 from escalate.escalations import forms as raise_forms
-from escalate.escalations import selectors, services
+from escalate.escalations import selectors, services, workflow
 from escalate.escalations.models import RaiseDraft
 from escalate.escalations.workflow import ActionRefused
 from escalate.policies import selectors as policy_selectors
@@ -363,8 +363,25 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     context = setup
     if not context.urgent:
         return redirect(_first_unanswered(context))
-    if request.method == "POST":
-        _save(context.person, {**context.data, "urgent_guidance_shown": True})
+    initial = {
+        "protective_actions": context.data.get("protective_actions") or [],
+        "protective_action": context.data.get("protective_action") or "",
+    }
+    form = raise_forms.ProtectiveActionForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        # What was already done to protect them is recorded with the escalation (guide 001:
+        # "Document your actions and rationale").
+        data = {
+            **context.data,
+            "urgent_guidance_shown": True,
+            "protective_actions": list(form.cleaned_data["protective_actions"]),
+            "protective_action": form.cleaned_data["protective_action"].strip(),
+        }
+        _save(context.person, data)
+        if request.GET.get("change") == "1":
+            return redirect(_first_unanswered(Context(context.person, context.policy, data)))
         return redirect("escalations:raise_step", "agency")
     # Recorded when they continue from it (a GET writes nothing); until then every way into the
     # journey comes back here.
@@ -372,7 +389,7 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/raise/emergency.html",
-        {"partnership": partnership, "policy": context.policy},
+        {"partnership": partnership, "policy": context.policy, "form": form},
     )
 
 
@@ -443,13 +460,31 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
         if asked:
             reviewer = _chosen_reviewer(context, role, name)
             rows.append((label, reviewer.full_name if reviewer else "Not known", "reviewers"))
+    if context.urgent:
+        taken = dict(workflow.PROTECTIVE_ACTIONS)
+        rows.insert(
+            1,
+            (
+                "Already done to protect them",
+                "; ".join(taken.get(key, key) for key in data.get("protective_actions") or []),
+                "emergency",
+            ),
+        )
+        rows.insert(2, ("What you did, and why", data.get("protective_action", ""), "emergency"))
     if context.may_start_later:
         stage_key = data.get("start_stage") or policy.stages[0].key
         rows.append(("Stage to start at", policy.stage(stage_key).name, "start-stage"))
         if data.get("start_reason"):
             rows.append(("Why start there", data["start_reason"], "start-stage"))
     return [
-        {"key": key, "value": value, "change_url": change(slug), "slug": slug}
+        {
+            "key": key,
+            "value": value,
+            "change_url": reverse("escalations:raise_emergency") + "?change=1"
+            if slug == "emergency"
+            else change(slug),
+            "slug": slug,
+        }
         for key, value, slug in rows
     ]
 
@@ -484,6 +519,10 @@ def _details(context: Context) -> services.RaiseDetails:
         cp_conference="cp_conference" in flags,
         immediate_harm=context.urgent,
         urgent_guidance_shown=bool(data.get("urgent_guidance_shown")),
+        protective_actions=[str(k) for k in data.get("protective_actions") or []]
+        if context.urgent
+        else [],
+        protective_action=str(data.get("protective_action") or "") if context.urgent else "",
         categories=list(data.get("categories") or []),
         disputed=data.get("disputed", ""),
         risk=data.get("risk", ""),

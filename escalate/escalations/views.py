@@ -8,7 +8,7 @@ everything the person typed kept.
 from __future__ import annotations
 
 import contextlib
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -31,6 +31,7 @@ from escalate.escalations import selectors, services
 from escalate.escalations.actions import (
     BY_NAME,
     DISCUSSION_METHODS,
+    PARTS_TO_REASSIGN,
     STAGE_ACTIONS,
     people_to_choose,
 )
@@ -38,8 +39,9 @@ from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation, Panel
 from escalate.escalations.raising import open_draft
 from escalate.escalations.services.allocation import may_allocate_reviewers
-from escalate.escalations.workflow import ActionRefused
+from escalate.escalations.workflow import PROTECTIVE_ACTIONS, ActionRefused
 from escalate.evidence.selectors import escalation_evidence
+from escalate.policies import calendar
 from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
 
@@ -244,6 +246,8 @@ DETAIL_LABELS = (
     ("started_at_later_stage_reason", "Why it started at this stage"),
     ("handled_reason", "Why members who already handled it sit on the panel"),
     ("due_on", "Due"),
+    ("review_on", "Review on"),
+    ("agreed_by", "Agreed by (a manager on the raiser's side)"),
 )
 
 
@@ -260,13 +264,30 @@ def _details_of(
     if entry.kind == "escalated" and data.get("to"):
         with contextlib.suppress(KeyError):
             details.append(("Moved to", spec.stage(str(data["to"])).name))
+    if entry.kind == "urgent_guidance" and data.get("protective_actions"):
+        taken = dict(PROTECTIVE_ACTIONS)
+        done = [taken.get(str(key), str(key)) for key in data["protective_actions"]]
+        details.append(("Already done to protect them", "; ".join(done)))
+        if data.get("protective_action"):
+            details.append(("What was done, and why", str(data["protective_action"])))
+    if entry.kind == "reassigned":
+        parts = dict(PARTS_TO_REASSIGN)
+        details.append(("Part", parts.get(str(data.get("part")), str(data.get("part")))))
+        for key, label in (("from_person", "From"), ("to_person", "To")):
+            if data.get(key):
+                details.append((label, str(data[key])))
+    if entry.kind == "timescale_changed":
+        for key, label in (("from", "Was due"), ("to", "Now due")):
+            with contextlib.suppress(ValueError, TypeError):
+                day = calendar.local_date(datetime.fromisoformat(str(data.get(key))))
+                details.append((label, day.strftime("%-d %B %Y")))
     for key, label in DETAIL_LABELS:
         value = data.get(key)
         if value in (None, "", []):
             continue
         if key == "method":
             value = METHOD_LABELS.get(value, value)
-        if key == "due_on":
+        if key in ("due_on", "review_on"):
             with contextlib.suppress(ValueError):
                 value = date.fromisoformat(str(value)).strftime("%-d %B %Y")
         details.append((label, str(value)))

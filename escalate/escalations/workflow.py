@@ -421,6 +421,46 @@ def _notify(
 
 # --- start -------------------------------------------------------------------------------
 
+# What someone raising an escalation about immediate harm has already done to protect the child
+# or adult (guide 001, "Urgent Situations": "Take immediate action to protect", "Go directly to
+# senior managers if needed", "Use emergency services if appropriate", "Document your actions
+# and rationale"; Havering 004 1.5: the designated safeguarding lead "should be informed
+# immediately").
+PROTECTIVE_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("emergency_services", "Called 999 (police or ambulance)"),
+    ("front_door", "Made a referral to the front door (children's or adults' services)"),
+    ("dsl_told", "Told our designated safeguarding lead"),
+    ("senior_manager", "Went straight to a senior manager"),
+    ("other", "Something else"),
+)
+PROTECTIVE_ACTION_KEYS = frozenset(key for key, _ in PROTECTIVE_ACTIONS)
+
+
+@dataclass(frozen=True)
+class ProtectiveAction:
+    """The protective action already taken, recorded with an escalation about immediate harm."""
+
+    taken: frozenset[str]  # PROTECTIVE_ACTION_KEYS
+    note: str  # what was done, and why
+
+
+def check_protective_action(flags: frozenset[str], protective: ProtectiveAction | None) -> None:
+    """An escalation about immediate harm records what was already done to protect them."""
+    if "immediate_harm" not in flags:
+        return
+    if protective is None or not protective.taken:
+        raise ActionRefused(
+            "Select what you have already done to protect the child or adult.",
+            field="protective_actions",
+        )
+    if not protective.taken <= PROTECTIVE_ACTION_KEYS:
+        raise ActionRefused("Select actions from the list.", field="protective_actions")
+    _require_text(
+        protective.note,
+        "Enter what you did to protect them, and why.",
+        "protective_action",
+    )
+
 
 def start(
     spec: PolicySpec,
@@ -429,8 +469,10 @@ def start(
     flags: frozenset[str],
     start_stage_key: str | None = None,
     later_stage_reason: str = "",
+    protective: ProtectiveAction | None = None,
 ) -> Transition:
-    """Raise an escalation: at the first stage, or (immediate harm) where the policy allows."""
+    """Raise an escalation: at the first stage, or (immediate harm) where the policy allows.
+    With immediate harm, the protective action already taken is on the emergency entry."""
     first = spec.stages[0]
     stage = first
     if start_stage_key and start_stage_key != first.key:
@@ -470,6 +512,12 @@ def start(
                 stage_key=stage.key,
                 occurred_at=at,
                 text=spec.urgent.guidance,
+                data={
+                    "protective_actions": sorted(protective.taken),
+                    "protective_action": protective.note,
+                }
+                if protective is not None
+                else {},
             )
         )
     data: dict[str, Any] = {"stage": stage.key}

@@ -7,6 +7,8 @@ Split by job, as Zulip splits `zerver/actions/`; every public name is importable
   corrections);
 - `panel`: the Resolution Panel;
 - `actions`: agreed actions;
+- `people`: reassigning the part of someone who left or is away, and flagging escalations
+  nobody active can move;
 - `deciding`: who decides (proposing and answering a resolution, reopening, the silence the
   sweep records).
 The plain state the workflow reads is built by `escalations.state` (shared with selectors).
@@ -19,6 +21,7 @@ from escalate.escalations.services.actions import ActionSpec, add_action, comple
 from escalate.escalations.services.allocation import allocate_reviewers
 from escalate.escalations.services.deciding import (
     accept_resolution,
+    change_timescale,
     decline_resolution,
     propose_resolution,
     record_silence,
@@ -29,6 +32,7 @@ from escalate.escalations.services.panel import (
     record_panel_decision,
     record_representation,
 )
+from escalate.escalations.services.people import flag_stranded, reassign_part
 from escalate.escalations.services.raising import (
     RaiseDetails,
     discard_raise_draft,
@@ -63,18 +67,21 @@ __all__ = [
     "add_action",
     "add_view",
     "allocate_reviewers",
+    "change_timescale",
     "complete_action",
     "convene_panel",
     "correct_entry",
     "decline_resolution",
     "discard_raise_draft",
     "escalate_to_next_stage",
+    "flag_stranded",
     "give_rationale",
     "notify_deadline",
     "notify_policy_event",
     "pause_escalation",
     "propose_resolution",
     "raise_escalation",
+    "reassign_part",
     "record_discussion",
     "record_panel_decision",
     "record_representation",

@@ -163,6 +163,18 @@ def reopen_escalation(
 
 
 @transaction.atomic(durable=True)
+def change_timescale(
+    *, escalation: Escalation, by: Person, expected_version: int, due_on: date, reason: str
+) -> Escalation:
+    """A manager at the current stage shortens its due date, or sets it where the policy lets
+    them, with a reason (guide 001 Step 2); reminders and the sweep follow the new date."""
+    with audited("escalation_timescale_changed", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        change.run(deciding.ChangeTimescale(at=change.now, due_on=due_on, reason=reason.strip()))
+        return change.escalation
+
+
+@transaction.atomic(durable=True)
 def record_silence(*, escalation: Escalation, now: datetime | None = None) -> int:
     """The deadline sweep: record what went unanswered past its date ("no rationale given by
     ...", a proposal unanswered), as the policy says. Returns how many things it recorded."""

@@ -48,6 +48,10 @@ class RaiseDetails:
     cp_conference: bool = False
     immediate_harm: bool = False
     urgent_guidance_shown: bool = False
+    # With immediate harm: what was already done to protect them (workflow.PROTECTIVE_ACTIONS)
+    # and a note of what and why.
+    protective_actions: list[str] = field(default_factory=list)
+    protective_action: str = ""
     start_stage_key: str = ""
     later_stage_reason: str = ""
     categories: list[str] = field(default_factory=list)
@@ -84,12 +88,20 @@ def raise_escalation(
         for name in ("cp_plan", "looked_after", "cp_conference", "immediate_harm"):
             if getattr(details, name):
                 flags.add(name)
+        protective = None
+        if details.immediate_harm:
+            protective = workflow.ProtectiveAction(
+                taken=frozenset(details.protective_actions),
+                note=details.protective_action.strip(),
+            )
+        workflow.check_protective_action(frozenset(flags), protective)
         transition = workflow.start(
             spec,
             at=now,
             flags=frozenset(flags),
             start_stage_key=details.start_stage_key or None,
             later_stage_reason=details.later_stage_reason,
+            protective=protective,
         )
         state = transition.state
         escalation = Escalation.objects.create(

@@ -13,6 +13,8 @@ from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
     ChronologyEntry,
     Escalation,
+    Part,
+    Participant,
 )
 from escalate.escalations.services.actions import ActionSpec, check_action_specs, create_actions
 from escalate.escalations.services.transition import Change
@@ -99,11 +101,23 @@ def pause_escalation(
     reason: str,
     review_on: date | None = None,
     raiser_manager_agrees: bool = False,
+    agreed_by: Person | None = None,
 ) -> Escalation:
-    """Stop the stage's clock, with a reason and a review date (until the pages ask for one,
-    the latest the policy allows); an urgent one only with a raiser-side manager's agreement."""
+    """Stop the stage's clock, with a reason and a review date (empty: the latest the policy
+    allows); an urgent one only with a raiser-side manager's agreement: the manager pauses it,
+    or the raiser names the manager who agreed (`agreed_by`)."""
     with audited("escalation_paused", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
+        extra: dict[str, str] = {}
+        if agreed_by is not None:
+            if not raiser_side_manager(change.escalation, agreed_by):
+                raise workflow.ActionRefused(
+                    "Choose a manager on the raiser's side: the raiser's line manager or the "
+                    "raiser's manager at this stage.",
+                    field="agreed_by",
+                )
+            raiser_manager_agrees = True
+            extra = {"agreed_by": agreed_by.full_name}
         if review_on is None:
             spec = escalation.policy_version.spec
             review_on = calendar.add_working_days(
@@ -117,8 +131,23 @@ def pause_escalation(
             review_on=review_on,
             raiser_manager_agrees=raiser_manager_agrees,
         )
-        change.run(action)
+        change.run(action, extra_data=extra or None)
         return change.escalation
+
+
+def raiser_side_manager(escalation: Escalation, person: Person) -> bool:
+    """Whether `person` is a manager on the raiser's side: the raiser's line manager, or the
+    raiser's manager at the current stage."""
+    if not person.is_active or person.partnership_id != escalation.partnership_id:
+        return False
+    if escalation.raised_by.line_manager_id == person.pk:
+        return True
+    return Participant.objects.filter(
+        escalation=escalation,
+        person=person,
+        part=Part.RAISER_MANAGER,
+        stage_key=escalation.current_stage_key,
+    ).exists()
 
 
 @transaction.atomic(durable=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from escalate.directory.models import Person
 from escalate.escalations.deadlines import due_notices, sweep_deadlines, working_days_before
-from escalate.escalations.models import Part, Status
+from escalate.escalations.models import Part, StageRecord, Status
 from escalate.escalations.services import add_action, raise_escalation
 from escalate.escalations.state import flags_of
 from escalate.escalations.tests.factories import (
@@ -57,6 +57,12 @@ def open_stage(**escalation_fields):
     return escalation, record
 
 
+def reminder_key(record: StageRecord) -> str:
+    """A stage reminder's key names the due day, so a changed due date is reminded afresh."""
+    assert record.due_at is not None
+    return f"reminder:stage:{record.pk}:{record.due_at.astimezone(LONDON).date().isoformat()}"
+
+
 def keys_for(person) -> set[str]:
     return set(
         Notification.objects.filter(recipient=person, channel=Channel.EMAIL).values_list(
@@ -75,8 +81,8 @@ def test_people_at_the_stage_are_reminded_one_working_day_before() -> None:
     escalation, record = open_stage()
     report = sweep_deadlines(now=at(date(2026, 12, 1)))
     assert report.stage_reminders == 1
-    assert keys_for(escalation.raised_by) == {f"reminder:stage:{record.pk}"}
-    assert keys_for(escalation.respondent_person) == {f"reminder:stage:{record.pk}"}
+    assert keys_for(escalation.raised_by) == {reminder_key(record)}
+    assert keys_for(escalation.respondent_person) == {reminder_key(record)}
     notice = Notification.objects.filter(event="reminder").first()
     assert "2 December 2026" in notice.subject
     assert escalation.subject_name not in notice.subject + notice.body
@@ -157,7 +163,7 @@ def test_a_respondent_outside_the_directory_is_reminded_by_email() -> None:
     assert Notification.objects.filter(
         recipient_email="outside@elsewhere.example.org",
         channel=Channel.EMAIL,
-        event_key=f"reminder:stage:{record.pk}",
+        event_key=reminder_key(record),
     ).exists()
 
 
@@ -290,7 +296,7 @@ def test_the_sweep_tells_whoever_each_shipped_policy_names(policy_file: str) -> 
         spec.nation.value,
     )
     sweep_deadlines(now=datetime.combine(reminder_day, time(9), tzinfo=LONDON))
-    assert told(f"reminder:stage:{record.pk}") == named("reminder")
+    assert told(reminder_key(record)) == named("reminder")
 
     later = max(record.due_at, at(action.due_on + timedelta(days=1))) + timedelta(days=1)
     assert sweep_deadlines(now=later).stage_overdue == 1

@@ -98,6 +98,14 @@ def _valid_input(
         "accept_resolution": lambda: dc.AcceptProposal(at=at),
         "decline_resolution": lambda: dc.DeclineProposal(at=at, reason="Not enough"),
         "reopen_escalation": lambda: dc.Reopen(at=at, reason="It came back", grounds="recurred"),
+        "change_timescale": lambda: dc.ChangeTimescale(at=at, due_on=today, reason="Sooner"),
+        "reassign_part": lambda: dc.Reassign(
+            at=at,
+            part="respondent",
+            reason="Left the service",
+            from_person_gone=True,
+            by_their_manager=True,
+        ),
     }
 
 

@@ -102,6 +102,8 @@ def test_each_event_tells_exactly_whom_the_policy_names(policy_file: str) -> Non
             cp_conference=True,
             immediate_harm=True,
             urgent_guidance_shown=True,
+            protective_actions=["dsl_told"],
+            protective_action="Told our DSL at 9am.",
             allocated_iro=world.iro,
             allocated_cp_chair=world.cp_chair,
         ),
@@ -135,7 +137,13 @@ def test_each_event_tells_exactly_whom_the_policy_names(policy_file: str) -> Non
 def _raise(world: World, **details: object) -> Escalation:
     return services.raise_escalation(
         by=world.teacher,
-        details=world.details(immediate_harm=True, urgent_guidance_shown=True, **details),
+        details=world.details(
+            immediate_harm=True,
+            urgent_guidance_shown=True,
+            protective_actions=["dsl_told"],
+            protective_action="Told our DSL at 9am.",
+            **details,
+        ),
     )
 
 

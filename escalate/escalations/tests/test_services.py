@@ -87,10 +87,27 @@ def test_immediate_harm_needs_the_emergency_guidance_and_records_it(world: World
     with pytest.raises(ActionRefused) as refused:
         raise_one(world, immediate_harm=True)
     assert refused.value.field == "immediate_harm"
+    # The protective action already taken is recorded (guide 001: "Document your actions").
+    with pytest.raises(ActionRefused) as refused:
+        raise_one(world, immediate_harm=True, urgent_guidance_shown=True)
+    assert refused.value.field == "protective_actions"
+    with pytest.raises(ActionRefused) as refused:
+        raise_one(world, immediate_harm=True, urgent_guidance_shown=True, protective_actions=["x"])
+    assert refused.value.field == "protective_actions"
+    with pytest.raises(ActionRefused) as refused:
+        raise_one(
+            world,
+            immediate_harm=True,
+            urgent_guidance_shown=True,
+            protective_actions=["emergency_services"],
+        )
+    assert refused.value.field == "protective_action"
     escalation = raise_one(
         world,
         immediate_harm=True,
         urgent_guidance_shown=True,
+        protective_actions=["emergency_services", "dsl_told"],
+        protective_action="Police called at 10:05; our DSL told at 10:10.",
         start_stage_key="stage_2",
         later_stage_reason="The child is at home with the risk tonight.",
     )
@@ -98,6 +115,9 @@ def test_immediate_harm_needs_the_emergency_guidance_and_records_it(world: World
     assert escalation.started_at_later_stage_reason.startswith("The child")
     kinds = list(escalation.chronology.values_list("kind", flat=True))
     assert kinds[:2] == [EntryKind.URGENT_GUIDANCE, EntryKind.RAISED]
+    guidance = escalation.chronology.get(kind=EntryKind.URGENT_GUIDANCE)
+    assert guidance.data["protective_actions"] == ["dsl_told", "emergency_services"]
+    assert guidance.data["protective_action"].startswith("Police called")
     # Stage 2's managers are involved at once.
     assert Participant.objects.filter(
         escalation=escalation, person=world.dsl, part=Part.RAISER_MANAGER

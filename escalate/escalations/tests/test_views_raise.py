@@ -102,6 +102,10 @@ def test_a_practitioner_raises_an_escalation_through_the_question_pages(
     assert not RaiseDraft.objects.filter(person=raiser).exists()
 
 
+# What the emergency page asks: the protective action already taken.
+PROTECTED = {"protective_actions": ["dsl_told"], "protective_action": "Told our DSL at 9am."}
+
+
 def test_immediate_harm_shows_the_emergency_guidance_first_and_may_start_later(
     client_for: Client, raiser: Person, respondent: Person
 ) -> None:
@@ -115,7 +119,17 @@ def test_immediate_harm_shows_the_emergency_guidance_first_and_may_start_later(
     assert "call 999" in guidance
     assert "Testshire Front Door" in guidance and "0300 111 2222" in guidance
     assert "designated safeguarding lead" in guidance
-    assert client_for.post(reverse("escalations:raise_emergency")).url == step("agency")  # type: ignore[attr-defined]
+    # What was already done to protect them is asked before going on.
+    unanswered = client_for.post(reverse("escalations:raise_emergency"))
+    assert unanswered.status_code == 200
+    page = unanswered.content.decode()
+    assert "Select what you have already done to protect the child or adult" in page
+    assert "Enter what you did to protect them, and why" in page
+    done = client_for.post(
+        reverse("escalations:raise_emergency"),
+        {"protective_actions": ["front_door", "dsl_told"], "protective_action": "Referred at 9."},
+    )
+    assert done.url == step("agency")  # type: ignore[attr-defined]
     answer_common_questions(client_for, respondent)
 
     assert client_for.get(reverse("escalations:raise_continue")).url == step("start-stage")  # type: ignore[attr-defined]
@@ -129,15 +143,16 @@ def test_immediate_harm_shows_the_emergency_guidance_first_and_may_start_later(
     )
     check = client_for.get(reverse("escalations:raise_check")).content.decode()
     assert "Stage 2" in check and "The child is not safe tonight." in check
+    assert "Already done to protect them" in check and "Referred at 9." in check
 
     client_for.post(reverse("escalations:raise_check"))
     escalation = Escalation.objects.get()
     assert escalation.immediate_harm
     assert escalation.current_stage_key == "stage_2"
     assert escalation.started_at_later_stage_reason == "The child is not safe tonight."
-    assert ChronologyEntry.objects.filter(
-        escalation=escalation, kind=EntryKind.URGENT_GUIDANCE
-    ).exists()
+    guidance = ChronologyEntry.objects.get(escalation=escalation, kind=EntryKind.URGENT_GUIDANCE)
+    assert guidance.data["protective_actions"] == ["dsl_told", "front_door"]
+    assert guidance.data["protective_action"] == "Referred at 9."
 
 
 def test_the_stage_question_is_not_asked_when_the_policy_allows_no_later_start(
@@ -146,7 +161,7 @@ def test_the_stage_question_is_not_asked_when_the_policy_allows_no_later_start(
     assert raiser.partnership is not None
     current_policy(raiser.partnership, may_start_at=[])
     client_for.post(step("immediate-danger"), {"immediate_harm": "yes"})
-    client_for.post(reverse("escalations:raise_emergency"))
+    client_for.post(reverse("escalations:raise_emergency"), PROTECTED)
     answer_common_questions(client_for, respondent)
     assert client_for.get(reverse("escalations:raise_continue")).url == reverse(  # type: ignore[attr-defined]
         "escalations:raise_check"
@@ -272,7 +287,7 @@ def test_showing_the_emergency_guidance_writes_nothing_continuing_records_it(
     saved.refresh_from_db()
     assert (saved.data, saved.updated_at) == before  # a GET changes nothing
     assert "urgent_guidance_shown" not in saved.data
-    client_for.post(reverse("escalations:raise_emergency"))
+    client_for.post(reverse("escalations:raise_emergency"), PROTECTED)
     saved.refresh_from_db()
     assert saved.data["urgent_guidance_shown"] is True
 

@@ -151,6 +151,13 @@ API_ROWS: list[Row] = [
     api("accept_resolution", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api("decline_resolution", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api("reopen_escalation", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    # A manager at the stage, on either side, brings its due date forward (issue 15, item 6);
+    # the body's due date, a week on, is later than A's stage is due, so it is refused for the
+    # managers too (test_timescales shows them succeeding).
+    api("change_timescale", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    # Nobody in A's escalation has left or is away, so no part can be reassigned (issue 15,
+    # item 8; test_urgent_and_people shows the business unit and line managers doing it).
+    api("reassign_part", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api(
         "escalation_actions",
         kwargs=escalation,

@@ -329,6 +329,12 @@ def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stag
     expect(guidance).to_contain_text("call 999")
     expect(guidance).to_contain_text("the Integrated Front Door on 0300 000 0000")
     journey.screenshot(holly, "raise-emergency", phone_too=True)
+    # What was already done to protect them is recorded (guide 001: "Document your actions").
+    holly.get_by_label("Called 999 (police or ambulance)").check()
+    holly.get_by_label("Told our designated safeguarding lead").check()
+    holly.get_by_label("What did you do, and why?").fill(
+        "Police called at 16:05 and came to the house; our DSL told at 16:10."
+    )
     click_through(
         holly,
         holly.get_by_role("button", name=re.compile("^I have done this")),
@@ -360,6 +366,7 @@ def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stag
     expect(holly.get_by_role("heading", level=1)).to_contain_text("Open")
     expect(holly.locator("main")).to_contain_text("Immediate harm")
     expect(holly.locator("main")).to_contain_text("the team manager is away all week")
+    expect(holly.locator("main")).to_contain_text("Police called at 16:05")
 
 
 def _at_stage_4(demo: DemoDirectory) -> Escalation:

@@ -2,8 +2,10 @@
 
 - the respondent's side never closes an escalation alone at a stage the parties decide;
 - only a stage's decision-maker records its decision;
-- every escalation can always move: someone can act, or the sweep acts for them;
-- every unanswered request eventually lets the raiser act.
+- every escalation can always move: someone can act, or the sweep acts for them (and where
+  people have left or are away, the sweep flags it and the business unit reassigns their part);
+- every unanswered request eventually lets the raiser act (a rationale request, a proposed
+  resolution, and a pause: its review date reminds the raiser, who may resume it).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ ACTORS = [
     PANEL_LEAD,
     PANEL_MEMBER,
     dc.SWEEP,
+    BUSINESS_UNIT,
 ]
 
 
@@ -81,6 +84,19 @@ def actions_at(at: datetime, text: str) -> list[object]:
         dc.MoveUpTier(at=at, reason=text),
         dc.ChangeTimescale(at=at, due_on=today + timedelta(days=1), reason=text),
         dc.Reopen(at=at, reason=text, grounds="recurred"),
+        # Issue 15, items 6 to 8: a later due date, an urgent pause a raiser-side manager agreed,
+        # and the part of someone who left passing to someone who can act.
+        dc.ChangeTimescale(at=at, due_on=today + timedelta(days=12), reason=text),
+        wf.Pause(
+            at=at, reason=text, review_on=today + timedelta(days=1), raiser_manager_agrees=True
+        ),
+        dc.Reassign(
+            at=at,
+            part="respondent",
+            reason=text,
+            from_person_gone=True,
+            by_their_manager=False,
+        ),
     ]
 
 
@@ -141,6 +157,9 @@ NATURAL_ACTORS = [
     [2, 3],  # next tier
     [2, 3, 4],  # change the due date
     [0, 2],  # reopen
+    [2, 3, 4],  # set a later due date
+    [0, 1, 2, 3],  # pause, with a raiser-side manager's agreement
+    [8],  # the business unit reassigns a part
 ]
 
 steps = st.lists(
@@ -286,6 +305,12 @@ def check_unanswered_requests_let_the_raiser_act(
     policy: PolicySpec, state: wf.EscalationState, at: datetime
 ) -> None:
     later = at + timedelta(days=30)
+    if state.status == wf.PAUSED:
+        # The review date reminds the raiser (deciding.asked), who may resume it: a pause never
+        # waits on whoever paused it.
+        assert any(asked.who == "raiser" for asked in dc.asked(policy, state))
+        assert dc.allowed(policy, state, wf.Resume(at=later, reason="Reviewed"), RAISER)
+        return
     if state.rationale_requested:
         lapsed = wf.apply(policy, state, dc.LapseRationale(at=later), dc.SWEEP).state
         assert "rationale" not in wf._missing_records(policy, lapsed)
@@ -311,3 +336,72 @@ def test_a_silent_respondent_never_stops_the_raiser_escalating(name: str) -> Non
         state = wf.apply(policy, state, action, dc.SWEEP).state
     escalate = wf.EscalateToNextStage(at=later, reason="No answer")
     assert wf.apply(policy, state, escalate, RAISER).state.stage_index == 1
+
+
+GONE = st.frozensets(
+    st.sampled_from(["raiser", "raiser_manager", "respondent", "respondent_manager"])
+)
+
+
+@pytest.mark.parametrize("name", SHIPPED_POLICIES)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=steps,
+    urgent=st.booleans(),
+    stage=st.integers(min_value=0, max_value=3),
+    gone=GONE,
+    unlisted=st.booleans(),
+)
+def test_nobody_is_stranded_by_people_leaving(
+    name: str,
+    steps: list[tuple[int, int, bool, str, int]],
+    urgent: bool,
+    stage: int,
+    gone: frozenset[str],
+    unlisted: bool,
+) -> None:
+    """Whoever has left or is away, an open escalation can still move: someone active can act,
+    or the sweep flags the side nobody can act for and the business unit reassigns a part."""
+    policy = shipped(name)
+    flags = frozenset({"child", "immediate_harm"} if urgent else {"child"})
+    state = wf.start(policy, at=MONDAY, flags=flags).state
+    state = wf.replace(
+        state,
+        stage_key=policy.stages[stage].key,
+        stage_index=stage,
+        respondent_unlisted=unlisted,
+    )
+    at = MONDAY
+    for kind, who, _natural, text, seconds in steps:
+        at += timedelta(seconds=seconds)
+        try:
+            state = wf.apply(policy, state, actions_at(at, text)[kind], ACTORS[who]).state  # type: ignore[arg-type]
+        except wf.ActionRefused:
+            continue
+    if state.is_closed:
+        return
+    active = frozenset({"raiser", "raiser_manager", "respondent", "respondent_manager"}) - gone
+    stranded = dc.stranded_sides(state, active)
+    for side, parts in (("raiser", wf.RAISER_SIDE), ("respondent", wf.RESPONDENT_SIDE)):
+        if side == "respondent" and unlisted:
+            continue  # "someone not listed" never blocks
+        assert (side in stranded) == (not active & parts), (side, active, stranded)
+    for side in stranded:
+        # The business unit can always hand the side's part to someone who can act.
+        reassign = dc.Reassign(
+            at=at,
+            part=side,
+            reason="Left the service",
+            from_person_gone=True,
+            by_their_manager=False,
+        )
+        assert dc.allowed(policy, state, reassign, BUSINESS_UNIT), side
+    later = at + timedelta(days=30)
+    actors = [dc.SWEEP, CHAIR, PANEL_LEAD, BUSINESS_UNIT]
+    actors += [wf.Actor(parts=frozenset({part})) for part in active | set(stranded)]
+    assert any(
+        dc.allowed(policy, state, action, actor)  # type: ignore[arg-type]
+        for action in actions_at(later, "A reason")
+        if isinstance(action, MOVING)
+        for actor in actors
+    ), state

@@ -68,6 +68,8 @@ def api_body(world: AccessWorld) -> dict[str, Any]:
         "member_ids": [world.person("senior_manager").pk, world.person("panel_member").pk],
         "members_present_ids": [world.person("senior_manager").pk],
         "grounds": "recurred",
+        "part": "respondent",
+        "person_id": world.person("raiser").pk,
         "next_step": "stay",
         "agency_id": a.world.csc.pk,
         "view": "My view.",

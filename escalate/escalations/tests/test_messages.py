@@ -86,6 +86,8 @@ def test_each_person_told_of_a_raise_gets_their_own_words_and_none_the_childs_de
             categories=["levels_of_need"],
             immediate_harm=True,
             urgent_guidance_shown=True,
+            protective_actions=["dsl_told"],
+            protective_action="The DSL was told at 9am.",
             cp_plan=True,
         ),
     )

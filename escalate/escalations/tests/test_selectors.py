@@ -205,7 +205,9 @@ def test_the_escalation_page_says_what_this_person_may_do(world: World) -> None:
     assert not respondent_page.can("withdraw_escalation")
     # Stage 1 needs a discussion before anyone can escalate.
     assert not raiser_page.can("escalate_to_next_stage")
-    assert viewer_page.allowed_actions == frozenset()
+    # The business unit takes no part in the disagreement; it may only hand over the part of
+    # someone who has left or is away (issue 15, item 8: the handler checks they have).
+    assert viewer_page.allowed_actions == frozenset({"reassign_part"})
     assert raiser_page.stage_number == 1 and raiser_page.stage_count == 4
     assert raiser_page.working_days_left == 5 or raiser_page.working_days_left == 6
     assert raiser_page.timeline[0].kind == "raised"

@@ -18,7 +18,7 @@ PUBLIC = {
     "health_live": "the load balancer's liveness probe",
     "health_ready": "the load balancer's readiness probe",
     "metrics": "a Prometheus scraper holds METRICS_TOKEN instead of signing in (404 without it)",
-    "calendar_feed": "calendar apps cannot sign in; a private revocable token is the credential",
+    "feed": "calendar apps cannot sign in; a private revocable token is the credential",
     "password_reset": "asking for a password reset: someone who cannot sign in",
     "set_password": "the single-use link from an invitation or reset email is the credential",
     "password_set": "says the password is set and links to sign in",

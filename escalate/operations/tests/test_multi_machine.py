@@ -296,7 +296,8 @@ def _raise(deployment: Deployment, base: str, raiser: dict[str, Any], n: int) ->
         json={
             "respondent_agency_id": raiser["respondent_agency_id"],
             "respondent_person_id": raiser["respondent_person_id"],
-            "subject_name": f"Test Child {n}",
+            # No word of the name in any notice: delivery.py withholds a notice that has one.
+            "subject_name": f"Robin Quill {n}",
             "disputed": "The referral was closed without a visit.",
             "risk": "Neglect may continue.",
             "outcome_wanted": "A strategy discussion.",

@@ -221,7 +221,6 @@ def due_notices(now: datetime) -> list[Notice]:
                     Event.ACTION_OVERDUE,
                     messages.action_overdue(
                         reference=escalation.reference,
-                        description=action.description,
                         due_on=action.due_on,
                     ),
                     escalation,
@@ -240,7 +239,6 @@ def due_notices(now: datetime) -> list[Notice]:
                     Event.REMINDER,
                     messages.action_reminder(
                         reference=escalation.reference,
-                        description=action.description,
                         due_on=action.due_on,
                     ),
                     escalation,

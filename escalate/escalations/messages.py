@@ -406,7 +406,7 @@ def may_escalate(*, reference: str, stage_name: str, next_stage_name: str, due_o
     )
 
 
-def action_overdue(*, reference: str, description: str, due_on: date) -> Message:
+def action_overdue(*, reference: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: an action is overdue",
         _sweep_body(
@@ -420,7 +420,7 @@ def action_overdue(*, reference: str, description: str, due_on: date) -> Message
     )
 
 
-def action_reminder(*, reference: str, description: str, due_on: date) -> Message:
+def action_reminder(*, reference: str, due_on: date) -> Message:
     return Message(
         f"Escalation {reference}: an action is due on {long_date(due_on)}",
         _sweep_body(

@@ -1,9 +1,9 @@
 """Every URL of the service. Each app's own urls module is included under its prefix."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalate.accounts.views_oidc import SignOutView
 from escalate.escalations import views as escalation_views
 from escalate.operations import views as operations_views
 from escalate.web import views as web_views
@@ -14,7 +14,7 @@ admin.site.site_title = "Escalate administration"
 urlpatterns = [
     path("", escalation_views.home, name="home"),
     path("sign-in/", web_views.SignInView.as_view(), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", SignOutView.as_view(), name="logout"),
     path("health/", web_views.health, name="health"),
     path("health/live/", operations_views.live, name="health_live"),
     path("health/ready/", operations_views.ready, name="health_ready"),

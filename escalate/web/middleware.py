@@ -19,7 +19,9 @@ from escalate.directory.models import Person
 
 SIGNED_IN_AT = "escalate_signed_in_at"
 # Pages a signed-in person who has not yet given a one-time code may reach.
-MFA_EXEMPT_URL_NAMES = frozenset({"mfa_set_up", "mfa_verify", "logout", "login", "health"})
+MFA_EXEMPT_URL_NAMES = frozenset(
+    {"mfa_set_up", "mfa_verify", "logout", "login", "health", "oidc_start", "oidc_callback"}
+)
 
 
 def mark_signed_in(session: Any) -> None:

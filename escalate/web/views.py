@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from escalate.accounts.selectors import providers_for_sign_in
 from escalate.web.forms_auth import SignInForm
 from escalate.web.sign_in_limits import audit_refusal, seconds_until_address_may_sign_in
 
@@ -19,6 +20,11 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["identity_providers"] = providers_for_sign_in()
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = seconds_until_address_may_sign_in(request)

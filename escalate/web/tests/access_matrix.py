@@ -546,6 +546,19 @@ MATRIX: list[Row] = [
         get=everyone(200).but(["anonymous"], 200),
         post=everyone(405).but(["anonymous"], 405),
     ),
+    # Sign-in through an identity provider: open to anyone. No provider has this id: 404.
+    Row(
+        "accounts:oidc_start",
+        kwargs=lambda w: {"provider_id": 987654},
+        get=everyone(404).but(["anonymous"], 404),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
+    # A return from a provider with no state: the "could not be signed in" page, never a 500.
+    Row(
+        "accounts:oidc_callback",
+        get=everyone(400).but(["anonymous"], 400),
+        post=everyone(405).but(["anonymous"], 405),
+    ),
     Row("accounts:partnerships", get=only(NO_PARTNERSHIP, 200, others=403), post=NOT_ALLOWED),
     Row(
         "accounts:new_partnership",

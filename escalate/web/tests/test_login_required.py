@@ -22,6 +22,8 @@ PUBLIC = {
     "password_reset": "asking for a password reset: someone who cannot sign in",
     "set_password": "the single-use link from an invitation or reset email is the credential",
     "password_set": "says the password is set and links to sign in",
+    "oidc_start": "sends someone who is not signed in yet to their identity provider",
+    "oidc_callback": "the identity provider sends the person back here to be signed in",
     "notify_receipt": "GOV.UK Notify's delivery receipts carry its bearer token (401 without)",
     "docs": "the API's documentation, drawn from the public OpenAPI document (docs/api.md)",
 }

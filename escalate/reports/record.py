@@ -53,6 +53,9 @@ class RecordEntry(Frozen):
     when: str
     recorded_by: str
     facts: list[RecordFact]
+    # The label of `recorded_by`: "Recorded by", or what they did for which side ("Proposed by
+    # the respondent's side").
+    by_label: str = "Recorded by"
 
 
 class RecordStage(Frozen):
@@ -150,6 +153,15 @@ TEXT_LABELS: dict[str, str] = {
     "view": "View",
     "correction": "Correction",
     "urgent_guidance": "Guidance shown",
+    "resolution_proposed": "Proposed resolution",
+    "resolution_declined": "Why it was declined",
+    "resolution_unanswered": "What happened",
+    "rationale_lapsed": "What happened",
+    "reopened": "Why it was reopened",
+    "timescale_changed": "Why the due date changed",
+    "reassigned": "Why the part was reassigned",
+    "tier_up": "Why it went to the next tier",
+    "form_attached": "Form",
 }
 
 # Labels for the facts an entry's data holds; keys not listed here get a label made from the key.
@@ -174,16 +186,81 @@ DATA_LABELS: dict[str, str] = {
     "agencies": "Agencies",
     "actions": "Actions agreed",
     "paused_seconds": "Time paused",
+    "protective_actions": "Already done to protect them",
+    "protective_action": "What was done, and why",
+    "agreed_by": "Agreed by (a manager on the raiser's side)",
+    "review_on": "Review on",
+    "answer_due_at": "Answer due by",
+    "proposed_actions": "Actions proposed",
+    "proposed_by": "Proposed by",
+    "members_present": "Members who took part",
+    "handled_reason": "Why members who already handled it sit on the panel",
+    "grounds": "Grounds",
+    "part": "Part",
+    "from_person": "Held until now by",
+    "to_person": "Now held by",
+    "tier": "Tier of management",
+}
+
+# Labels that differ by entry kind: (kind, key) -> label.
+KIND_DATA_LABELS: dict[tuple[str, str], str] = {
+    ("rationale_requested", "due_at"): "Rationale due by",
+    ("rationale_lapsed", "due_at"): "Rationale was due by",
+    ("timescale_changed", "from"): "Was due",
+    ("timescale_changed", "to"): "Now due",
+}
+
+# How each side is named to a reader (never the stored "raiser" / "respondent").
+SIDE_WORDS = {"raiser": "the raiser's side", "respondent": "the respondent's side"}
+# What a side did with a proposed resolution, by entry kind (the fact's label).
+SIDE_VERBS = {
+    "resolution_proposed": "Proposed by",
+    "resolution_accepted": "Accepted by",
+    "resolution_declined": "Declined by",
 }
 
 # Keys that are internal identifiers, shown elsewhere, or duplicates of another fact.
-HIDDEN_DATA = frozenset({"action_id", "agency_id", "event_key", "event", "recipients"})
+HIDDEN_DATA = frozenset(
+    {
+        "action_id",
+        "agency_id",
+        "event_key",
+        "event",
+        "recipients",
+        "owner_id",
+        "form",
+        # Counts of what the record lists in full elsewhere (the actions, the panel's members).
+        "actions",
+        "handled",
+    }
+)
+# Keys hidden for one kind of entry only: what its text already says.
+HIDDEN_FOR_KIND = frozenset(
+    {
+        ("resolution_unanswered", "outcome"),  # "No answer by ...: it goes to ..."
+        ("form_attached", "title"),  # "... prepared for ... on ..."
+    }
+)
 
 
 def _methods() -> dict[str, str]:
     from escalate.escalations.actions import DISCUSSION_METHODS
 
     return dict(DISCUSSION_METHODS)
+
+
+def _choice_words() -> dict[str, dict[str, str]]:
+    """Stored choices a reader knows by their words, by data key."""
+    from escalate.escalations.actions import PARTS_TO_REASSIGN, REOPEN_GROUNDS
+    from escalate.escalations.workflow import PROTECTIVE_ACTIONS
+
+    return {
+        "method": _methods(),
+        "part": dict(PARTS_TO_REASSIGN),
+        "grounds": dict(REOPEN_GROUNDS),
+        "protective_actions": dict(PROTECTIVE_ACTIONS),
+        "proposed_by": SIDE_WORDS,
+    }
 
 
 # Entry kinds shown in their own section rather than under the stage, so nothing appears twice.
@@ -199,6 +276,9 @@ def kind_title(kind: str) -> str:
 
 
 def event_title(event: str) -> str:
+    """What a notice was about, in the words the timeline uses for the same thing."""
+    with contextlib.suppress(ValueError):
+        return str(EntryKind(event).label)
     with contextlib.suppress(ValueError):
         return Event(event).value.replace("_", " ").capitalize()
     return event.replace("_", " ").capitalize()
@@ -238,9 +318,25 @@ class Names:
         self.categories = {category.key: category.name for category in spec.categories}
         self.agencies = agencies
         self.entries: dict[int, str] = {}  # an entry's id -> what a reader calls it
+        self.people: dict[int, str] = {}  # a person's id -> name, job title, agency
+        self.choices = _choice_words()
 
     def stage(self, key: str) -> str:
         return self.stages.get(key, key.replace("_", " ").capitalize())
+
+    def proposed_action(self, row: Mapping[str, Any]) -> str:
+        """One action a proposal holds: what, whose (name, job title, agency) and when due."""
+        owner = row.get("owner_id")
+        whose = self.people.get(owner, "") if isinstance(owner, int) else ""
+        whose = whose or str(row.get("owner", ""))
+        due = self.value("due_on", row.get("due_on"))
+        words = str(row.get("description", "")).strip()
+        if whose:
+            words += f" (owner: {whose}"
+            words += f", due {due})" if due else ")"
+        elif due:
+            words += f" (due {due})"
+        return words
 
     def value(self, key: str, value: Any) -> str:
         if value is None or value == "" or value == [] or value == {}:
@@ -251,8 +347,19 @@ class Names:
             return _duration(value)
         if key in ("from", "to", "stage", "from_stage", "to_stage", "stage_key"):
             return self.stage(str(value))
-        if key == "method":
-            return _methods().get(str(value), str(value))
+        if key in self.choices and isinstance(value, str):
+            words = self.choices[key].get(value, value)
+            return words[:1].upper() + words[1:]
+        if key in self.choices and isinstance(value, list):
+            return "; ".join(self.choices[key].get(str(v), str(v)) for v in value)
+        if key == "members_present" and isinstance(value, list):
+            return "; ".join(
+                self.people.get(v, "a former panel member") for v in value if isinstance(v, int)
+            )
+        if key == "proposed_actions" and isinstance(value, list):
+            return "; ".join(self.proposed_action(row) for row in value if isinstance(row, dict))
+        if key == "decided_by" and isinstance(value, str):
+            return value[:1].upper() + value[1:]
         if key == "agencies" and isinstance(value, list):
             return ", ".join(
                 self.agencies.get(v, str(v)) if isinstance(v, int) else str(v) for v in value
@@ -298,9 +405,16 @@ def entry_facts(entry: ChronologyEntry, names: Names) -> list[RecordFact]:
     # Known facts in a reader's order, then any others by name (JSONB keeps no key order).
     order = {key: index for index, key in enumerate(DATA_LABELS)}
     for key, value in sorted(data.items(), key=lambda item: (order.get(item[0], 999), item[0])):
-        if key in HIDDEN_DATA:
+        if key in HIDDEN_DATA or (entry.kind, key) in HIDDEN_FOR_KIND or key == "side":
             continue
-        label = DATA_LABELS.get(key, key.replace("_", " ").capitalize())
+        if key == "raiser_manager_agrees" and data.get("agreed_by"):
+            continue  # the manager who agreed is named
+        label = KIND_DATA_LABELS.get(
+            (entry.kind, key), DATA_LABELS.get(key, key.replace("_", " ").capitalize())
+        )
+        if entry.kind == "timescale_changed" and key in ("from", "to"):
+            rows.append((key, label, names.value("due_at", value)))
+            continue
         if entry.kind == "panel_convened" and key in ("members", "agencies"):
             continue  # the panel section lists the members and agencies by name
         if key == "stage" and value == entry.stage_key:
@@ -318,7 +432,13 @@ def build_entry(entry: ChronologyEntry, names: Names) -> RecordEntry:
     if entry.kind == EntryKind.DISCUSSION and isinstance(held_on, str):
         with contextlib.suppress(ValueError):
             moment = when(date.fromisoformat(held_on))
+    side = data.get("side")
+    by_label = "Recorded by"
+    if entry.kind in SIDE_VERBS and side in SIDE_WORDS:
+        # "Proposed by the respondent's side: <name, job title, agency>"
+        by_label = f"{SIDE_VERBS[entry.kind]} {SIDE_WORDS[side]}"
     return RecordEntry(
+        by_label=by_label,
         id=entry.pk,
         kind=entry.kind,
         title=kind_title(entry.kind),
@@ -348,6 +468,7 @@ def build_record(escalation: Escalation) -> Record:
     names.entries = {
         entry.pk: f"{kind_title(entry.kind)} of {when(entry.occurred_at)}" for entry in chronology
     }
+    names.people = _people_named(escalation, chronology)
     outcome = _outcome(escalation, chronology)
     stages = _without(_stages(escalation, chronology, names), outcome)
     return Record(
@@ -365,27 +486,61 @@ def build_record(escalation: Escalation) -> Record:
         actions=_actions(escalation, names),
         told=_told(chronology, names),
         evidence=_evidence(escalation),
-        copies=_copies(escalation),
+        copies=_copies(escalation, spec),
     )
 
 
+def _people_named(escalation: Escalation, chronology: list[ChronologyEntry]) -> dict[int, str]:
+    """The people an entry's data names by id (a proposal's action owners, the panel members
+    present), as a reader knows them: name, job title and agency."""
+    ids: set[int] = set()
+    for entry in chronology:
+        data = entry.data if isinstance(entry.data, dict) else {}
+        present = data.get("members_present")
+        if isinstance(present, list):
+            ids |= {pk for pk in present if isinstance(pk, int)}
+        proposed = data.get("proposed_actions")
+        for row in proposed if isinstance(proposed, list) else []:
+            if isinstance(row, dict) and isinstance(row.get("owner_id"), int):
+                ids.add(row["owner_id"])
+    if not ids:
+        return {}
+    people = Person.objects.filter(
+        partnership_id=escalation.partnership_id, pk__in=ids
+    ).select_related("agency")
+    return {person.pk: person_label(person) for person in people}
+
+
 def _without(stages: list[RecordStage], outcome: list[RecordFact]) -> list[RecordStage]:
-    """Closing entries less what the Outcome section already says (nothing twice)."""
+    """Closing entries, and the proposal that became the outcome, less what the Outcome
+    section already says, and a resolution by agreement less the proposal's words it repeats
+    (nothing twice)."""
     said = {fact.value for fact in outcome if fact.key != "status"}
     closing = (EntryKind.RESOLVED, EntryKind.PANEL_DECISION)
+    proposed: dict[str, str] = {}  # a proposal's words -> when it was proposed
+
+    def once(entry: RecordEntry) -> RecordEntry:
+        kept = []
+        for fact in entry.facts:
+            if entry.kind == EntryKind.RESOLUTION_PROPOSED:
+                if fact.key == "text":
+                    proposed[fact.value] = entry.when
+                if fact.value in said:
+                    if fact.key == "text":
+                        kept.append(fact.model_copy(update={"value": "Under Outcome, below"}))
+                    continue
+            elif entry.kind in closing:
+                if fact.value in said:
+                    continue
+                if fact.key == "text" and fact.value in proposed:
+                    words = f"The resolution proposed on {proposed[fact.value]}, above"
+                    kept.append(fact.model_copy(update={"value": words}))
+                    continue
+            kept.append(fact)
+        return entry.model_copy(update={"facts": kept})
+
     return [
-        stage.model_copy(
-            update={
-                "entries": [
-                    entry.model_copy(
-                        update={"facts": [f for f in entry.facts if f.value not in said]}
-                    )
-                    if entry.kind in closing
-                    else entry
-                    for entry in stage.entries
-                ]
-            }
-        )
+        stage.model_copy(update={"entries": [once(entry) for entry in stage.entries]})
         for stage in stages
     ]
 
@@ -643,7 +798,7 @@ def _evidence(escalation: Escalation) -> list[RecordEvidence]:
     ]
 
 
-def _copies(escalation: Escalation) -> list[RecordCopy]:
+def _copies(escalation: Escalation, spec: PolicySpec) -> list[RecordCopy]:
     """Every copy of this record and of its forms made so far (from the audit trail)."""
     from escalate.audit.models import AuditEvent
 
@@ -656,16 +811,29 @@ def _copies(escalation: Escalation) -> list[RecordCopy]:
         .select_related("actor", "actor__agency")
         .order_by("occurred_at", "pk")
     )
+    forms = {form.kind.value: form.title for form in spec.forms}
     return [
         RecordCopy(
             when=when(event.occurred_at),
             by=person_label(event.actor) if event.actor else event.actor_label,
-            what=EXPORT_TITLES.get(
-                event.action, event.action.removeprefix("export_").replace("_", " ")
-            ),
+            what=export_title(event.action, forms),
         )
         for event in events
     ]
+
+
+def export_title(action: str, forms: Mapping[str, str]) -> str:
+    """What an export was, in words: the record's format, or the form's title."""
+    if action in EXPORT_TITLES:
+        return EXPORT_TITLES[action]
+    for prefix, words in (
+        ("export_attached_form_", " (as made at the referral)"),
+        ("export_form_", ""),
+    ):
+        if action.startswith(prefix):
+            kind = action.removeprefix(prefix)
+            return forms.get(kind, kind.replace("_", " ").capitalize()) + words
+    return action.removeprefix("export_").replace("_", " ").capitalize()
 
 
 EXPORT_TITLES = {

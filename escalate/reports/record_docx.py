@@ -59,7 +59,7 @@ def _facts(
 
 def _entry(document: Any, entry: RecordEntry) -> None:
     document.add_heading(f"{entry.when}: {entry.title}", level=3)
-    _facts(document, entry.facts, ("Recorded by", entry.recorded_by))
+    _facts(document, entry.facts, (entry.by_label, entry.recorded_by))
 
 
 def _set_language(document: Any, language: str) -> None:

@@ -11,12 +11,14 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
+from escalate.directory.models import Person
+from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations import services
-from escalate.escalations.models import ChronologyEntry, Escalation
+from escalate.escalations.models import ChronologyEntry, EntryKind, Escalation
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.tests.factories import World, make_world
 from escalate.evidence.services import attach_evidence
-from escalate.reports.record import HIDDEN_DATA, Record, when
+from escalate.reports.record import HIDDEN_DATA, HIDDEN_FOR_KIND, Record, when
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -30,6 +32,12 @@ NOTIFY_EVERYONE = [
 
 def full_world() -> World:
     return make_world(notifications=NOTIFY_EVERYONE, access_roles=["business_manager"])
+
+
+def pass_due(entry: ChronologyEntry, key: str) -> None:
+    """Time passes: the date `key` of the entry is a minute ago."""
+    data = dict(entry.data) | {key: (timezone.now() - timedelta(minutes=1)).isoformat()}
+    ChronologyEntry.objects.filter(pk=entry.pk).update(data=data)
 
 
 def _fresh(escalation: Escalation) -> Escalation:
@@ -148,6 +156,241 @@ def every_kind(world: World) -> Escalation:
     )
 
 
+def _discuss(
+    world: World, escalation: Escalation, by: Person, said: str, outcome: str
+) -> Escalation:
+    services.record_discussion(
+        escalation=escalation,
+        by=by,
+        expected_version=escalation.version,
+        held_on=timezone.localdate(),
+        with_whom="Sam Worker, social worker",
+        method="video",
+        summary=said,
+        outcome=outcome,
+    )
+    return _fresh(escalation)
+
+
+def every_entry_kind(world: World) -> Escalation:
+    """One escalation through every kind of chronology entry: raised for a child at risk of
+    immediate harm (with the protective action taken), a rationale not given by its date and one
+    given, a discussion and its correction, a pause and its resumption, a proposed resolution
+    declined, one accepted, reopening, a proposal left unanswered, a due date changed, a part
+    reassigned, the Stage 4 referral (the Board Chair's details attached), a view,
+    actions, evidence, the panel with a representation, and its decision."""
+    escalation = services.raise_escalation(
+        by=world.teacher,
+        details=world.details(
+            subject_name="Robin Example",
+            cp_plan=True,
+            allocated_iro=world.iro,
+            case_references="CS-0001",
+            already_tried="A phone call to the duty desk.",
+            immediate_harm=True,
+            urgent_guidance_shown=True,
+            protective_actions=["dsl_told"],
+            protective_action="Our DSL rang the police at 9am.",
+        ),
+    )
+    asked = services.request_rationale(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        message="Why was the referral closed without a visit?",
+    )
+    pass_due(asked, "due_at")
+    services.record_silence(escalation=_fresh(escalation))
+    escalation = _fresh(escalation)
+    services.request_rationale(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        message="Please explain the threshold decision.",
+    )
+    escalation = _fresh(escalation)
+    services.give_rationale(
+        escalation=escalation,
+        by=world.social_worker,
+        expected_version=escalation.version,
+        rationale="The threshold for a statutory assessment was not met.",
+    )
+    escalation = _discuss(
+        world,
+        _fresh(escalation),
+        world.teacher,
+        "We talked about the visit.",
+        "Not agreed: the case stays closed.",
+    )
+    discussion = escalation.chronology.filter(kind=EntryKind.DISCUSSION).latest("pk")
+    services.correct_entry(
+        entry=discussion, by=world.teacher, correction="The call was on Teams, not by phone."
+    )
+    escalation = _fresh(escalation)
+    services.pause_escalation(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="Waiting for the health visitor's report.",
+        agreed_by=world.dsl,
+    )
+    escalation = _fresh(escalation)
+    services.resume_escalation(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="The report arrived.",
+    )
+    escalation = _fresh(escalation)
+    services.propose_resolution(
+        escalation=escalation,
+        by=world.social_worker,
+        expected_version=escalation.version,
+        decision="No further action; the file is closed.",
+    )
+    escalation = _fresh(escalation)
+    services.decline_resolution(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="Closing the file leaves the child without a plan.",
+    )
+    escalation = _fresh(escalation)
+    services.propose_resolution(
+        escalation=escalation,
+        by=world.social_worker,
+        expected_version=escalation.version,
+        decision="A social worker visits the family this week.",
+        learning="Visit before closing a referral.",
+        learning_themes=["thresholds"],
+        actions=[
+            ActionSpec(
+                owner=world.social_worker,
+                description="Visit the family at home",
+                due_on=timezone.localdate() + timedelta(days=5),
+            )
+        ],
+    )
+    escalation = _fresh(escalation)
+    escalation = services.accept_resolution(
+        escalation=escalation, by=world.teacher, expected_version=escalation.version
+    )
+    services.reopen_escalation(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        grounds="recurred",
+        reason="The child missed school again this week.",
+    )
+    escalation = _discuss(
+        world,
+        _fresh(escalation),
+        world.teacher,
+        "The visit did not happen.",
+        "Partly agreed: CSC will review within 10 days.",
+    )
+    services.escalate_to_next_stage(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="No agreement at stage 1.",
+    )
+    escalation = _fresh(escalation)
+    proposed = services.propose_resolution(
+        escalation=escalation,
+        by=world.team_manager,
+        expected_version=escalation.version,
+        decision="A strategy discussion next month.",
+    )
+    pass_due(proposed, "answer_due_at")
+    services.record_silence(escalation=_fresh(escalation))
+    escalation = _fresh(escalation)
+    services.decline_resolution(
+        escalation=escalation,
+        by=world.dsl,
+        expected_version=escalation.version,
+        reason="Next month is too late.",
+    )
+    escalation = _fresh(escalation)
+    services.change_timescale(
+        escalation=escalation,
+        by=world.team_manager,
+        expected_version=escalation.version,
+        due_on=timezone.localdate() + timedelta(days=1),
+        reason="The child's safety needs a decision tomorrow.",
+    )
+    escalation = _fresh(escalation)
+    Person.objects.filter(pk=world.iro.pk).update(is_away=True)
+    cover: Person = PersonFactory(  # type: ignore[assignment]
+        agency=world.iro.agency, full_name="Morgan Cover", job_title="IRO (cover)"
+    )
+    services.reassign_part(
+        escalation=escalation,
+        by=world.business_manager,
+        expected_version=escalation.version,
+        part="iro",
+        person=cover,
+        reason="The IRO is on leave; Morgan covers the case.",
+    )
+    Person.objects.filter(pk=world.iro.pk).update(is_away=False)
+    escalation = _fresh(escalation)
+    for number, by in ((2, world.dsl), (3, world.head)):
+        services.escalate_to_next_stage(
+            escalation=escalation,
+            by=by,
+            expected_version=escalation.version,
+            reason=f"No agreement at stage {number}.",
+        )
+        escalation = _fresh(escalation)
+    services.add_view(escalation=escalation, by=world.iro, view="The plan needs the visit.")
+    action = services.add_action(
+        escalation=escalation,
+        by=world.chair,
+        owner=world.team_manager,
+        description="Share the core group minutes",
+        due_on=timezone.localdate() + timedelta(days=3),
+    )
+    services.complete_action(action=action, by=world.team_manager, note="Sent on Monday.")
+    attach_evidence(
+        escalation=_fresh(escalation),
+        by=world.teacher,
+        upload=SimpleUploadedFile("attendance-log.png", PNG_BYTES, content_type="image/png"),
+    )
+    escalation = _fresh(escalation)
+    services.convene_panel(
+        escalation=escalation,
+        by=world.chair,
+        expected_version=escalation.version,
+        members=[world.head, world.service_manager, world.nurse],
+        handled_reason="They managed it at an earlier stage and know the case.",
+    )
+    escalation = _fresh(escalation)
+    services.record_representation(
+        escalation=escalation,
+        by=world.team_manager,
+        expected_version=escalation.version,
+        agency=world.csc,
+        summary="Our threshold decision was sound.",
+    )
+    escalation = _fresh(escalation)
+    return services.record_panel_decision(
+        escalation=escalation,
+        by=world.chair,
+        expected_version=escalation.version,
+        members_present=[world.head, world.service_manager, world.nurse],
+        decision="Children's social care will visit within 10 days.",
+        learning="Share threshold reasons in writing.",
+        learning_themes=["communication"],
+        actions=[
+            ActionSpec(
+                owner=world.service_manager,
+                description="Visit the family",
+                due_on=timezone.localdate() + timedelta(days=10),
+            )
+        ],
+    )
+
+
 def squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -201,6 +444,13 @@ def _as_a_reader_sees_it(value: str) -> str:
     return when(moment.date() if len(value) == 10 else moment)
 
 
+# Stored values the record shows in a reader's words (a date, a stage's name, a choice's words).
+SHOWN_IN_WORDS = frozenset(
+    {"held_on", "due_on", "from", "to", "stage", "method", "decided_by", "side", "proposed_by"}
+    | {"grounds", "part"}
+)
+
+
 def stored_strings(escalation: Escalation) -> list[str]:
     """What the database holds that the record must show: every entry's text and data."""
     values: list[str] = []
@@ -211,8 +461,8 @@ def stored_strings(escalation: Escalation) -> list[str]:
         for key, value in (entry.data or {}).items():
             if key in HIDDEN_DATA or not isinstance(value, str) or not value:
                 continue
-            if key in ("held_on", "due_on", "from", "to", "stage", "method"):
-                continue  # shown formatted (a date, a stage's or method's name)
+            if key in SHOWN_IN_WORDS or (entry.kind, key) in HIDDEN_FOR_KIND:
+                continue  # shown formatted (a date, a stage's name, a choice's words)
             values.append(_as_a_reader_sees_it(value))
         for recipient in (entry.data or {}).get("recipients", []):
             values.append(str(recipient["label"]))

@@ -18,15 +18,15 @@ the row's `reason`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from escalate.audit.models import AuditEvent
-from escalate.audit.services import fingerprint, record_audit
+from escalate.audit.services import AuditRecord, fingerprint, record_audit, record_audits
 from escalate.directory.models import Partnership, Person
 from escalate.escalations.models import (
     Action,
@@ -93,8 +93,17 @@ RAISED = "escalation_raised"
 _STAGE_KEY = re.compile(r"stage\[(\d+)\]\.stage_key")
 
 
-def _text(value: Any) -> str:
-    return fingerprint("" if value is None else str(value))
+class _Text(str):
+    """Free text in a snapshot, compared as it is; only its fingerprint leaves this module
+    (`changes_of`), so a text nobody changed is never hashed."""
+
+
+def _text(value: Any) -> _Text:
+    return _Text("" if value is None else str(value))
+
+
+def _shown(value: Any) -> Any:
+    return fingerprint(value) if isinstance(value, _Text) else value
 
 
 def snapshot(escalation_id: int, *, lock: bool = False) -> dict[str, Any]:
@@ -103,54 +112,83 @@ def snapshot(escalation_id: int, *, lock: bool = False) -> dict[str, Any]:
     With `lock`, the escalation row is locked first (SELECT ... FOR UPDATE) so the "old"
     values cannot change before the service runs.
     """
-    rows = Escalation.objects.filter(pk=escalation_id)
+    return snapshots([escalation_id], lock=lock)[escalation_id]
+
+
+def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[int, dict[str, Any]]:
+    """`snapshot` of several escalations at once, with the same number of queries as one.
+
+    With `lock`, their rows are locked in id order (so two writers of overlapping sets cannot
+    deadlock).
+    """
+    ids = sorted(set(escalation_ids))
+    rows = Escalation.objects.filter(pk__in=ids).order_by("pk")
     if lock:
         rows = rows.select_for_update()
-    row = rows.values(
-        "partnership_id", "reference", *PLAIN_FIELDS, *IDENTIFYING_FIELDS, *TEXT_FIELDS
-    ).get()
-    state: dict[str, Any] = {name: row[name] for name in PLAIN_FIELDS}
-    state.update({name: _text(row[name]) for name in (*IDENTIFYING_FIELDS, *TEXT_FIELDS)})
-    for stage in StageRecord.objects.filter(escalation_id=escalation_id).values(
-        "index", *STAGE_FIELDS
+    states: dict[int, dict[str, Any]] = {}
+    for row in rows.values(
+        "pk", "partnership_id", "reference", *PLAIN_FIELDS, *IDENTIFYING_FIELDS, *TEXT_FIELDS
     ):
+        state: dict[str, Any] = {name: row[name] for name in PLAIN_FIELDS}
+        state.update({name: _text(row[name]) for name in (*IDENTIFYING_FIELDS, *TEXT_FIELDS)})
+        state["_partnership_id"] = row["partnership_id"]
+        state["_reference"] = row["reference"]
+        state[LAST_ENTRY] = 0
+        states[row["pk"]] = state
+    missing = set(ids) - set(states)
+    if missing:
+        raise Escalation.DoesNotExist(f"no escalation {sorted(missing)}")
+    for stage in StageRecord.objects.filter(escalation_id__in=ids).values(
+        "escalation_id", "index", *STAGE_FIELDS
+    ):
+        state = states[stage["escalation_id"]]
         for name in STAGE_FIELDS:
             state[f"stage[{stage['index']}].{name}"] = stage[name]
-    for person_id, part, stage_key in Participant.objects.filter(
-        escalation_id=escalation_id
-    ).values_list("person_id", "part", "stage_key"):
-        state[f"participant[{person_id}:{part}]"] = stage_key
-    for action in Action.objects.filter(escalation_id=escalation_id).values(
-        "pk", *ACTION_FIELDS, *ACTION_TEXT_FIELDS
+    for escalation_id, person_id, part, stage_key in Participant.objects.filter(
+        escalation_id__in=ids
+    ).values_list("escalation_id", "person_id", "part", "stage_key"):
+        states[escalation_id][f"participant[{person_id}:{part}]"] = stage_key
+    for action in Action.objects.filter(escalation_id__in=ids).values(
+        "escalation_id", "pk", *ACTION_FIELDS, *ACTION_TEXT_FIELDS
     ):
+        state = states[action["escalation_id"]]
         for name in ACTION_FIELDS:
             state[f"action[{action['pk']}].{name}"] = action[name]
         for name in ACTION_TEXT_FIELDS:
             state[f"action[{action['pk']}].{name}"] = _text(action[name])
-    panel = (
-        Panel.objects.filter(escalation_id=escalation_id)
-        .values("pk", "decision", *PANEL_FIELDS)
-        .first()
-    )
-    if panel is not None:
-        for name in PANEL_FIELDS:
-            state[f"panel.{name}"] = panel[name]
-        state["panel.decision"] = _text(panel["decision"])
-        state["panel.member_ids"] = sorted(
-            Panel.members.through.objects.filter(panel_id=panel["pk"]).values_list(
-                "person_id", flat=True
-            )
+    panels = {
+        panel["pk"]: panel
+        for panel in Panel.objects.filter(escalation_id__in=ids).values(
+            "pk", "escalation_id", "decision", *PANEL_FIELDS
         )
-        state["panel.agency_ids"] = sorted(
-            Panel.agencies.through.objects.filter(panel_id=panel["pk"]).values_list(
-                "agency_id", flat=True
-            )
-        )
-    last = ChronologyEntry.objects.filter(escalation_id=escalation_id).aggregate(last=Max("pk"))
-    state[LAST_ENTRY] = last["last"] or 0
-    state["_partnership_id"] = row["partnership_id"]
-    state["_reference"] = row["reference"]
-    return state
+    }
+    if panels:
+        members: dict[int, list[int]] = {pk: [] for pk in panels}
+        for panel_id, person_id in Panel.members.through.objects.filter(
+            panel_id__in=panels
+        ).values_list("panel_id", "person_id"):
+            members[panel_id].append(person_id)
+        agencies: dict[int, list[int]] = {pk: [] for pk in panels}
+        for panel_id, agency_id in Panel.agencies.through.objects.filter(
+            panel_id__in=panels
+        ).values_list("panel_id", "agency_id"):
+            agencies[panel_id].append(agency_id)
+        for pk, panel in panels.items():
+            state = states[panel["escalation_id"]]
+            for name in PANEL_FIELDS:
+                state[f"panel.{name}"] = panel[name]
+            state["panel.decision"] = _text(panel["decision"])
+            state["panel.member_ids"] = sorted(members[pk])
+            state["panel.agency_ids"] = sorted(agencies[pk])
+    for escalation_id, last in (
+        ChronologyEntry.objects.filter(escalation_id__in=ids)
+        .order_by()
+        .values("escalation_id")
+        .annotate(last=Max("pk"))
+        .values_list("escalation_id", "last")
+    ):
+        states[escalation_id][LAST_ENTRY] = last or 0
+    return states
 
 
 def changes_between(
@@ -158,21 +196,40 @@ def changes_between(
 ) -> dict[str, tuple[Any, Any]]:
     """`field -> (old, new)` for what differs, and the chronology entries added (by id, kind,
     stage and a fingerprint of their text; the entries themselves never change)."""
-    changes: dict[str, tuple[Any, Any]] = {
-        name: (before.get(name), after.get(name))
-        for name in sorted(set(before) | set(after))
-        if not name.startswith("_") and before.get(name) != after.get(name)
-    }
-    added = ChronologyEntry.objects.filter(
-        escalation_id=escalation_id, pk__gt=before.get(LAST_ENTRY, 0)
-    ).order_by("pk")
-    entries = [
-        {"entry": pk, "kind": kind, "stage": stage_key, "text": fingerprint(text)}
-        for pk, kind, stage_key, text in added.values_list("pk", "kind", "stage_key", "text")
-    ]
-    if entries:
-        changes["chronology"] = (None, entries)
-    return changes
+    return changes_of({escalation_id: before}, {escalation_id: after})[escalation_id]
+
+
+def changes_of(
+    before: Mapping[int, Mapping[str, Any]], after: Mapping[int, Mapping[str, Any]]
+) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """`changes_between` for several escalations at once (one query for the entries added)."""
+    found: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for escalation_id, now in after.items():
+        old = before.get(escalation_id, {})
+        found[escalation_id] = {
+            name: (_shown(old.get(name)), _shown(now.get(name)))
+            for name in sorted(set(old) | set(now))
+            if not name.startswith("_") and old.get(name) != now.get(name)
+        }
+    grew = Q()
+    for escalation_id, now in after.items():
+        last = before.get(escalation_id, {}).get(LAST_ENTRY, 0)
+        if now.get(LAST_ENTRY, 0) > last:
+            grew |= Q(escalation_id=escalation_id, pk__gt=last)
+    if not grew:
+        return found
+    added: dict[int, list[dict[str, Any]]] = {}
+    for escalation_id, pk, kind, stage_key, text in (
+        ChronologyEntry.objects.filter(grew)
+        .order_by("pk")
+        .values_list("escalation_id", "pk", "kind", "stage_key", "text")
+    ):
+        added.setdefault(escalation_id, []).append(
+            {"entry": pk, "kind": kind, "stage": stage_key, "text": fingerprint(text)}
+        )
+    for escalation_id, entries in added.items():
+        found[escalation_id]["chronology"] = (None, entries)
+    return found
 
 
 class System:
@@ -232,6 +289,42 @@ def audited(
             reference=after["_reference"],
             changes=changes,
         )
+
+
+@contextmanager
+def audited_each(action: str, *, escalation_ids: Collection[int], by: System) -> Iterator[None]:
+    """`audited` for a batch of the scheduler's changes (the deadline sweep): the escalations
+    are locked (in id order) and snapshotted together, and each one the block changed gets its
+    own audit row, as if each had been its own `audited` block. The same queries however many.
+    """
+    if not isinstance(by, System):
+        raise AnonymousChange(f"{action}: a batch of changes is the system's")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{action}: audit inside the service's transaction")
+    before = snapshots(escalation_ids, lock=True)
+    yield
+    after = snapshots(escalation_ids)
+    changes = changes_of(before, after)
+    partnerships = Partnership.objects.in_bulk(
+        {state["_partnership_id"] for state in after.values()}
+    )
+    record_audits(
+        [
+            AuditRecord(
+                actor=None,
+                action=action,
+                partnership=partnerships[after[escalation_id]["_partnership_id"]],
+                object_type=Escalation._meta.label,
+                object_id=str(escalation_id),
+                reference=after[escalation_id]["_reference"],
+                changes=changed,
+            )
+            for escalation_id, changed in sorted(
+                changes.items(), key=lambda item: (after[item[0]]["_partnership_id"], item[0])
+            )
+            if changed
+        ]
+    )
 
 
 def unaudited_changes(*, partnership_ids: set[int] | None = None) -> list[str]:

@@ -33,7 +33,12 @@ from escalate.escalations.models import (
     Status,
 )
 from escalate.escalations.selectors import POLICY_TEXT
-from escalate.escalations.services import flag_stranded, notify_deadline, record_silence
+from escalate.escalations.services import (
+    DeadlineNotice,
+    flag_stranded,
+    notify_deadlines,
+    record_silence,
+)
 from escalate.escalations.state import state_of
 from escalate.notifications.models import Notification
 from escalate.policies.calendar import LONDON, is_working_day
@@ -337,12 +342,17 @@ def _pause_review(escalation: Escalation, today: date) -> Notice | None:
     )
 
 
+# Escalations told in one transaction (one lock, one snapshot, one audit INSERT per batch).
+BATCH = 500
+
+
 def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     """Send (once) every reminder, overdue notice and escalate prompt that is due at `now`.
 
-    Each notice goes through `services.notify_deadline`, the path a person's action takes: the
+    The notices go through `services.notify_deadlines`, the path a person's action takes: the
     policy's `reminder`, `overdue` and `action_overdue` rules name who is told (an action's
-    owner always is), each notice in its own transaction, audited as the system's.
+    owner always is). Escalations are told in batches (`BATCH`, a partnership's together), each
+    batch one transaction with one audit row per escalation, as the system's.
     """
     now = now or timezone.now()
     report = SweepReport()
@@ -352,16 +362,29 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
     for escalation in attention.stranded:
         if flag_stranded(escalation=escalation):
             report.stranded += 1
+    by_escalation: dict[int, list[Notice]] = {}
+    partnership_of: dict[int, int] = {}
     for notice in [*attention.pause_reviews, *due_notices(now)]:
-        written = notify_deadline(
-            escalation=notice.escalation,
-            event=notice.event,
-            event_key=notice.key,
-            message=notice.message,
-            also=notice.also,
-            by_policy=notice.by_policy,
+        by_escalation.setdefault(notice.escalation.pk, []).append(notice)
+        partnership_of[notice.escalation.pk] = notice.escalation.partnership_id
+    order = sorted(by_escalation, key=lambda pk: (partnership_of[pk], pk))
+    for start in range(0, len(order), BATCH):
+        batch = [notice for pk in order[start : start + BATCH] for notice in by_escalation[pk]]
+        done = notify_deadlines(
+            [
+                DeadlineNotice(
+                    escalation_id=notice.escalation.pk,
+                    event=notice.event,
+                    event_key=notice.key,
+                    message=notice.message,
+                    also=notice.also,
+                    by_policy=notice.by_policy,
+                )
+                for notice in batch
+            ]
         )
-        if written:
-            setattr(report, notice.counter, getattr(report, notice.counter) + 1)
-            report.notifications_written += written
+        for notice in batch:
+            if notice.key in done.sent:
+                setattr(report, notice.counter, getattr(report, notice.counter) + 1)
+        report.notifications_written += done.written
     return report

@@ -7,7 +7,10 @@ then the agency's escalation contact at the stage's level, then the partnership'
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from django.db.models import Prefetch, prefetch_related_objects
 
 from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
 from escalate.escalations.models import Action, Escalation, Part
@@ -36,12 +39,7 @@ def person_at_level(person: Person | None, agency: Agency, level: int) -> Target
         for manager in person.management_chain():
             if manager.level >= level:
                 return Target(manager, manager.email, manager.full_name)
-    contact = (
-        EscalationContact.objects.filter(agency=agency, level__gte=level)
-        .select_related("person")
-        .order_by("level", "service", "pk")
-        .first()
-    )
+    contact = contact_at_level(agency, level)
     if contact is None:
         # Nobody at that level: the most senior person up the line still needs to know.
         chain = person.management_chain() if person is not None else []
@@ -50,6 +48,58 @@ def person_at_level(person: Person | None, agency: Agency, level: int) -> Target
     if contact.person is not None and contact.person.is_active:
         return Target(contact.person, contact.person.email, contact.person.full_name)
     return Target(None, contact.email.lower(), f"{contact.name}, {agency.name}")
+
+
+def contact_at_level(agency: Agency, level: int) -> EscalationContact | None:
+    """The agency's escalation contact at `level` or the nearest above it; read from the
+    agency's prefetched contacts when a batch loaded them (`prefetch_directory`)."""
+    cached = getattr(agency, "_prefetched_objects_cache", {}).get("contacts")
+    if cached is None:
+        return (
+            EscalationContact.objects.filter(agency=agency, level__gte=level)
+            .select_related("person")
+            .order_by("level", "service", "pk")
+            .first()
+        )
+    found = sorted(
+        (c for c in cached if c.level >= level), key=lambda c: (c.level, c.service, c.pk)
+    )
+    return found[0] if found else None
+
+
+def prefetch_directory(escalations: Sequence[Escalation], also: Iterable[Person] = ()) -> None:
+    """Load, for a batch of escalations (the deadline sweep's), everything `resolve` reads from
+    the directory for the raiser and respondent sides: each person's management chain and each
+    agency's escalation contacts. A fixed number of queries however many escalations; the
+    answers are the same as without it."""
+    # Every instance (the same person or agency is loaded once per escalation that names them).
+    instances = [
+        person
+        for escalation in escalations
+        for person in (escalation.raised_by, escalation.respondent_person)
+        if person is not None
+    ]
+    instances.extend(also)
+    people: dict[int, Person] = {person.pk: person for person in instances}
+    line_manager = Person._meta.get_field("line_manager")
+    waiting = instances
+    while waiting:  # one query per level of management
+        wanted = {p.line_manager_id for p in waiting if p.line_manager_id is not None}
+        missing = wanted - set(people)
+        if missing:
+            people.update(Person.objects.in_bulk(missing))
+        for person in waiting:
+            if person.line_manager_id is not None and not line_manager.is_cached(person):
+                line_manager.set_cached_value(person, people.get(person.line_manager_id))
+        waiting = [people[pk] for pk in missing if pk in people]
+    prefetch_related_objects(
+        [
+            agency
+            for escalation in escalations
+            for agency in (escalation.raiser_agency, escalation.respondent_agency)
+        ],
+        Prefetch("contacts", queryset=EscalationContact.objects.select_related("person")),
+    )
 
 
 def stage_people(escalation: Escalation, stage: Stage) -> list[Target]:

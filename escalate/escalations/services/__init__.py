@@ -52,8 +52,9 @@ from escalate.escalations.services.stage import (
     withdraw_escalation,
 )
 from escalate.escalations.services.transition import (
+    DeadlineNotice,
     StaleEscalation,
-    notify_deadline,
+    notify_deadlines,
     notify_policy_event,
 )
 from escalate.escalations.workflow import ActionRefused
@@ -61,6 +62,7 @@ from escalate.escalations.workflow import ActionRefused
 __all__ = [
     "ActionRefused",
     "ActionSpec",
+    "DeadlineNotice",
     "RaiseDetails",
     "StaleEscalation",
     "accept_resolution",
@@ -76,7 +78,7 @@ __all__ = [
     "escalate_to_next_stage",
     "flag_stranded",
     "give_rationale",
-    "notify_deadline",
+    "notify_deadlines",
     "notify_policy_event",
     "pause_escalation",
     "propose_resolution",

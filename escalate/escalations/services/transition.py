@@ -10,6 +10,7 @@ stage records, participants and notifications (into the outbox) before the trans
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from escalate.directory.models import Person
 from escalate.escalations import messages, recipients, workflow
-from escalate.escalations.auditing import SYSTEM, audited
+from escalate.escalations.auditing import SYSTEM, audited, audited_each
 from escalate.escalations.messages import Message
 from escalate.escalations.models import (
     CLOSED_STATUSES,
@@ -30,10 +31,11 @@ from escalate.escalations.models import (
     Participant,
     StageRecord,
 )
+from escalate.escalations.selectors import POLICY_TEXT
 from escalate.escalations.state import actor_of, current_stage_record, flags_of, state_of
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
-from escalate.notifications.services import enqueue_notification
+from escalate.notifications.services import NotificationSpec, enqueue_notifications
 from escalate.policies.schema import PolicySpec
 
 # Called, in the stage change's transaction, for each stage an escalation enters, once what the
@@ -279,10 +281,51 @@ def send_notifications(
 
     Returns how many outbox rows were new (a repeat of `event_key` to the same target is none).
     """
-    if not targets:
+    told = told_of(
+        escalation,
+        spec,
+        event,
+        stage_key,
+        targets,
+        event_key=event_key,
+        now=now,
+        message=message,
+        action=action,
+    )
+    if told is None:
         return 0
+    written = enqueue_notifications(told.notifications)
+    told.entry.save(force_insert=True)
+    return written
+
+
+@dataclass
+class Told:
+    """What telling `targets` about an event writes: outbox rows and one chronology entry."""
+
+    notifications: list[NotificationSpec]
+    entry: ChronologyEntry
+
+
+def told_of(
+    escalation: Escalation,
+    spec: PolicySpec,
+    event: str,
+    stage_key: str,
+    targets: Sequence[recipients.Target],
+    *,
+    event_key: str,
+    now: datetime,
+    message: Message | None = None,
+    action: Action | None = None,
+) -> Told | None:
+    """The rows `send_notifications` writes (unsaved), for a caller that writes many at once;
+    the people told to act (the allocated IRO and CP chair, the chair, the raiser's DSL) are
+    made participants at once. None when there is nobody to tell."""
+    if not targets:
+        return None
     told_parts = [target.part for target in targets]
-    written = 0
+    notifications = []
     for target in targets:
         # Each person is told what the event asks of them, in their part's words.
         subject, body = message or notification_text(
@@ -294,15 +337,17 @@ def send_notifications(
             part=target.part,
             told_parts=told_parts,
         )
-        written += enqueue_notification(
-            partnership=escalation.partnership,
-            escalation=escalation,
-            event=event,
-            event_key=event_key,
-            subject=subject,
-            body=body,
-            recipient=target.person,
-            email="" if target.person is not None else target.email,
+        notifications.append(
+            NotificationSpec(
+                partnership=escalation.partnership,
+                escalation=escalation,
+                event=event,
+                event_key=event_key,
+                subject=subject,
+                body=body,
+                recipient=target.person,
+                email="" if target.person is not None else target.email,
+            )
         )
         # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they
         # may open it; everyone else told sees it only if the policy or their part lets them.
@@ -313,7 +358,7 @@ def send_notifications(
             Part.DSL,
         ):
             add_participant(escalation, target.person, target.part, stage_key, now)
-    ChronologyEntry.objects.create(
+    entry = ChronologyEntry(
         escalation=escalation,
         kind=EntryKind.NOTIFICATION,
         actor=None,
@@ -327,7 +372,7 @@ def send_notifications(
             "recipients": [{"key": t.key, "label": t.label, "part": t.part} for t in targets],
         },
     )
-    return written
+    return Told(notifications, entry)
 
 
 def policy_targets(escalation: Escalation, spec: PolicySpec, event: str) -> list[recipients.Target]:
@@ -370,44 +415,97 @@ def notify_policy_event(*, escalation: Escalation, event: str, cause_key: str) -
         return len(targets)
 
 
-@transaction.atomic(durable=True)
-def notify_deadline(
-    *,
-    escalation: Escalation,
-    event: str,
-    event_key: str,
-    message: Message,
-    also: Sequence[Person] = (),
-    by_policy: bool = True,
-) -> int:
-    """The deadline sweep's notice (a reminder, an overdue stage or action), by the same path as
-    a person's action: the policy's rules for `event` name who is told (with `by_policy`), and
-    `also` the people the notice is about (an action's owner). Audited as the system's.
+@dataclass(frozen=True)
+class DeadlineNotice:
+    """One notice the deadline sweep owes: a reminder, an overdue stage or action, a prompt."""
 
-    `event_key` names the occurrence ("overdue:stage:<id>"): a repeat sends nothing. Returns
-    how many outbox rows were written.
+    escalation_id: int
+    event: str
+    event_key: str  # names the occurrence ("overdue:stage:<id>"): a repeat sends nothing
+    message: Message
+    also: tuple[Person, ...] = ()  # the people it is about (an action's owner)
+    by_policy: bool = True  # the policy's rules for `event` name who is told
+
+
+@dataclass
+class DeadlinesSent:
+    """What `notify_deadlines` wrote: the notices sent (by event key) and the outbox rows."""
+
+    sent: set[str] = field(default_factory=set)
+    written: int = 0
+
+
+# The escalation's related rows the recipients need, loaded with it (the policy without its text).
+NOTICE_RELATED = (
+    "partnership",
+    "policy_version",
+    "raised_by",
+    "raiser_agency",
+    "respondent_agency",
+    "respondent_person",
+)
+
+
+@transaction.atomic(durable=True)
+def notify_deadlines(notices: Sequence[DeadlineNotice]) -> DeadlinesSent:
+    """The deadline sweep's notices for a batch of escalations, by the same path as a person's
+    action: the policy's rules for each notice's `event` name who is told (with `by_policy`),
+    and `also` the people the notice is about (an action's owner); `told_of` writes the outbox
+    rows and the "Told" entry as `send_notifications` does. Audited as the system's: one row
+    for each escalation told anything (`audited_each`).
+
+    One transaction, and a fixed number of queries however many notices and escalations: the
+    escalations are locked together, the directory is read once for them all
+    (`recipients.prefetch_directory`), and the outbox rows, the entries and the audit rows are
+    each written in one INSERT. A notice whose `event_key` is already in the outbox is skipped.
     """
-    with audited("escalation_notified", escalation=escalation, by=SYSTEM):
-        if Notification.objects.filter(event_key=event_key).exists():
-            return 0
-        spec = escalation.policy_version.spec
-        targets = policy_targets(escalation, spec, event) if by_policy else []
-        named = {target.key for target in targets}
-        for person in also:
-            target = recipients.Target(person, person.email, person.full_name)
-            if person.is_active and target.key not in named:
-                named.add(target.key)
-                targets.append(target)
-        return send_notifications(
-            escalation,
-            spec,
-            event,
-            escalation.current_stage_key,
-            targets,
-            event_key=event_key,
-            now=timezone.now(),
-            message=message,
+    ids = {notice.escalation_id for notice in notices}
+    sent = DeadlinesSent()
+    with audited_each("escalation_notified", escalation_ids=ids, by=SYSTEM):
+        escalations = (
+            Escalation.objects.select_related(*NOTICE_RELATED).defer(*POLICY_TEXT).in_bulk(ids)
         )
+        already = set(
+            Notification.objects.filter(event_key__in=[n.event_key for n in notices])
+            .order_by()
+            .values_list("event_key", flat=True)
+            .distinct()
+        )
+        recipients.prefetch_directory(
+            list(escalations.values()), (person for n in notices for person in n.also)
+        )
+        now = timezone.now()
+        outbox: list[NotificationSpec] = []
+        entries: list[ChronologyEntry] = []
+        for notice in notices:
+            if notice.event_key in already or notice.event_key in sent.sent:
+                continue
+            escalation = escalations[notice.escalation_id]
+            spec = escalation.policy_version.spec
+            targets = policy_targets(escalation, spec, notice.event) if notice.by_policy else []
+            named = {target.key for target in targets}
+            for person in notice.also:
+                target = recipients.Target(person, person.email, person.full_name)
+                if person.is_active and target.key not in named:
+                    named.add(target.key)
+                    targets.append(target)
+            told = told_of(
+                escalation,
+                spec,
+                notice.event,
+                escalation.current_stage_key,
+                targets,
+                event_key=notice.event_key,
+                now=now,
+                message=notice.message,
+            )
+            if told is not None:
+                outbox.extend(told.notifications)
+                entries.append(told.entry)
+                sent.sent.add(notice.event_key)
+        sent.written = enqueue_notifications(outbox)
+        ChronologyEntry.objects.bulk_create(entries)
+    return sent
 
 
 class Change:

@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from escalate.audit.models import AuditChain, AuditEvent
+from escalate.audit.verification import verify_chain
 from escalate.directory.models import Person
 from escalate.escalations.deadlines import due_notices, sweep_deadlines, working_days_before
 from escalate.escalations.models import Part, StageRecord, Status
@@ -215,6 +217,52 @@ def test_a_steady_state_sweep_reads_the_same_few_queries_however_much_is_open() 
     with CaptureQueriesContext(connection) as many:
         assert sweep_deadlines(now=at(date(2026, 12, 3), hour=15)).notifications_written == 0
     assert _reads(many.captured_queries) == _reads(few.captured_queries) <= 3
+
+
+def due_in_one_partnership(count: int, first=None):
+    """`count` escalations of one partnership, each with an overdue stage and action."""
+    made = []
+    for _ in range(count):
+        if first is None:
+            escalation, _record = open_stage()
+            first = escalation
+        else:
+            escalation, _record = open_stage(
+                partnership=first.partnership,
+                policy_version=first.policy_version,
+                raiser_agency=first.raiser_agency,
+                respondent_agency=first.respondent_agency,
+            )
+        ActionFactory(escalation=escalation, due_on=date(2026, 12, 1))
+        made.append(escalation)
+    return made
+
+
+def test_a_first_catch_up_sweep_uses_the_same_queries_however_many_escalations_are_due() -> None:
+    """Telling 2 or 12 escalations (each an overdue stage, an escalate prompt and an overdue
+    action): one batch, one lock, one snapshot, one INSERT each for the outbox, the entries and
+    the audit rows, so the queries do not grow with the notices."""
+    (first,) = due_in_one_partnership(1)
+    sweep_deadlines(now=at(date(2026, 12, 3), hour=8))  # the partnership's audit chain begins
+    few_escalations = due_in_one_partnership(2, first=first)
+    with CaptureQueriesContext(connection) as few:
+        report = sweep_deadlines(now=at(date(2026, 12, 3)))
+    assert report.stage_overdue == report.escalate_prompts == report.action_overdue == 2
+    many_escalations = due_in_one_partnership(12, first=first)
+    with CaptureQueriesContext(connection) as many:
+        report = sweep_deadlines(now=at(date(2026, 12, 3), hour=10))
+    assert report.stage_overdue == report.escalate_prompts == report.action_overdue == 12
+    assert _reads(many.captured_queries) == _reads(few.captured_queries)
+    # Every escalation told has its one audit row for the sweep, and the chain still verifies.
+    told = AuditEvent.objects.filter(action="escalation_notified")
+    assert sorted(told.values_list("object_id", flat=True)) == sorted(
+        str(e.pk) for e in [first, *few_escalations, *many_escalations]
+    )
+    event = told.get(object_id=str(many_escalations[0].pk))
+    assert event.actor is None
+    assert [entry["kind"] for entry in event.new_values["chronology"]] == ["notification"] * 3
+    for chain in AuditChain.objects.filter(key__in=told.values("chain_key")):
+        assert verify_chain(chain) is None
 
 
 def test_working_days_before_skips_weekends_and_bank_holidays() -> None:

@@ -63,3 +63,48 @@ class PolicyVersion(models.Model):
                     _PARSED.clear()
                 _PARSED[self.checksum] = parsed
         return parsed
+
+
+class ApprovalStatus(models.TextChoices):
+    AWAITING = "awaiting", "Awaiting the Chair's approval"
+    APPROVED = "approved", "Approved and published"
+    DECLINED = "declined", "Declined"
+    SUPERSEDED = "superseded", "Replaced by a later submission"
+
+
+class PolicyApproval(models.Model):
+    """A new version the business unit published while the policy requires the Chair's approval.
+
+    It becomes a `PolicyVersion` only when the partnership chair approves it; until then the
+    current version stays in force.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="policy_approvals"
+    )
+    name = models.CharField(max_length=200)
+    source_name = models.CharField(max_length=200)
+    source_text = models.TextField()
+    checksum = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.AWAITING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [models.Index(fields=["partnership", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"

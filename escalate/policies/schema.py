@@ -282,6 +282,16 @@ class PauseRule(Strict):
     note: str = ""
 
 
+class PublishingRule(Strict):
+    """How a new version of the policy is published (issue 18)."""
+
+    requires_chair_approval: bool = Field(
+        default=False,
+        description="The business unit's Publish only asks the partnership chair, who approves "
+        "(publishes) or declines the new version with a reason.",
+    )
+
+
 class PanelRule(Strict):
     stage: Key
     min_agencies: int = Field(ge=2, le=20)
@@ -332,6 +342,7 @@ class PolicySpec(Strict):
     forms: list[PolicyForm] = Field(default_factory=list)
     briefing: Briefing = Field(default_factory=Briefing)
     people_guidance: PeopleGuidance = Field(default_factory=PeopleGuidance)
+    publishing: PublishingRule = Field(default_factory=PublishingRule)
 
     @model_validator(mode="before")
     @classmethod

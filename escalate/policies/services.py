@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from escalate.audit.services import record_audit
-from escalate.directory.models import AgencyType, Covers, Partnership, Person
+from escalate.directory.models import AgencyType, Covers, Partnership, Person, Role
+from escalate.notifications.services import enqueue_notification
 from escalate.policies.loader import (
     PolicyFileError,
     canonical_document,
     checksum_of,
     read_policy_file,
 )
-from escalate.policies.models import PolicyVersion
+from escalate.policies.models import ApprovalStatus, PolicyApproval, PolicyVersion
 from escalate.policies.schema import PolicySpec
 
 
@@ -125,14 +129,37 @@ class PolicyPublishRefused(PermissionError):
     """Only the partnership's business unit publishes its policy."""
 
 
+def chair_approval_required(partnership: Partnership, spec: PolicySpec) -> bool:
+    """Does publishing `spec` need the Chair's approval? Yes when the current version says so
+    (the business unit cannot drop the rule by publishing without it) or the new one does."""
+    if spec.publishing.requires_chair_approval:
+        return True
+    current = PolicyVersion.objects.filter(partnership=partnership).order_by("-number").first()
+    return current is not None and current.spec.publishing.requires_chair_approval
+
+
+def _chairs(partnership: Partnership) -> list[Person]:
+    return list(
+        Person.objects.filter(
+            partnership=partnership,
+            is_active=True,
+            role_assignments__role=Role.PARTNERSHIP_CHAIR,
+        ).distinct()
+    )
+
+
 def publish_policy_text(
     *, by: Person, partnership: Partnership, text: str, source_name: str
-) -> tuple[PolicyVersion, bool]:
+) -> tuple[PolicyVersion | PolicyApproval, bool]:
     """Check `text` as `check_policy` does and publish it as the partnership's next version.
 
     `by` manages the partnership's directory (the business unit). Raises `PolicyFileError`
     (with the line) for an invalid policy: nothing is stored. An unchanged policy makes no new
     version. Escalations keep the version they started under. Audited ("policy_loaded").
+
+    When the policy requires the Chair's approval (`publishing.requires_chair_approval`), nothing
+    is published yet: a `PolicyApproval` awaits the partnership chair, who is told (audited
+    "policy_submitted_for_approval"; an earlier one still awaiting is superseded).
     """
     from escalate.directory.permissions import may_manage_directory
     from escalate.policies.loader import parse_policy_text
@@ -140,10 +167,151 @@ def publish_policy_text(
     if not may_manage_directory(by, partnership.pk):
         raise PolicyPublishRefused("Only the partnership's business unit publishes its policy.")
     spec = parse_policy_text(text, source_name=source_name)
-    return load_policy_spec(
-        partnership=partnership,
-        spec=spec,
-        source_name=source_name,
-        source_text=text,
-        loaded_by=by,
+    if not chair_approval_required(partnership, spec):
+        return load_policy_spec(
+            partnership=partnership,
+            spec=spec,
+            source_name=source_name,
+            source_text=text,
+            loaded_by=by,
+        )
+    check_policy_fits(spec=spec, partnership=partnership, source_name=source_name)
+    checksum = checksum_of(spec)
+    with transaction.atomic():
+        Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+        latest = PolicyVersion.objects.filter(partnership=partnership).order_by("-number").first()
+        if latest is not None and latest.checksum == checksum:
+            return latest, False
+        superseded = PolicyApproval.objects.filter(
+            partnership=partnership, status=ApprovalStatus.AWAITING
+        ).update(status=ApprovalStatus.SUPERSEDED, decided_at=timezone.now())
+        approval = PolicyApproval.objects.create(
+            partnership=partnership,
+            name=spec.name,
+            source_name=source_name,
+            source_text=text,
+            checksum=checksum,
+            proposed_by=by,
+        )
+        record_audit(
+            actor=by,
+            action="policy_submitted_for_approval",
+            partnership=partnership,
+            obj=approval,
+            changes={
+                "policy_title": (latest.name if latest else None, approval.name),
+                "checksum": (latest.checksum if latest else None, checksum),
+                "superseded_submissions": (superseded, 0),
+            },
+        )
+        for chair in _chairs(partnership):
+            enqueue_notification(
+                partnership=partnership,
+                escalation=None,
+                event="policy_awaiting_approval",
+                event_key=f"policy-approval:{approval.pk}",
+                subject="A new version of the policy awaits your approval",
+                body=(
+                    f"Hello {chair.full_name},\n\n{by.full_name} has published a new version "
+                    f"of {partnership.name}'s policy ({approval.name}). It takes effect only "
+                    "when you approve it. Review it, then approve or decline it with a reason:\n"
+                    f"{settings.SITE_URL}{reverse('policies:approval', args=[approval.pk])}"
+                ),
+                recipient=chair,
+            )
+    return approval, True
+
+
+class PolicyApprovalRefused(ValueError):
+    """The Chair's decision cannot be recorded; the message says why."""
+
+
+def _decidable(by: Person, approval: PolicyApproval) -> PolicyApproval:
+    if not (
+        by.is_active
+        and by.partnership_id == approval.partnership_id
+        and by.has_role(Role.PARTNERSHIP_CHAIR)
+    ):
+        raise PolicyPublishRefused("Only the partnership chair approves a new policy.")
+    locked = PolicyApproval.objects.select_for_update().get(pk=approval.pk)
+    if locked.status != ApprovalStatus.AWAITING:
+        raise PolicyApprovalRefused("This version has already been decided or replaced.")
+    return locked
+
+
+def approve_policy(*, by: Person, approval: PolicyApproval) -> PolicyVersion:
+    """The partnership chair approves: the version is published (audited "policy_approved" and
+    "policy_loaded"). Escalations already open keep the version they started under."""
+    from escalate.policies.loader import parse_policy_text
+
+    with transaction.atomic():
+        locked = _decidable(by, approval)
+        spec = parse_policy_text(locked.source_text, source_name=locked.source_name)
+        version, _ = load_policy_spec(
+            partnership=locked.partnership,
+            spec=spec,
+            source_name=locked.source_name,
+            source_text=locked.source_text,
+            loaded_by=locked.proposed_by,
+        )
+        locked.status = ApprovalStatus.APPROVED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.version = version
+        locked.save(update_fields=["status", "decided_by", "decided_at", "version"])
+        record_audit(
+            actor=by,
+            action="policy_approved",
+            partnership=locked.partnership,
+            obj=locked,
+            changes={"policy_version": (None, version.number)},
+        )
+        _tell_proposer(
+            locked,
+            subject=f"The Chair approved version {version.number} of the policy",
+            text=f"{by.full_name} approved the new version of the policy ({locked.name}). It is "
+            f"published as version {version.number}.",
+        )
+    return version
+
+
+def decline_policy(*, by: Person, approval: PolicyApproval, reason: str) -> PolicyApproval:
+    """The partnership chair declines, with a reason: nothing is published (audited)."""
+    if not reason.strip():
+        raise PolicyApprovalRefused("Say why the new version is declined.")
+    with transaction.atomic():
+        locked = _decidable(by, approval)
+        locked.status = ApprovalStatus.DECLINED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decline_reason = reason.strip()
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+        record_audit(
+            actor=by,
+            action="policy_declined",
+            partnership=locked.partnership,
+            obj=locked,
+            reason=reason.strip(),
+        )
+        _tell_proposer(
+            locked,
+            subject="The Chair declined the new version of the policy",
+            text=f"{by.full_name} declined the new version of the policy ({locked.name}): "
+            f"{reason.strip()}\n\nThe current version stays in force.",
+        )
+    return locked
+
+
+def _tell_proposer(approval: PolicyApproval, *, subject: str, text: str) -> None:
+    proposer = approval.proposed_by
+    if proposer is None or not proposer.is_active:
+        return
+    enqueue_notification(
+        partnership=approval.partnership,
+        escalation=None,
+        event="policy_approval_decided",
+        event_key=f"policy-approval-decided:{approval.pk}",
+        subject=subject,
+        body=f"Hello {proposer.full_name},\n\n{text}",
+        recipient=proposer,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalate.policies import views, views_editor
+from escalate.policies import views, views_approval, views_editor
 
 app_name = "policies"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.policy, name="policy"),
     path("flowchart.svg", views.flowchart, name="flowchart"),
     path("edit/", views_editor.edit, name="edit"),
+    path("approvals/", views_approval.approvals, name="approvals"),
+    path("approvals/<int:pk>/", views_approval.approval, name="approval"),
 ]

@@ -18,6 +18,7 @@ from escalate.directory.permissions import may_manage_directory
 from escalate.policies.diff import policy_changes, text_diff
 from escalate.policies.flowchart import flowchart_description, flowchart_svg
 from escalate.policies.loader import MAX_FILE_BYTES, PolicyFileError, parse_policy_text
+from escalate.policies.models import PolicyApproval
 from escalate.policies.selectors import current_policy
 from escalate.policies.services import check_policy_fits, publish_policy_text
 from escalate.policies.views import _stage_view
@@ -99,6 +100,13 @@ def edit(request: HttpRequest) -> HttpResponse:
             version, created = publish_policy_text(
                 by=person, partnership=partnership, text=text, source_name=SOURCE_NAME
             )
+            if isinstance(version, PolicyApproval):
+                messages.success(
+                    request,
+                    "The new version is awaiting the Chair's approval. The Chair has been told; "
+                    "the current version stays in force until they approve it.",
+                )
+                return redirect("policies:approval", pk=version.pk)
             if created:
                 messages.success(request, f"Version {version.number} of the policy is published.")
             else:

@@ -586,6 +586,19 @@ MATRIX: list[Row] = [
         get=only(DIRECTORY_ANY, 200, others=403),
         post=only(DIRECTORY_ANY, 200, others=403),
     ),
+    # The Chair's approval queue: the chair and the business unit of their own partnership.
+    Row(
+        "policies:approvals",
+        get=only((*DIRECTORY_ANY, "partnership_chair"), 200, others=403),
+        post=NOT_ALLOWED,
+    ),
+    # A version awaiting approval that is not the person's partnership's: the same 404 for all.
+    Row(
+        "policies:approval",
+        kwargs=lambda w: {"pk": 987654},
+        get=everyone(404),
+        post=everyone(404),
+    ),
     Row(
         "directory:import",
         get=only(DIRECTORY_ANY, 200, others=403),

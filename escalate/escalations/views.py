@@ -41,6 +41,7 @@ from escalate.escalations.raising import open_draft
 from escalate.escalations.services.allocation import may_allocate_reviewers
 from escalate.escalations.workflow import PROTECTIVE_ACTIONS, ActionRefused
 from escalate.evidence.selectors import escalation_evidence
+from escalate.notifications.services import mark_read_on_opening
 from escalate.policies import calendar
 from escalate.policies.schema import PolicySpec
 from escalate.web.templatetags.govuk import govuk_error_summary
@@ -180,6 +181,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
     person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
     record_escalation_view(person=person, escalation=escalation, request=request)
+    mark_read_on_opening(person=person, escalation_id=escalation.pk)
     page = selectors.escalation_page(escalation, person)
     allowed = set(page.allowed_actions)
     tasks = _task_links(escalation, page)

@@ -134,6 +134,20 @@ def mark_notifications_read(
     return rows.update(read_at=timezone.now())
 
 
+def mark_read_on_opening(*, person: Person, escalation_id: int) -> int:
+    """The person opened the escalation's page: their unread notices about it are read.
+
+    One UPDATE and no transaction of its own, so it costs the page one query. A side effect of
+    the page's GET like its view-audit row (docs/decisions/0008): a notice is read once the
+    escalation it points to has been seen, whichever way the person came.
+    """
+    return (
+        in_app_for(person)
+        .filter(escalation_id=escalation_id, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
 @transaction.atomic
 def create_calendar_token(*, person: Person) -> CalendarToken:
     """A new private calendar address for `person`; any earlier one is revoked. Audited.

@@ -20,13 +20,14 @@ from escalate.escalations.tests.factories import (
     ParticipantFactory,
 )
 from escalate.escalations.tests.views_support import Cast, cast, raise_one, signed_in
+from escalate.notifications.models import Channel, Notification
 
 pytestmark = pytest.mark.django_db
 
 HOME_QUERIES = 14
 QUEUE_QUERIES = 10
 ACTIONS_QUERIES = 9
-PAGE_QUERIES = 24  # 3 write the audit row; 3 list the evidence and the forms offered
+PAGE_QUERIES = 25  # 3 write the audit row; 1 marks its notices read; 3 list evidence, forms
 
 
 def many(people: Cast, count: int) -> list[Escalation]:
@@ -228,3 +229,24 @@ def test_following_is_filtered_by_status_agency_stage_and_overdue() -> None:
     assert following(agency=str(people.raiser.agency_id)) == everything
     assert following(stage="2") == set()
     assert following(stage="nonsense", agency="x") == everything
+
+
+def test_opening_the_escalation_page_marks_only_its_notices_to_this_person_read() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    other = raise_one(people)
+    in_app = Notification.objects.filter(channel=Channel.IN_APP)
+    mine = in_app.filter(recipient=people.raiser, escalation=escalation)
+    assert mine.filter(read_at=None).exists()
+    assert in_app.filter(recipient=people.raiser, escalation=other, read_at=None).exists()
+    theirs_unread = in_app.filter(escalation=escalation, read_at=None).exclude(
+        recipient=people.raiser
+    )
+    before = theirs_unread.count()
+    response = signed_in(people.raiser).get(
+        reverse("escalations:detail", args=[escalation.reference])
+    )
+    assert response.status_code == 200
+    assert not mine.filter(read_at=None).exists()
+    assert in_app.filter(recipient=people.raiser, escalation=other, read_at=None).exists()
+    assert theirs_unread.count() == before > 0

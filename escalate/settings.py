@@ -8,6 +8,7 @@ one-line message (see escalate.config).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -243,6 +244,14 @@ POLICY_DIR = BASE_DIR / "policies"
 # when NOTIFY_API_KEY is set; failed sends are retried with exponential backoff, then given up.
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
+# Each message's own Notify template, by the message's template key (docs/notifications.md): a
+# JSON object, e.g. {"raised.respondent": "<template id>"}. A message without one is sent with
+# NOTIFY_EMAIL_TEMPLATE_ID, whose placeholders are ((subject)) and ((body)).
+NOTIFY_TEMPLATE_IDS: dict[str, str] = json.loads(env_str("NOTIFY_TEMPLATE_IDS", "{}") or "{}")
+if not isinstance(NOTIFY_TEMPLATE_IDS, dict) or not all(
+    isinstance(value, str) for value in NOTIFY_TEMPLATE_IDS.values()
+):
+    raise ConfigurationError("NOTIFY_TEMPLATE_IDS must be a JSON object of template ids")
 NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 # The bearer token GOV.UK Notify sends with delivery receipts (its "Callbacks" page); empty turns
 # the receipts URL off (notifications/receipts.py).

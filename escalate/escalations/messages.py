@@ -2,12 +2,17 @@
 
 Nothing about the child or adult is ever put in a message: only the escalation's reference,
 the stage, dates and a link (delivery.py checks again before sending). Each function returns
-`Message(subject, body)`; the words for an event sit in `EVENT_WORDS`.
+`Message(subject, body, key, personalisation)`; the words for an event sit in `EVENT_WORDS`.
+
+Each message has a template key (`raised.respondent`, `stage_overdue`): the GOV.UK Notify
+template for it is `NOTIFY_TEMPLATE_IDS[key]` (settings). Its personalisation holds the words
+that change; the plain email is the same template filled with them (`fill`), so both say the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -22,6 +27,29 @@ from escalate.vocabulary import Part
 class Message(NamedTuple):
     subject: str
     body: str
+    # The Notify template key (NOTIFY_TEMPLATE_IDS) and the words its ((placeholders)) take.
+    key: str = ""
+    personalisation: Mapping[str, str] = {}
+
+
+PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+# Every template's subject is one placeholder: the whole subject is personalised.
+SUBJECT_TEMPLATE = "((subject))"
+
+
+def placeholders(template: str) -> list[str]:
+    return PLACEHOLDER.findall(template)
+
+
+def fill(template: str, fields: Mapping[str, str]) -> str:
+    """A Notify template's text with its ((placeholders)) filled in, as Notify would."""
+    return PLACEHOLDER.sub(lambda match: fields[match.group(1)], template)
+
+
+def templated(key: str, body_template: str, *, subject: str, **fields: str) -> Message:
+    """The message of template `key`: its plain email is `body_template` filled with `fields`."""
+    personalisation = {"subject": subject, **fields}
+    return Message(subject, fill(body_template, personalisation), key, personalisation)
 
 
 EVENT_WORDS = {
@@ -298,6 +326,32 @@ def also_told(parts: Sequence[str], *, besides: str) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# The body of every event's template (each event and part has its own template, so each can be
+# worded apart in Notify); the fields are filled by event_message.
+EVENT_TEMPLATE = "\n".join(
+    [
+        "((what)).",
+        "",
+        "((urgent))((ask))",
+        "",
+        "((facts))",
+        "",
+        SIGN_IN,
+        "((link))((record))",
+        "",
+        NO_CASE_DETAILS,
+    ]
+)
+
+
+def template_key(event: str, part: str) -> str:
+    """The Notify template key of `event`'s message to the person told as `part`:
+    `raised.respondent`; `raised.others` for everyone told only for information."""
+    if part and (part in ASKS.get(event, {}) or (event, part) in SUBJECTS):
+        return f"{event}.{part}"
+    return f"{event}.others"
+
+
 def event_message(
     event: str,
     *,
@@ -318,44 +372,61 @@ def event_message(
     (`action_due_on`), the due date given is the action's own. `urgent` (immediate harm
     recorded) says so in the subject.
     """
-    words = EVENT_WORDS.get(event, UPDATED)  # type: ignore[call-overload]
-    lines = [f"{words}.", ""]
-    if urgent:
-        lines += [URGENT_LINE, ""]
-    lines += [ask_of(event, part), "", f"Reference: {reference}", f"Stage: {stage_name}"]
+    facts = [f"Reference: {reference}", f"Stage: {stage_name}"]
     if raised_by:
-        lines.append(f"Raised by: {raised_by}")
+        facts.append(f"Raised by: {raised_by}")
+    due = ""
     if action_due_on is not None:
-        lines.append(f"Action due: {govuk_date(action_due_on)}")
+        due = govuk_date(action_due_on)
+        facts.append(f"Action due: {due}")
     elif due_at is not None:
-        lines.append(f"Due: {govuk_date_time(due_at)}")
+        due = govuk_date_time(due_at)
+        facts.append(f"Due: {due}")
     others = also_told(told_parts, besides=part)
     if others:
-        lines.append(f"Also told: {others}")
-    lines += ["", SIGN_IN, link]
-    if event in RECORD_EVENTS:
-        lines += ["", RECORD_SHARED, f"{link}#record"]
-    lines += ["", NO_CASE_DETAILS]
+        facts.append(f"Also told: {others}")
     subject = f"{subject_of(event, part)}: {reference}"
-    return Message(f"{URGENT}: {subject}" if urgent else subject, "\n".join(lines))
+    return templated(
+        template_key(event, part),
+        EVENT_TEMPLATE,
+        subject=f"{URGENT}: {subject}" if urgent else subject,
+        what=EVENT_WORDS.get(event, UPDATED),  # type: ignore[call-overload]
+        urgent=f"{URGENT_LINE}\n\n" if urgent else "",
+        ask=ask_of(event, part),
+        facts="\n".join(facts),
+        reference=reference,
+        stage=stage_name,
+        raised_by=raised_by,
+        due=due,
+        also_told=others,
+        link=link,
+        record=f"\n\n{RECORD_SHARED}\n{link}#record" if event in RECORD_EVENTS else "",
+    )
 
 
 def reviewer_allocated(*, reference: str, label: str, link: str) -> Message:
     """To the IRO or CP chair the business unit has named for the child."""
-    return Message(
-        f"You are the {label} for escalation {reference}",
-        "\n".join(
-            [
-                f"You have been named as the {label} for escalation {reference}, "
-                "a professional disagreement about a child you work with.",
-                "",
-                "Sign in to Escalate to see it and add your view:",
-                link,
-                "",
-                NO_CASE_DETAILS,
-            ]
-        ),
+    return templated(
+        "reviewer_allocated",
+        REVIEWER_TEMPLATE,
+        subject=f"You are the {label} for escalation {reference}",
+        label=label,
+        reference=reference,
+        link=link,
     )
+
+
+REVIEWER_TEMPLATE = "\n".join(
+    [
+        "You have been named as the ((label)) for escalation ((reference)), "
+        "a professional disagreement about a child you work with.",
+        "",
+        "Sign in to Escalate to see it and add your view:",
+        "((link))",
+        "",
+        NO_CASE_DETAILS,
+    ]
+)
 
 
 # --- the deadline sweep ------------------------------------------------------------------
@@ -363,88 +434,144 @@ def reviewer_allocated(*, reference: str, label: str, link: str) -> Message:
 # own words are free text (they may name the child): the notice points to the page instead.
 
 
-def _sweep_body(*lines: str, reference: str) -> str:
+SWEEP_TEMPLATE = "\n".join(
+    ["((what))", "", "((ask))", "", SIGN_IN, "((link))", "", NO_CASE_DETAILS]
+)
+
+
+def _sweep(
+    key: str, *, subject: str, what: str, ask: str, reference: str, **fields: str
+) -> Message:
     link = escalation_link(reverse("escalations:detail", kwargs={"reference": reference}))
-    return "\n".join([*lines, "", SIGN_IN, link, "", NO_CASE_DETAILS])
+    return templated(
+        key,
+        SWEEP_TEMPLATE,
+        subject=subject,
+        what=what,
+        ask=ask,
+        reference=reference,
+        link=link,
+        **fields,
+    )
 
 
 def stage_overdue(*, reference: str, stage_name: str, due_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: {stage_name} is overdue",
-        _sweep_body(
-            f"{stage_name} of escalation {reference} was due by {long_date(due_on)} "
-            "and has not been resolved or escalated.",
-            "",
-            "If you act at this stage: agree a resolution today, or escalate it.",
-            reference=reference,
-        ),
+    due = long_date(due_on)
+    return _sweep(
+        "stage_overdue",
+        subject=f"Escalation {reference}: {stage_name} is overdue",
+        what=f"{stage_name} of escalation {reference} was due by {due} "
+        "and has not been resolved or escalated.",
+        ask="If you act at this stage: agree a resolution today, or escalate it.",
+        reference=reference,
+        stage=stage_name,
+        due=due,
     )
 
 
 def stage_reminder(*, reference: str, stage_name: str, due_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: {stage_name} is due by {long_date(due_on)}",
-        _sweep_body(
-            f"{stage_name} of escalation {reference} is due by {long_date(due_on)}.",
-            "",
-            "If you act at this stage: agree a resolution, or escalate it, by then.",
-            reference=reference,
-        ),
+    due = long_date(due_on)
+    return _sweep(
+        "stage_reminder",
+        subject=f"Escalation {reference}: {stage_name} is due by {due}",
+        what=f"{stage_name} of escalation {reference} is due by {due}.",
+        ask="If you act at this stage: agree a resolution, or escalate it, by then.",
+        reference=reference,
+        stage=stage_name,
+        due=due,
     )
 
 
 def may_escalate(*, reference: str, stage_name: str, next_stage_name: str, due_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: you may escalate to {next_stage_name}",
-        _sweep_body(
-            f"The time for {stage_name} of escalation {reference} ended on "
-            f"{long_date(due_on)} without a resolution.",
-            "",
-            f"If you are still worried, escalate it to {next_stage_name} on the escalation page.",
-            reference=reference,
-        ),
+    due = long_date(due_on)
+    return _sweep(
+        "may_escalate",
+        subject=f"Escalation {reference}: you may escalate to {next_stage_name}",
+        what=f"The time for {stage_name} of escalation {reference} ended on {due} "
+        "without a resolution.",
+        ask=f"If you are still worried, escalate it to {next_stage_name} on the escalation page.",
+        reference=reference,
+        stage=stage_name,
+        next_stage=next_stage_name,
+        due=due,
     )
 
 
 def action_overdue(*, reference: str, due_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: an action is overdue",
-        _sweep_body(
-            f"An action agreed on escalation {reference} was due on {long_date(due_on)} "
-            "and is not marked done.",
-            "",
-            "If it is yours: do it now and mark it done on the escalation page. If you raised "
-            "the escalation and it is not done, you may reopen it.",
-            reference=reference,
-        ),
+    due = long_date(due_on)
+    return _sweep(
+        "action_overdue",
+        subject=f"Escalation {reference}: an action is overdue",
+        what=f"An action agreed on escalation {reference} was due on {due} and is not marked done.",
+        ask="If it is yours: do it now and mark it done on the escalation page. If you raised "
+        "the escalation and it is not done, you may reopen it.",
+        reference=reference,
+        due=due,
     )
 
 
 def action_reminder(*, reference: str, due_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: an action is due on {long_date(due_on)}",
-        _sweep_body(
-            f"An action agreed on escalation {reference} is due on {long_date(due_on)}.",
-            "",
-            "If it is yours: do it by then and mark it done on the escalation page.",
-            reference=reference,
-        ),
+    due = long_date(due_on)
+    return _sweep(
+        "action_reminder",
+        subject=f"Escalation {reference}: an action is due on {due}",
+        what=f"An action agreed on escalation {reference} is due on {due}.",
+        ask="If it is yours: do it by then and mark it done on the escalation page.",
+        reference=reference,
+        due=due,
     )
+
+
+PAUSE_REVIEW_TEMPLATE = (
+    "Escalation ((reference)) was paused until it is reviewed on ((review_on)). "
+    "Please check whether it can be resumed, or agree with the other side why it stays paused."
+)
 
 
 def pause_review(*, reference: str, review_on: date) -> Message:
-    return Message(
-        f"Escalation {reference}: the pause is due for review",
-        f"Escalation {reference} was paused until it is reviewed on {long_date(review_on)}. "
-        "Please check whether it can be resumed, or agree with the other side why it stays "
-        "paused.",
+    return templated(
+        "pause_review",
+        PAUSE_REVIEW_TEMPLATE,
+        subject=f"Escalation {reference}: the pause is due for review",
+        reference=reference,
+        review_on=long_date(review_on),
     )
+
+
+STRANDED_TEMPLATE = (
+    "Nobody active in Escalate can act for ((sides)) on escalation ((reference)): the people "
+    "holding its parts have left or are away. Please reassign their parts so that it can "
+    "move on."
+)
 
 
 def stranded(*, reference: str, sides: str) -> Message:
-    return Message(
-        f"Escalation {reference}: nobody can act for {sides}",
-        f"Nobody active in Escalate can act for {sides} on escalation {reference}: the people "
-        "holding its parts have left or are away. Please reassign their parts so that it can "
-        "move on.",
+    return templated(
+        "stranded",
+        STRANDED_TEMPLATE,
+        subject=f"Escalation {reference}: nobody can act for {sides}",
+        reference=reference,
+        sides=sides,
     )
+
+
+# The messages that are not one event's to one part, by template key: their body templates.
+OTHER_TEMPLATES: dict[str, str] = {
+    "reviewer_allocated": REVIEWER_TEMPLATE,
+    "stage_overdue": SWEEP_TEMPLATE,
+    "stage_reminder": SWEEP_TEMPLATE,
+    "may_escalate": SWEEP_TEMPLATE,
+    "action_overdue": SWEEP_TEMPLATE,
+    "action_reminder": SWEEP_TEMPLATE,
+    "pause_review": PAUSE_REVIEW_TEMPLATE,
+    "stranded": STRANDED_TEMPLATE,
+}
+
+
+def all_template_keys() -> list[str]:
+    """Every message's template key: each event's parts, its "others", then the rest."""
+    keys = []
+    for event in Event:
+        keys += [template_key(event, part) for part in ASKS.get(event, {})]
+        keys.append(f"{event}.others")
+    return keys + list(OTHER_TEMPLATES)

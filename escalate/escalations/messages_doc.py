@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from escalate.escalations.messages import (
     ASKS,
+    EVENT_TEMPLATE,
     EVENT_WORDS,
     FOR_INFORMATION,
+    OTHER_TEMPLATES,
+    SUBJECT_TEMPLATE,
     TOLD_AS,
     URGENT,
+    placeholders,
     subject_of,
+    template_key,
 )
 from escalate.policies.schema import Event
 
@@ -36,6 +41,24 @@ starts "{URGENT}:" and the body says so. Channels: {CHANNELS}.
 The deadline sweep's own notices (a stage nearly due or overdue, an action nearly due or overdue,
 "you may escalate") go to the people the policy names for `reminder`, `overdue` and
 `action_overdue`, and say what each side is to do.
+
+## GOV.UK Notify templates
+
+Each message below has a **template key**. With GOV.UK Notify, the setting `NOTIFY_TEMPLATE_IDS`
+(a JSON object in the environment) maps a key to the id of that message's template in Notify,
+e.g. `{{"raised.respondent": "<template id>"}}`; the message is then sent with that template and
+its personalisation. A key not mapped is sent with the generic `NOTIFY_EMAIL_TEMPLATE_ID`, whose
+placeholders are `((subject))` and `((body))`. Plain email (SMTP) sends the same template filled
+with the same personalisation, so the wording is the same on both.
+
+Every template's subject is `{SUBJECT_TEMPLATE}`. The body of each event's template is:
+
+```
+{EVENT_TEMPLATE}
+```
+
+Its personalisation also carries each fact on its own, for a template worded apart:
+`reference`, `stage`, `raised_by`, `due` and `also_told` (empty when not known).
 """
 
 
@@ -44,22 +67,38 @@ def _row(*cells: str) -> str:
 
 
 def document() -> str:
-    lines = [INTRO, _row("event", "subject", "told as", "what it asks of them")]
-    lines.append(_row("---", "---", "---", "---"))
+    lines = [
+        INTRO,
+        _row("event", "subject", "told as", "what it asks of them", "Notify template key"),
+    ]
+    lines.append(_row("---", "---", "---", "---", "---"))
     for event in Event:
         words = EVENT_WORDS.get(event, "")
         asks = ASKS.get(event, {})
         for part, ask in asks.items():
             subject = f"{subject_of(event, part)}: <reference>"
-            lines.append(_row(f"`{event.value}`", subject, TOLD_AS[part], ask))
+            key = f"`{template_key(event, part)}`"
+            lines.append(_row(f"`{event.value}`", subject, TOLD_AS[part], ask, key))
         lines.append(
             _row(
                 f"`{event.value}`",
                 f"{words}: <reference>",
                 "anyone else the policy names" if asks else "everyone the policy names",
                 FOR_INFORMATION,
+                f"`{event.value}.others`",
             )
         )
+    lines += [
+        "",
+        "The other messages' templates (the deadline sweep's notices, the named reviewer, a",
+        "stage nobody can act on):",
+        "",
+        _row("Notify template key", "placeholders in its body"),
+        _row("---", "---"),
+    ]
+    for key, body in OTHER_TEMPLATES.items():
+        fields = ", ".join(f"`(({name}))`" for name in dict.fromkeys(placeholders(body)))
+        lines.append(_row(f"`{key}`", fields))
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,8 @@ whichever provider is configured when they are delivered.
 from __future__ import annotations
 
 import smtplib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -27,6 +28,10 @@ class OutgoingEmail:
     subject: str
     body: str
     reference: str  # ours, e.g. "notification:42"; Notify stores it, SMTP gets it as a header
+    # The message's own Notify template (settings.NOTIFY_TEMPLATE_IDS) and its placeholders'
+    # words; the plain email's body is that template filled with them (messages.py).
+    template_key: str = ""
+    personalisation: Mapping[str, str] = field(default_factory=dict)
 
 
 class DeliveryFailed(Exception):
@@ -96,9 +101,19 @@ def _permanent_smtp_code(code: int) -> bool:
 
 
 class NotifySender:
-    """Email through GOV.UK Notify: one template whose placeholders are ((subject)), ((body))."""
+    """Email through GOV.UK Notify: the message's own template when NOTIFY_TEMPLATE_IDS names one
+    for its key (sent with its personalisation), else one generic template whose placeholders are
+    ((subject)) and ((body))."""
 
-    def __init__(self, *, api_key: str, template_id: str, base_url: str, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        template_id: str,
+        base_url: str,
+        timeout: int = 10,
+        template_ids: Mapping[str, str] | None = None,
+    ) -> None:
         if not api_key or not template_id:
             raise ImproperlyConfigured(
                 "GOV.UK Notify needs NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID"
@@ -107,14 +122,23 @@ class NotifySender:
         self.template_id = template_id
         self.base_url = base_url
         self.timeout = timeout
+        self.template_ids = dict(template_ids or {})
+
+    def template_for(self, message: OutgoingEmail) -> tuple[str, dict[str, str]]:
+        """The template id and personalisation to send `message` with."""
+        own = self.template_ids.get(message.template_key) if message.personalisation else None
+        if own:
+            return own, dict(message.personalisation)
+        return self.template_id, {"subject": message.subject, "body": message.body}
 
     def send(self, message: OutgoingEmail) -> str:
         client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=self.timeout)
+        template_id, personalisation = self.template_for(message)
         try:
             response = client.send_email_notification(
                 email_address=message.to,
-                template_id=self.template_id,
-                personalisation={"subject": message.subject, "body": message.body},
+                template_id=template_id,
+                personalisation=personalisation,
                 reference=message.reference,
             )
         except APIError as error:
@@ -150,6 +174,7 @@ def notify_sender() -> NotifySender:
         api_key=settings.NOTIFY_API_KEY,
         template_id=settings.NOTIFY_EMAIL_TEMPLATE_ID,
         base_url=settings.NOTIFY_BASE_URL,
+        template_ids=settings.NOTIFY_TEMPLATE_IDS,
     )
 
 

@@ -160,18 +160,26 @@ def outgoing_email(row: Notification) -> OutgoingEmail:
     references) the email says only that there is an update, and where to read it.
     """
     subject, body, link = row.subject, row.body, ""
+    template_key, personalisation = row.template_key, dict(row.personalisation or {})
     escalation = row.escalation
     if escalation is not None:
         link = f"{settings.SITE_URL}{escalation.get_absolute_url()}"
-        if mentions_subject_identifiers(f"{subject}\n{body}", escalation):
+        words = "\n".join([subject, body, *map(str, personalisation.values())])
+        if mentions_subject_identifiers(words, escalation):
             subject = f"Escalation {escalation.reference}: there is an update"
             body = f"There is an update on escalation {escalation.reference}."
+            template_key, personalisation = "", {}
         if link not in body:
             body = f"{body}\n\nSign in to Escalate to read it: {link}"
     elif row.channel != Channel.IN_APP:
         body = f"{body}\n\nSign in to Escalate: {settings.SITE_URL}/"
     return OutgoingEmail(
-        to=row.recipient_email, subject=subject, body=body, reference=f"notification:{row.pk}"
+        to=row.recipient_email,
+        subject=subject,
+        body=body,
+        reference=f"notification:{row.pk}",
+        template_key=template_key,
+        personalisation=personalisation,
     )
 
 

@@ -66,6 +66,10 @@ class Notification(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # Which GOV.UK Notify template says this (a key of settings.NOTIFY_TEMPLATE_IDS, from
+    # escalations/messages.py) and the words its placeholders take; empty: the generic template.
+    template_key = models.CharField(max_length=80, blank=True)
+    personalisation = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Model
@@ -32,6 +32,9 @@ class NotificationSpec:
     recipient: Person | None = None
     email: str = ""
     channels: tuple[str, ...] = DEFAULT_CHANNELS
+    # The GOV.UK Notify template of the message and its ((placeholders)) (messages.py).
+    template_key: str = ""
+    personalisation: Mapping[str, str] = field(default_factory=dict)
 
 
 def enqueue_notification(
@@ -45,6 +48,8 @@ def enqueue_notification(
     recipient: Person | None = None,
     email: str = "",
     channels: Iterable[str] = DEFAULT_CHANNELS,
+    template_key: str = "",
+    personalisation: Mapping[str, str] | None = None,
 ) -> int:
     """Put one notification per channel in the outbox, in the caller's transaction.
 
@@ -64,6 +69,8 @@ def enqueue_notification(
                 recipient=recipient,
                 email=email,
                 channels=tuple(channels),
+                template_key=template_key,
+                personalisation=personalisation or {},
             )
         ]
     )
@@ -104,6 +111,8 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
                     channel=channel,
                     subject=spec.subject,
                     body=spec.body,
+                    template_key=spec.template_key,
+                    personalisation=dict(spec.personalisation),
                 ),
             )
     if not rows:

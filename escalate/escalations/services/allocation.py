@@ -92,6 +92,8 @@ def allocate_reviewers(
                 event_key=f"chronology:{entry.pk}:allocated",
                 subject=message.subject,
                 body=message.body,
+                template_key=message.key,
+                personalisation=dict(message.personalisation),
                 recipient=person,
             )
         return locked

@@ -328,7 +328,7 @@ def told_of(
     notifications = []
     for target in targets:
         # Each person is told what the event asks of them, in their part's words.
-        subject, body = message or notification_text(
+        text = message or notification_text(
             escalation,
             spec,
             event,
@@ -343,10 +343,12 @@ def told_of(
                 escalation=escalation,
                 event=event,
                 event_key=event_key,
-                subject=subject,
-                body=body,
+                subject=text.subject,
+                body=text.body,
                 recipient=target.person,
                 email="" if target.person is not None else target.email,
+                template_key=text.key,
+                personalisation=dict(text.personalisation),
             )
         )
         # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they

@@ -53,6 +53,68 @@ def test_every_message_matches_its_snapshot() -> None:
     )
 
 
+def sample_messages() -> list[messages.Message]:
+    """Every event's message to every part (urgent and not), and every other message."""
+    made = []
+    for event in Event:
+        for part in [*Part.values, ""]:
+            for urgent in (False, True):
+                made.append(
+                    messages.event_message(
+                        event,
+                        reference="ESC-2027-0001",
+                        stage_name="Stage 2: line managers",
+                        due_at=datetime(2027, 1, 5, 23, 59, tzinfo=UTC),
+                        link="https://escalate.example.org/escalations/ESC-2027-0001/",
+                        part=part,
+                        told_parts=[Part.RAISER, part],
+                        urgent=urgent,
+                    )
+                )
+    day = date(2027, 1, 5)
+    return [
+        *made,
+        messages.reviewer_allocated(reference="ESC-2027-0001", label="IRO", link="https://e/"),
+        messages.stage_overdue(reference="ESC-2027-0001", stage_name="Stage 1", due_on=day),
+        messages.stage_reminder(reference="ESC-2027-0001", stage_name="Stage 1", due_on=day),
+        messages.may_escalate(
+            reference="ESC-2027-0001", stage_name="Stage 1", next_stage_name="Stage 2", due_on=day
+        ),
+        messages.action_overdue(reference="ESC-2027-0001", due_on=day),
+        messages.action_reminder(reference="ESC-2027-0001", due_on=day),
+        messages.pause_review(reference="ESC-2027-0001", review_on=day),
+        messages.stranded(reference="ESC-2027-0001", sides="the raiser's side"),
+    ]
+
+
+def test_every_message_has_a_template_key_its_personalisation_fills() -> None:
+    keys = messages.all_template_keys()
+    assert len(keys) == len(set(keys))
+    templates = {
+        **{key: messages.EVENT_TEMPLATE for key in keys if "." in key},
+        **messages.OTHER_TEMPLATES,
+    }
+    seen = set()
+    for message in sample_messages():
+        assert message.key in keys, message.subject
+        seen.add(message.key)
+        body_template = templates[message.key]
+        # Notify fills the same template with the same words: the emails say the same.
+        assert set(messages.placeholders(body_template)) <= set(message.personalisation)
+        assert messages.fill(body_template, message.personalisation) == message.body
+        assert messages.fill(messages.SUBJECT_TEMPLATE, message.personalisation) == (
+            message.subject
+        )
+    assert seen == set(keys)
+
+
+def test_docs_show_every_messages_template_key() -> None:
+    page = (ROOT / "docs" / "notifications.md").read_text()
+    assert "NOTIFY_TEMPLATE_IDS" in page
+    for key in messages.all_template_keys():
+        assert f"`{key}`" in page, key
+
+
 def test_docs_notifications_is_the_generated_page() -> None:
     committed = (ROOT / "docs" / "notifications.md").read_text()
     assert committed == document(), (

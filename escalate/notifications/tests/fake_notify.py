@@ -26,6 +26,8 @@ class FakeNotify:
     def __init__(self) -> None:
         self.api_key = API_KEY
         self.template_id = TEMPLATE_ID
+        # Each known template's id and the placeholders it needs (the generic one's, by default).
+        self.templates: dict[str, list[str]] = {TEMPLATE_ID: ["subject", "body"]}
         self.sent: list[dict[str, Any]] = []
         self.fail_with: int | None = None  # answer every request with this status
         self._server: ThreadingHTTPServer | None = None
@@ -76,14 +78,15 @@ class FakeNotify:
                     self._error(403, "AuthError", error.message)
                     return
                 body = json.loads(payload or b"{}")
-                if body.get("template_id") != TEMPLATE_ID:
+                required = fake.templates.get(str(body.get("template_id")))
+                if required is None:
                     self._error(400, "BadRequestError", "Template not found")
                     return
                 if "@" not in str(body.get("email_address", "")):
                     self._error(400, "ValidationError", "email_address Not a valid email address")
                     return
                 personalisation = body.get("personalisation") or {}
-                missing = [key for key in ("subject", "body") if key not in personalisation]
+                missing = [key for key in required if key not in personalisation]
                 if missing:
                     self._error(
                         400, "BadRequestError", f"Missing personalisation: {', '.join(missing)}"
@@ -97,8 +100,8 @@ class FakeNotify:
                         "id": notification_id,
                         "reference": body.get("reference"),
                         "content": {
-                            "subject": personalisation["subject"],
-                            "body": personalisation["body"],
+                            "subject": personalisation.get("subject", ""),
+                            "body": personalisation.get("body", ""),
                             "from_email": "escalate@notifications.service.gov.uk",
                         },
                         "uri": f"{fake.base_url}/v2/notifications/{notification_id}",

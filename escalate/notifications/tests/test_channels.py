@@ -54,6 +54,31 @@ def test_notify_sends_through_the_template_with_subject_and_body(fake_notify: Fa
     assert sent["reference"] == "notification:1"
 
 
+def test_notify_sends_a_message_with_its_own_template_and_personalisation(
+    fake_notify: FakeNotify, settings
+) -> None:
+    own = "b8a1c7de-0c5e-4d7a-9a43-4f7f3f1d2e01"
+    fake_notify.templates[own] = ["subject", "what", "ask", "link"]
+    settings.NOTIFY_TEMPLATE_IDS = {"raised.respondent": own}
+    fields = {"subject": "S", "what": "W", "ask": "A", "link": "https://x.example.org/"}
+    message = OutgoingEmail(
+        to=MESSAGE.to,
+        subject="S",
+        body="W A",
+        reference="notification:2",
+        template_key="raised.respondent",
+        personalisation=fields,
+    )
+    email_sender().send(message)
+    # A key with no template of its own goes through the generic one.
+    email_sender().send(OutgoingEmail(**{**message.__dict__, "template_key": "raised.others"}))
+    mine, generic = fake_notify.sent
+    assert mine["template_id"] == own
+    assert mine["personalisation"] == fields
+    assert generic["template_id"] == fake_notify.template_id
+    assert generic["personalisation"] == {"subject": "S", "body": "W A"}
+
+
 def test_notify_outage_is_worth_retrying(fake_notify: FakeNotify) -> None:
     fake_notify.fail_with = 503
     with pytest.raises(DeliveryFailed) as failure:

@@ -71,6 +71,30 @@ def test_email_has_the_reference_and_a_link_but_no_child_identifiers(
     assert f"https://escalate.example.org/escalations/{escalation.reference}/" in text
 
 
+def test_personalisation_naming_the_child_is_not_sent_to_its_template(
+    fake_notify: FakeNotify, settings
+) -> None:
+    own = "0e5bb0b5-5f55-4a8c-9a1b-0ddc1a6f0a11"
+    fake_notify.templates[own] = ["subject", "what"]
+    settings.NOTIFY_TEMPLATE_IDS = {"raised.respondent": own}
+    escalation = EscalationFactory(subject_name="Robin Fictional")
+    enqueue_notification(
+        partnership=escalation.partnership,
+        escalation=escalation,
+        event="raised",
+        event_key="raised:careless-fields",
+        subject="A new escalation",
+        body="A new escalation.",
+        recipient=escalation.respondent_person,
+        template_key="raised.respondent",
+        personalisation={"subject": "A new escalation", "what": "Robin Fictional is at risk"},
+    )
+    deliver_due_notifications()
+    [sent] = fake_notify.sent
+    assert sent["template_id"] == fake_notify.template_id
+    assert "Robin" not in str(sent["personalisation"])
+
+
 def test_a_clean_body_is_sent_as_written_with_a_link(smtp_server: LocalSMTPServer) -> None:
     escalation = escalation_raised_with_notice()
     deliver_due_notifications()

@@ -170,6 +170,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "read_at",
         "provider_id",
         "receipt",
+        "template_key",
+        "personalisation",
     ),
     "audit_auditevent": (
         "id",
@@ -778,6 +780,8 @@ class Generator:
                             else None,
                             "",
                             "",
+                            "",
+                            "{}",
                         )
                     )
             data = json.dumps(

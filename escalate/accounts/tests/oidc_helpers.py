@@ -24,7 +24,6 @@ from joserfc.jwk import RSAKey
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 NODE = shutil.which("node")
 CALLBACK = "http://testserver/sign-in/provider/callback/"
-SIGNED_OUT = "http://testserver/sign-in/"
 
 
 def node_missing_reason() -> str | None:
@@ -33,12 +32,20 @@ def node_missing_reason() -> str | None:
     return None
 
 
-def client(client_id: str, secret: str = "", public_jwk: dict[str, Any] | None = None) -> dict:
-    """A client registration for the provider: a secret (client_secret_basic) or a public key."""
+def client(
+    client_id: str,
+    secret: str = "",
+    public_jwk: dict[str, Any] | None = None,
+    *,
+    site: str = "http://testserver",
+) -> dict:
+    """A client registration for the provider: a secret (client_secret_basic) or a public key.
+
+    `site` is Escalate's address (`SITE_URL`): the redirect URIs are under it."""
     registration: dict[str, Any] = {
         "client_id": client_id,
-        "redirect_uris": [CALLBACK],
-        "post_logout_redirect_uris": [SIGNED_OUT],
+        "redirect_uris": [f"{site}/sign-in/provider/callback/"],
+        "post_logout_redirect_uris": [f"{site}/sign-in/"],
         "response_types": ["code"],
         "grant_types": ["authorization_code"],
     }

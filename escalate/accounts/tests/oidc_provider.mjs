@@ -53,6 +53,19 @@ server.listen(0, "127.0.0.1", () => {
   const callback = provider.callback();
   server.on("request", async (req, res) => {
     const url = new URL(req.url, issuer);
+    const page = url.pathname.match(/^\/interaction\/([^/]+)$/);
+    if (page) {
+      // For a real browser (the browser tests): a form that names the account.
+      const uid = page[1].replace(/[^A-Za-z0-9_-]/g, "");
+      res.setHeader("Content-Type", "text/html; charset=utf-8");
+      res.end(`<!DOCTYPE html><html lang="en"><head><title>Loopback provider</title></head><body>
+<main><h1>Loopback identity provider</h1>
+<form method="get" action="/interaction/${uid}/login">
+<label for="account">Account</label> <input id="account" name="account">
+<input type="hidden" name="amr" value="pwd,mfa">
+<button type="submit">Sign in to the provider</button></form></main></body></html>`);
+      return;
+    }
     const match = url.pathname.match(/^\/interaction\/([^/]+)\/login$/);
     if (!match) {
       callback(req, res);

@@ -2,8 +2,10 @@
 
 The platform administrator starts the partnership; its business manager follows the emailed
 invitation, adds agencies, imports 50 people from a CSV (two bad rows refused, then fixed),
-publishes a policy edited in the browser; an imported teacher follows their invitation, signs
-in and raises an escalation. Every page is checked with axe-core.
+publishes a policy edited in the browser; an imported teacher signs in through their
+organisation's identity provider (a real OpenID provider on loopback; their invitation and a
+password when node is absent) and raises an escalation. Every page of Escalate is checked with
+axe-core.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
+from escalate.accounts.models import IdentityProvider
+from escalate.accounts.tests import oidc_helpers as op
 from escalate.directory.models import Person
 from escalate.directory.tests.factories import TEST_PASSWORD
 from escalate.escalations.models import Escalation
@@ -83,8 +88,46 @@ def write_people(path: Path, *, bad_rows: bool) -> Path:
     return path
 
 
+def sign_in_through_the_provider(
+    page: Page,
+    person: Person,
+    live_server: LiveServer,
+    settings: Settings,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The platform administrator has set up the organisation's provider; the person chooses
+    "Sign in with" it, signs in there, and comes back signed in (its MFA counts)."""
+    settings.SITE_URL = live_server.url
+    secret = "a-loopback-client-secret"
+    provider = op.LoopbackProvider(
+        clients=[op.client("escalate", secret, site=live_server.url)],
+        accounts={"teacher": {"email": person.email, "email_verified": True}},
+    )
+    request.addfinalizer(provider.stop)
+    assert person.partnership is not None
+    IdentityProvider.objects.create(
+        partnership=person.partnership,
+        name="Riverside Council",
+        issuer=provider.issuer,
+        client_id="escalate",
+        client_secret=secret,
+        mfa_amr_values="mfa",
+    )
+    page.goto("/sign-in/")
+    assert_accessible(page, "sign-in with an identity provider")
+    page.get_by_role("button", name=re.compile("Sign in with Riverside Council")).click()
+    page.get_by_label("Account").fill("teacher")
+    page.get_by_role("button", name="Sign in to the provider").click()
+    expect(page).to_have_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+
+
 def test_from_an_empty_database_to_a_first_escalation(
-    page: Page, transactional_db: None, tmp_path: Path
+    page: Page,
+    transactional_db: None,
+    tmp_path: Path,
+    live_server: LiveServer,
+    settings: Settings,
+    request: pytest.FixtureRequest,
 ) -> None:
     check = assert_accessible
     # About sixty pages in one test: a slow first page on a busy machine is not a failure.
@@ -156,10 +199,13 @@ def test_from_an_empty_database_to_a_first_escalation(
     assert version.name.startswith("Riverside, ")
     sign_out(page)
 
-    # A teacher follows their invitation, signs in and raises the first escalation.
+    # A teacher signs in through their organisation's provider and raises the first escalation.
     teacher = Person.objects.get(email="person0@school.example.org")
-    accept_invitation(page, teacher)
-    sign_in(page, teacher, NEW_PASSWORD, check=check)
+    if op.node_missing_reason() is None:
+        sign_in_through_the_provider(page, teacher, live_server, settings, request)
+    else:
+        accept_invitation(page, teacher)
+        sign_in(page, teacher, NEW_PASSWORD, check=check)
     start_raising(page, immediate_danger=False)
     continue_to(page, "Which agency do you disagree with?", "raise: agency")
     raise_answers(

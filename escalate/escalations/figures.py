@@ -2,7 +2,8 @@
 
 The dashboard's unfiltered figures are sums over every escalation of a partnership: how many in
 each status, stage, category, raising and respondent agency, month raised, how many working
-days each resolved one took, and when each open one falls due. Instead of counting the
+days each resolved one took, when each open one falls due, and how many are repeat escalations
+(`is_repeat`, set and cleared as links are made and removed). Instead of counting the
 escalations on every view, `EscalationFigure` holds one count per (partnership, dimension,
 cell), and every write that changes what an escalation counts towards changes those counts in
 the same transaction:
@@ -56,6 +57,7 @@ FIGURE_FIELDS = (
     "raised_at",
     "closed_at",
     "stage_due_at",
+    "is_repeat",
 )
 # The same, as a write may name them (`update(raiser_agency=...)`).
 FIELD_NAMES = frozenset(FIGURE_FIELDS) | {
@@ -73,6 +75,8 @@ RESPONDENT = "respondent"
 MONTH = "month"
 DAYS = "days"  # working days to resolution
 DUE = "due"  # when an open escalation's stage falls due
+REPEAT = "repeat"  # a repeat escalation: the same child or adult as an earlier one (issue 21)
+REPEAT_CELL = "yes"  # the one cell counted; the others are the total less these
 
 Snapshot = tuple[Any, ...]  # the FIGURE_FIELDS values of one escalation
 Cell = tuple[int, str, str]  # (partnership id, dimension, cell)
@@ -88,7 +92,7 @@ def _day(moment: datetime) -> date:
 
 def _resolved_days(row: Snapshot) -> tuple[date, date] | None:
     """(day raised, day resolved) for a resolved escalation, or None."""
-    _p, status, _s, _c, _r, _a, raised_at, closed_at, _d = row
+    _p, status, _s, _c, _r, _a, raised_at, closed_at, _d, _repeat = row
     if status != Status.RESOLVED or closed_at is None or raised_at is None:
         return None
     return _day(raised_at), _day(closed_at)
@@ -97,7 +101,7 @@ def _resolved_days(row: Snapshot) -> tuple[date, date] | None:
 def cells_of(row: Snapshot, ordinals: dict[tuple[int, date], int]) -> list[Cell]:
     """Every cell one escalation counts towards. `ordinals`: (partnership id, day) -> the
     day's ordinal in the calendar of the partnership's nation (`_ordinals`)."""
-    partnership, status, stage, categories, raiser, respondent, raised_at, _c, due_at = row
+    partnership, status, stage, categories, raiser, respondent, raised_at, _c, due_at, repeat = row
     cells = [
         (partnership, STATUS, str(status)),
         (partnership, STAGE, str(stage)),
@@ -115,6 +119,8 @@ def cells_of(row: Snapshot, ordinals: dict[tuple[int, date], int]) -> list[Cell]
             cells.append((partnership, DAYS, str(last - first)))
     if status == Status.OPEN and due_at is not None:
         cells.append((partnership, DUE, due_at.astimezone(UTC).strftime(DUE_FORMAT)))
+    if repeat:
+        cells.append((partnership, REPEAT, REPEAT_CELL))
     return cells
 
 

@@ -228,6 +228,7 @@ class Escalation(models.Model):
                     "closed_at",
                     "raiser_agency",
                     "respondent_agency",
+                    "is_repeat",
                 ],
                 name="escalation_figures_idx",
             ),

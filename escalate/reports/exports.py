@@ -48,6 +48,9 @@ def _xlsx_append(sheet: Any, values: list[Any]) -> None:
             cell.data_type = "s"
 
 
+REPEAT_LABEL = "Repeat escalations (same child as an earlier one)"
+
+
 def figure_rows(dashboard: Dashboard) -> list[list[str]]:
     """Every anonymised figure as (table, row, value) rows, small numbers already suppressed."""
     rows = [["Table", "Row", "Escalations"]]
@@ -57,6 +60,7 @@ def figure_rows(dashboard: Dashboard) -> list[list[str]]:
         ("Overdue now", dashboard.overdue_now),
         ("Resolved", dashboard.resolved),
         ("Withdrawn", dashboard.withdrawn),
+        (REPEAT_LABEL, dashboard.repeat),
     ]
     for label, value in summary:
         rows.append(["Summary", label, dashboard.figure(value)])

@@ -124,6 +124,9 @@ class Dashboard:
     overdue_now: int | None
     resolved: int | None
     withdrawn: int | None
+    # Repeat escalations: about the same child or adult as an earlier one (linked at raise).
+    repeat: int | None
+    repeat_share: int | None  # per cent of those raised, rounded; None: suppressed or none
     resolution_count: int
     median_days: float | None
     p90_days: int | None
@@ -136,6 +139,14 @@ class Dashboard:
 
 def _shown(count: int, suppress: bool) -> int | None:
     return None if suppress and 0 < count < SMALL_NUMBER else count
+
+
+def _share(count: int, total: int, suppress: bool) -> int | None:
+    """`count` as a whole percentage of `total`; None when there is nothing to divide by or the
+    count is suppressed (a share would give a small number away)."""
+    if total == 0 or _shown(count, suppress) is None:
+        return None
+    return round(100 * count / total)
 
 
 def _table(
@@ -373,6 +384,7 @@ def _counted(escalations: QuerySet[Escalation], nation: str) -> _Counts:
             overdue_now=Count("pk", filter=Q(status=Status.OPEN, stage_due_at__lt=now)),
             resolved=Count("pk", filter=Q(status=Status.RESOLVED)),
             withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+            repeat=Count("pk", filter=Q(is_repeat=True)),
         ),
         times=resolution_times(escalations, nation),
         stages=[(str(key), n) for key, n in _grouped(escalations, "current_stage_key")],
@@ -435,6 +447,7 @@ def _from_figures(partnership_id: int) -> _Counts:
             "overdue_now": stored.overdue(timezone.now()),
             "resolved": statuses.get(Status.RESOLVED, 0),
             "withdrawn": statuses.get(Status.WITHDRAWN, 0),
+            "repeat": stored.of(figures.REPEAT).get(figures.REPEAT_CELL, 0),
         },
         times=_times_from(days),
         categories=dict(stored.of(figures.CATEGORY)),
@@ -531,6 +544,8 @@ def dashboard(person: Person, filters: Filters) -> Dashboard:
         overdue_now=_shown(summary["overdue_now"], one_agency),
         resolved=_shown(summary["resolved"], one_agency),
         withdrawn=_shown(summary["withdrawn"], one_agency),
+        repeat=_shown(summary["repeat"], one_agency),
+        repeat_share=_share(summary["repeat"], summary["total"], one_agency),
         resolution_count=times.count,
         median_days=times.median if not one_agency or times.count >= SMALL_NUMBER else None,
         p90_days=times.p90 if not one_agency or times.count >= SMALL_NUMBER else None,

@@ -2,9 +2,10 @@
 
 Random sequences of the writes that change what an escalation counts towards (raising, stage
 changes, pausing and resuming, resolving with learning themes, withdrawing, a new due date,
-rows written directly as the factories and seeders write them, disposal's anonymisation) are
-applied, and after each sequence the stored counts must equal `figures.recount()` and the
-dashboard drawn from them must equal the dashboard counted from the escalations.
+raising again about the same child (a repeat escalation, linked), rows written directly as the
+factories and seeders write them, disposal's anonymisation) are applied, and after each
+sequence the stored counts must equal `figures.recount()` and the dashboard drawn from them must
+equal the dashboard counted from the escalations.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from escalate.escalations.services import ActionRefused
 from escalate.escalations.tests.factories import EscalationFactory, World, make_world
 from escalate.policies.calendar import LONDON
 from escalate.privacy.disposal import dispose
+from escalate.privacy.search import Identifiers, offered_links
 from escalate.reports import selectors
 from escalate.web.testing import rolled_back
 
@@ -50,9 +52,11 @@ OPERATIONS = st.one_of(
                 "categories": st.lists(st.sampled_from(CATEGORIES), max_size=3),
                 "agencies": st.integers(0, 8),
                 "stage": st.sampled_from(["stage_1", "stage_2", "stage_3", "unknown"]),
+                "repeat": st.booleans(),
             }
         ),
     ),
+    st.tuples(st.just("raise_about"), st.integers(0, 1)),
     *(
         st.tuples(st.just(kind), st.integers(0, 50))
         for kind in (
@@ -65,6 +69,7 @@ OPERATIONS = st.one_of(
             "due_expression",
             "dispose",
             "save",
+            "repeat_flag",
         )
     ),
 )
@@ -85,6 +90,19 @@ def _apply(world: World, operation: str, argument: Any) -> None:
     if operation == "raise":
         services.raise_escalation(by=world.teacher, details=world.details(categories=argument))
         return
+    if operation == "raise_about":  # the same child again: linked to the earlier ones offered
+        case = f"CASE-{1000 + argument}"
+        offered = offered_links(
+            world.teacher,
+            Identifiers(subject_kind="child", name="", date_of_birth=None, case_references=case),
+        )
+        services.raise_escalation(
+            by=world.teacher,
+            details=world.details(
+                case_references=case, link_to=tuple(match.reference for match in offered)
+            ),
+        )
+        return
     if operation == "direct":
         agencies = [world.school, world.csc, world.health]
         raised = START + timedelta(days=argument["raised_days"], hours=argument["raised_days"] % 15)
@@ -101,6 +119,7 @@ def _apply(world: World, operation: str, argument: Any) -> None:
             current_stage_key=argument["stage"],
             closed_at=raised + timedelta(days=argument["open_days"]) if closed else None,
             stage_due_at=timezone.now() + timedelta(hours=argument["due_hours"]),
+            is_repeat=argument["repeat"],
         )
         return
     escalation = _pick(world, argument, operation)
@@ -145,6 +164,8 @@ def _apply(world: World, operation: str, argument: Any) -> None:
         Escalation.objects.filter(pk=escalation.pk).update(
             stage_due_at=F("raised_at") + timedelta(days=argument)
         )
+    elif operation == "repeat_flag":
+        Escalation.objects.filter(pk=escalation.pk).update(is_repeat=not escalation.is_repeat)
     elif operation == "dispose":
         dispose(escalation, apply=True)
     elif operation == "save":  # a whole-row save of an instance loaded earlier
@@ -194,8 +215,12 @@ def test_every_kind_of_write_in_one_sequence() -> None:
                 "categories": ["planning"],
                 "agencies": 4,
                 "stage": "stage_2",
+                "repeat": True,
             },
         ),
+        ("raise_about", 0),
+        ("raise_about", 0),
+        ("repeat_flag", 3),
         ("escalate", 0),
         ("pause", 1),
         ("resume", 1),
@@ -211,8 +236,11 @@ def test_every_kind_of_write_in_one_sequence() -> None:
         assert figures.stored() == figures.recount(), operation
     _dashboards_agree(world)
     stored = figures.figures_of(world.partnership.pk)
-    assert sum(stored.of(figures.STATUS).values()) == 3
+    assert sum(stored.of(figures.STATUS).values()) == 5
     assert stored.of(figures.STATUS).get(Status.RESOLVED) == 1
+    # The factory's repeat and the second raise about CASE-1000; the first raise about it (index 3)
+    # was made a repeat by hand: three in all.
+    assert stored.of(figures.REPEAT) == {figures.REPEAT_CELL: 3}
 
 
 def test_deleting_escalations_takes_them_out_of_the_figures() -> None:

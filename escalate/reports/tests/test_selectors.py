@@ -168,3 +168,24 @@ def test_quarterly_briefing(world: World) -> None:
     assert briefing.resolved == 3  # E1, E2, E3 closed in January to March
     assert briefing.median_days == 6  # 4, 6, 10
     assert briefing.themes == [("communication", 2), ("thresholds", 2)]
+
+
+def test_repeat_escalations_are_counted_with_their_share_and_filtered(world: World) -> None:
+    """Repeat escalations (the same child as an earlier one): E2, E5 and E8 here. Unfiltered from
+    the figures kept with the escalations, filtered counted; small numbers suppressed by agency."""
+    from escalate.escalations.models import Escalation
+
+    Escalation.objects.filter(
+        reference__in=["FIX-2026-0002", "FIX-2026-0005", "FIX-2026-0008"]
+    ).update(is_repeat=True)
+    figures = selectors.dashboard(world.business_manager, Filters())
+    assert (figures.repeat, figures.repeat_share) == (3, 27)  # 3 of 11
+    threshold = selectors.dashboard(world.business_manager, Filters(category="threshold"))
+    assert (threshold.repeat, threshold.repeat_share) == (3, 38)  # 3 of 8
+    spring = selectors.dashboard(world.business_manager, Filters(date_from=date(2026, 5, 1)))
+    assert (spring.repeat, spring.repeat_share) == (1, 20)  # E8 of E7 to E11
+    health = selectors.dashboard(world.business_manager, Filters(agency=world.health))
+    assert (health.repeat, health.repeat_share) == (None, None)  # 1: fewer than 5, no share
+    Escalation.objects.update(is_repeat=False)
+    none = selectors.dashboard(world.business_manager, Filters())
+    assert (none.repeat, none.repeat_share) == (0, 0)

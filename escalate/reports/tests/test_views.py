@@ -85,6 +85,29 @@ def test_the_dashboard_shows_figures_and_a_table_beside_every_chart(world: World
         assert escalation_name not in page  # no identifiers
 
 
+def test_the_dashboard_counts_a_repeat_escalation_linked_at_raise(world: World) -> None:
+    """Raising about the same child as an earlier escalation links them (privacy/search.py);
+    the dashboard counts the later one as a repeat, with its share, and in the download."""
+    from escalate.escalations import services
+
+    first = services.raise_escalation(
+        by=world.teacher, details=world.details(case_references="LA-55501")
+    )
+    services.raise_escalation(
+        by=world.teacher,
+        details=world.details(case_references="LA-55501", link_to=(first.reference,)),
+    )
+    client = client_for(world.business_manager)
+    page = client.get(reverse("reports:dashboard")).content.decode()
+    assert "Repeat escalations (same child as an earlier one)" in page
+    assert 'id="figure-repeat">1 (8% of those raised)<' in page  # 1 of 13
+    filtered = client.get(reverse("reports:dashboard"), {"category": "planning"}).content.decode()
+    assert 'id="figure-repeat">0 (0% of those raised)<' in filtered  # both are threshold
+    download = client.post(reverse("reports:figures", args=["csv"]), {"reason": "Board"})
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert ["Summary", "Repeat escalations (same child as an earlier one)", "1"] in rows
+
+
 def test_bad_filter_dates_show_the_error_summary_not_a_500(world: World) -> None:
     client = client_for(world.business_manager)
     response = client.get(

@@ -102,3 +102,26 @@ def test_the_scheduler_enqueues_it_once_a_day() -> None:
 def test_the_command_reports_counts(capsys) -> None:
     call_command("dispose_routine")
     assert "drafts deleted: 0" in capsys.readouterr().out
+
+
+def test_the_status_is_the_runs_outcome_not_the_enqueuing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enqueuing marks only when it was enqueued; the routine_disposal check is written by the
+    run itself, so a failing disposal shows as failed, never as healthy."""
+    from escalate.operations.models import CheckResult
+    from escalate.privacy import tasks
+
+    assert enqueue_if_due() is True
+    assert not CheckResult.objects.filter(name=tasks.CHECK).exists()  # enqueued, not run
+
+    def broken() -> None:
+        raise RuntimeError("storage unavailable: Sam Example's file")
+
+    monkeypatch.setattr(tasks, "dispose_routine", broken)
+    with pytest.raises(RuntimeError):
+        tasks.dispose_routine_task.call()
+    failed = CheckResult.objects.get(name=tasks.CHECK)
+    assert (failed.ok, failed.detail) == (False, "failed: RuntimeError")  # no message content
+
+    monkeypatch.undo()
+    tasks.dispose_routine_task.call()
+    assert CheckResult.objects.get(name=tasks.CHECK).ok

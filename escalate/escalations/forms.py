@@ -617,3 +617,25 @@ class AllocateReviewersForm(VersionedForm):
 
     def chosen(self, name: str) -> Person | None:
         return self.people.get(self.cleaned_data.get(name, ""))
+
+
+class RemoveLinkForm(forms.Form):
+    """Why a link between two escalations was made in error (kept on both timelines)."""
+
+    reason = forms.CharField(
+        label="Why was the link made in error?",
+        help_text="For example, two children with the same name and date of birth. This is "
+        "shown on both escalations' timelines to people who may see both.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={
+            "required": "Enter why the link was made in error",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError("Enter why the link was made in error")
+        return reason

@@ -62,6 +62,7 @@ class EntryKind(models.TextChoices):
     TIER_UP = "tier_up", "Next tier of management"
     TIMESCALE_CHANGED = "timescale_changed", "Due date changed"
     REASSIGNED = "reassigned", "Part reassigned"
+    LINK_REMOVED = "link_removed", "Link to another escalation removed (made in error)"
 
 
 class EscalationQuerySet(models.QuerySet["Escalation"]):

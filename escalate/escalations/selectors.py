@@ -400,8 +400,11 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
     index = spec.stage_index(stage.key)
     closed = escalation.status in CLOSED_STATUSES
     due = None if closed else escalation.stage_due_at
-    timeline = list(
-        escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
+    timeline = without_hidden_links(
+        list(
+            escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
+        ),
+        person,
     )
     actions = list(
         escalation.actions.select_related("owner", "created_by", "done_by").order_by(
@@ -499,6 +502,23 @@ def _rationale_question(state: workflow.EscalationState, timeline: list[Chronolo
         if entry.kind == EntryKind.RATIONALE_REQUESTED and entry.stage_key == state.stage_key
     ]
     return asked[-1].text if asked else ""
+
+
+def without_hidden_links(
+    entries: list[ChronologyEntry], person: Person | None
+) -> list[ChronologyEntry]:
+    """`entries` less each "link removed" entry about an escalation `person` may not see: that a
+    link existed would tell them the other escalation exists. (No query unless there is one;
+    `person` None: the caller has checked they may see every escalation.)"""
+    others = {entry.data.get("other") for entry in entries if entry.kind == EntryKind.LINK_REMOVED}
+    if not others or person is None:
+        return entries
+    visible = set(escalations_visible_to(person).filter(pk__in=others).values_list("pk", flat=True))
+    return [
+        entry
+        for entry in entries
+        if entry.kind != EntryKind.LINK_REMOVED or entry.data.get("other") in visible
+    ]
 
 
 def linked_escalations(escalation: Escalation, person: Person) -> QuerySet[Escalation]:

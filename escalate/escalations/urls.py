@@ -28,5 +28,6 @@ urlpatterns = [
         name="correct_entry",
     ),
     path("<str:reference>/reviewers/", views.allocate_reviewers, name="reviewers"),
+    path("<str:reference>/links/<str:other>/remove/", views.remove_link, name="remove_link"),
     path("<str:reference>/<slug:action>/", views.stage_action, name="stage_action"),
 ]

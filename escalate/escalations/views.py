@@ -209,6 +209,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "evidence": list(escalation_evidence(escalation)),
             "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
             "may_allocate_reviewers": may_allocate_reviewers(person, escalation),
+            "may_remove_links": bool(page.linked) and services.may_remove_links(person, escalation),
         },
     )
 
@@ -463,6 +464,49 @@ def correct_entry(request: HttpRequest, reference: str, entry_id: int) -> HttpRe
         {
             "escalation": escalation,
             "entry": entry,
+            "form": form,
+            "error_summary": _error_summary(form),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def remove_link(request: HttpRequest, reference: str, other: str) -> HttpResponse:
+    """The business unit removes a link to another escalation made in error, with a reason.
+    Not found unless the person may see both escalations and they are linked."""
+    person = person_of(request)
+    escalation = selectors.access_escalation(person, reference)
+    try:
+        sides = services.find_link(person, escalation, other)
+    except services.LinkNotFound:
+        raise Http404("No such link") from None
+    if not (
+        services.may_remove_links(person, sides.earlier)
+        and services.may_remove_links(person, sides.later)
+    ):
+        raise PermissionDenied("Only the partnership's business unit removes a link.")
+    form = stage_forms.RemoveLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_link(
+                escalation=escalation,
+                other_reference=other,
+                by=person,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.LinkNotFound:
+            raise Http404("No such link") from None
+        except ActionRefused as refused:
+            _show_refusal(form, refused)
+        else:
+            messages.success(request, f"The link to {other} has been removed.")
+            return redirect("escalations:detail", escalation.reference)
+    return render(
+        request,
+        "escalations/remove_link.html",
+        {
+            "escalation": escalation,
+            "other": sides.other(escalation),
             "form": form,
             "error_summary": _error_summary(form),
         },

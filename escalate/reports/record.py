@@ -24,6 +24,7 @@ from escalate.escalations.models import (
     Panel,
     Part,
 )
+from escalate.escalations.selectors import without_hidden_links
 from escalate.evidence.selectors import escalation_evidence
 from escalate.policies.calendar import govuk_date, govuk_date_time
 from escalate.policies.schema import Event, PolicySpec
@@ -452,18 +453,23 @@ def build_entry(entry: ChronologyEntry, names: Names) -> RecordEntry:
 # --- the builder -------------------------------------------------------------------------------
 
 
-def build_record(escalation: Escalation) -> Record:
-    """The record of `escalation`. The caller has already checked the person may see it."""
+def build_record(escalation: Escalation, viewer: Person | None = None) -> Record:
+    """The record of `escalation`. The caller has already checked the person may see it; with
+    `viewer`, the entries about a removed link to an escalation they may not see are left out
+    (`without_hidden_links`). Without, every entry: the business unit's subject access."""
     spec: PolicySpec = escalation.policy_version.spec
     agencies = {
         agency.pk: agency.name
         for agency in Agency.objects.filter(partnership=escalation.partnership_id)
     }
     names = Names(spec, agencies)
-    chronology = list(
-        escalation.chronology.select_related("actor", "actor__agency").order_by(
-            "occurred_at", "recorded_at", "pk"
-        )
+    chronology = without_hidden_links(
+        list(
+            escalation.chronology.select_related("actor", "actor__agency").order_by(
+                "occurred_at", "recorded_at", "pk"
+            )
+        ),
+        viewer,
     )
     names.entries = {
         entry.pk: f"{kind_title(entry.kind)} of {when(entry.occurred_at)}" for entry in chronology

@@ -753,7 +753,7 @@ def _what_you_should_do(person: Person) -> list[str]:
 
 def escalation_record(person: Person, reference: str) -> Record:
     """Everything the record for the child's file holds (Http404 if `person` may not see it)."""
-    return build_record(access_escalation(person, reference))
+    return build_record(access_escalation(person, reference), viewer=person)
 
 
 # --- the forms the policy names -------------------------------------------------------------

@@ -82,7 +82,7 @@ def export_escalation_record(
 ) -> ExportFile:
     """The record for the child's file (Http404 if `by` may not see the escalation)."""
     escalation = access_escalation(by, reference)
-    record = build_record(escalation)
+    record = build_record(escalation, viewer=by)
     if file_format == "pdf":
         content = exports.escalation_record_pdf(record)
     else:
@@ -104,7 +104,7 @@ def export_escalation_record_data(
 ) -> Record:
     """The record as data (the API's JSON), audited with the reason exactly as the files are."""
     escalation = access_escalation(by, reference)
-    record = build_record(escalation)
+    record = build_record(escalation, viewer=by)
     record_export(
         actor=by,
         kind="escalation_record_json",
@@ -152,7 +152,7 @@ def export_form(
     form = _policy_form(escalation.policy_version.spec, kind)
     if form not in forms_offered(person=by, escalation=escalation):
         raise Http404("This form is not available to you for this escalation")
-    record = build_record(escalation)
+    record = build_record(escalation, viewer=by)
     content = policy_forms.render_form(
         _template_in_use(escalation.partnership, kind), policy_forms.form_context(record, form)
     )

@@ -9,6 +9,7 @@ Split by job, as Zulip splits `zerver/actions/`; every public name is importable
 - `actions`: agreed actions;
 - `people`: reassigning the part of someone who left or is away, and flagging escalations
   nobody active can move;
+- `linking`: removing a link between two escalations made in error;
 - `deciding`: who decides (proposing and answering a resolution, reopening, the silence the
   sweep records).
 The plain state the workflow reads is built by `escalations.state` (shared with selectors).
@@ -26,6 +27,12 @@ from escalate.escalations.services.deciding import (
     propose_resolution,
     record_silence,
     reopen_escalation,
+)
+from escalate.escalations.services.linking import (
+    LinkNotFound,
+    find_link,
+    may_remove_links,
+    remove_link,
 )
 from escalate.escalations.services.panel import (
     convene_panel,
@@ -63,6 +70,7 @@ __all__ = [
     "ActionRefused",
     "ActionSpec",
     "DeadlineNotice",
+    "LinkNotFound",
     "RaiseDetails",
     "StaleEscalation",
     "accept_resolution",
@@ -76,8 +84,10 @@ __all__ = [
     "decline_resolution",
     "discard_raise_draft",
     "escalate_to_next_stage",
+    "find_link",
     "flag_stranded",
     "give_rationale",
+    "may_remove_links",
     "notify_deadlines",
     "notify_policy_event",
     "pause_escalation",
@@ -88,6 +98,7 @@ __all__ = [
     "record_panel_decision",
     "record_representation",
     "record_silence",
+    "remove_link",
     "reopen_escalation",
     "request_rationale",
     "resolve_escalation",

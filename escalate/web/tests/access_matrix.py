@@ -428,6 +428,22 @@ MATRIX: list[Row] = [
         ),
     ),
     Row(
+        "escalations:remove_link",
+        kwargs=lambda w: {**escalation(w), "other": w.a.linked.reference},
+        # Only someone who may see both, and removes links (the business unit): to anyone else
+        # the link does not exist.
+        get=only(["business_manager"], 200, others=404),
+        post=only(["business_manager"], Redirect("/escalations/"), others=404),
+    ),
+    Row(
+        "escalations:remove_link",
+        label="another partnership's link",
+        kwargs=lambda w: {"reference": w.b.escalation.reference, "other": w.b.linked.reference},
+        # B's business unit removes B's link; nobody of A learns it exists.
+        get=only(["other_partnership"], 200, others=404),
+        post=only(["other_partnership"], Redirect("/escalations/"), others=404),
+    ),
+    Row(
         "escalations:stage_action",
         kwargs=lambda w: {**escalation(w), "action": "record-discussion"},
         get=only(SEES_ESCALATION, 200, others=404),

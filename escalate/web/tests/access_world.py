@@ -24,8 +24,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from escalate.directory.models import Agency, EscalationContact, Partnership, Person, Role
 from escalate.directory.tests.factories import PersonFactory
 from escalate.escalations import services
-from escalate.escalations.models import Action, ChronologyEntry, Escalation, RaiseDraft
-from escalate.escalations.tests.factories import World, make_world
+from escalate.escalations.models import (
+    Action,
+    ChronologyEntry,
+    Escalation,
+    EscalationLink,
+    RaiseDraft,
+)
+from escalate.escalations.tests.factories import EscalationFactory, World, make_world
 from escalate.evidence.models import Attachment
 from escalate.evidence.services import attach_evidence
 from escalate.notifications.models import CalendarToken, Channel, Notification
@@ -74,6 +80,9 @@ class Side:
     draft: RaiseDraft  # the practitioner's draft, half answered
     contact: EscalationContact  # a Level 2 contact of the agency
     form_template: FormTemplate  # the business unit's own Escalation Form, not yet previewed
+    # A later escalation linked to `escalation` (same child), with no participants: only the
+    # business unit (the policy's access role) may see both.
+    linked: Escalation
 
     @property
     def partnership(self) -> Partnership:
@@ -160,6 +169,19 @@ def _side() -> Side:
     assert failed_notice is not None, "raising emails the respondent"
     Notification.objects.filter(pk=failed_notice.pk).update(status="failed", attempts=8)
     draft = services.save_raise_draft(by=world.outsider, data={"immediate_harm": "no"})
+    linked = EscalationFactory(
+        partnership=partnership,
+        policy_version=world.policy,
+        raised_by=world.nurse,
+        raiser_agency=world.health,
+        respondent_agency=world.csc,
+        is_repeat=True,
+        has_links=True,
+    )
+    EscalationLink.objects.create(
+        earlier=escalation, later=linked, kind=EscalationLink.Kind.IDENTIFIERS
+    )
+    Escalation.objects.filter(pk=escalation.pk).update(has_links=True)
     escalation.refresh_from_db()
     assert partnership.pk == escalation.partnership_id
     return Side(
@@ -187,6 +209,7 @@ def _side() -> Side:
             content=shipped_template("escalation_form"),
             uploaded_by=world.business_manager,
         ),
+        linked=linked,
     )
 
 

@@ -94,3 +94,16 @@ def test_only_the_business_unit_exports() -> None:
     searched = signed_in(world.dsl).post(URL, {"reason": "subject_access", "name": "Sam"})
     assert "Download the export" not in searched.content.decode()
     assert not AuditEvent.objects.filter(action="subject_access_exported").exists()
+
+
+def test_an_export_without_a_reason_is_refused() -> None:
+    """Issue 21, "Bad input and refusals": exports without a reason are refused (the form
+    answers with its error, no file, nothing audited)."""
+    world = make_world()
+    services.raise_escalation(by=world.dsl, details=world.details(subject_name="Sam Example"))
+    client = signed_in(world.business_manager)
+    for reason in ("", "not-a-listed-reason"):
+        response = client.post(URL, {"export": "yes", "reason": reason, "name": "Sam Example"})
+        assert response["Content-Type"].startswith("text/html")
+        assert "govuk-error-summary" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="subject_access_exported").exists()

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 
 from escalate.directory import selectors as directory
-from escalate.directory.models import Agency, Person
+from escalate.directory.models import Agency, Person, Role
 from escalate.escalations import services, workflow
 
 Kind = Literal[
@@ -103,6 +103,16 @@ class ActionDeclaration:
 def people_to_choose(person: Person) -> QuerySet[Person]:
     """Active people of `person`'s partnership."""
     return directory.people_of(person)
+
+
+def owners_to_choose(person: Person, escalation: Any) -> QuerySet[Person]:
+    """Who may own an agreed action of `escalation`: active people of the two agencies involved,
+    never an administrator or an auditor (issue 16)."""
+    return (
+        people_to_choose(person)
+        .filter(agency_id__in=[escalation.raiser_agency_id, escalation.respondent_agency_id])
+        .exclude(role_assignments__role__in=[Role.ADMINISTRATOR, Role.AUDITOR])
+    )
 
 
 def panel_people_to_choose(person: Person) -> QuerySet[Person]:

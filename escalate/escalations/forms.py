@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from escalate.directory.models import Agency, Person
 from escalate.escalations.actions import CHOICES, ActionDeclaration, Input
 from escalate.escalations.models import Escalation
+from escalate.escalations.selectors import seated_panel_member_ids
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.state import handled_by
 from escalate.escalations.workflow import PROTECTIVE_ACTIONS
@@ -542,6 +543,9 @@ def action_form(
                 if declaration.name == "convene_panel" and escalation is not None:
                     choices = board_candidates(choices, escalation.policy_version.spec)
                     handled = handled_by(escalation)
+                elif declaration.name == "record_panel_decision" and escalation is not None:
+                    # Only the members seated on the panel (the service refuses anyone else).
+                    choices = choices.filter(pk__in=seated_panel_member_ids(escalation))
                 choices = choices.select_related("agency").prefetch_related("role_assignments")
                 # Each candidate's role, agency and whether they sit on the Board (004 2.12).
                 field.choice_hints = {  # type: ignore[attr-defined]

@@ -334,6 +334,12 @@ def pending_proposal(
     )
 
 
+def seated_panel_member_ids(escalation: Escalation) -> QuerySet[Panel, int]:
+    """The ids of the people seated on the escalation's Resolution Panel (a subquery; the caller
+    has already checked the person may see the escalation)."""
+    return Panel.objects.filter(escalation=escalation).values_list("members__pk", flat=True)
+
+
 def proposal_of(escalation: Escalation) -> PendingProposal | None:
     """The pending proposal of `escalation` (for the pages that answer it)."""
     entries = list(

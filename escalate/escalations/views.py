@@ -33,7 +33,7 @@ from escalate.escalations.actions import (
     DISCUSSION_METHODS,
     PARTS_TO_REASSIGN,
     STAGE_ACTIONS,
-    people_to_choose,
+    owners_to_choose,
 )
 from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation, Panel
@@ -322,14 +322,16 @@ ACTION_ROWS = 3
 MAX_ACTION_ROWS = 10
 
 
-def _action_rows(person: Person, request: HttpRequest) -> list[stage_forms.ActionRowForm]:
+def _action_rows(
+    person: Person, request: HttpRequest, escalation: Escalation
+) -> list[stage_forms.ActionRowForm]:
     count = ACTION_ROWS
     raw = request.POST.get("action_rows") or request.GET.get("rows") or ""
     if raw.isdigit():
         count = max(1, min(int(raw), MAX_ACTION_ROWS))
     if request.method == "POST" and "add_row" in request.POST:
         count = min(count + 1, MAX_ACTION_ROWS)
-    people = people_to_choose(person)
+    people = owners_to_choose(person, escalation)
     data = request.POST if request.method == "POST" else None
     return [
         stage_forms.ActionRowForm(data, prefix=f"action-{index}", people=people)
@@ -358,7 +360,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     form = action_form(
         spec, person=person, data=data, version=escalation.version, escalation=escalation
     )
-    rows = _action_rows(person, request) if spec.action_rows else []
+    rows = _action_rows(person, request, escalation) if spec.action_rows else []
     adding_row = request.method == "POST" and "add_row" in request.POST
     if adding_row:
         # Another empty row asked for: show what was typed, not yet checked.

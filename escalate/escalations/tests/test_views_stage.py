@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from escalate.directory.models import Level
-from escalate.directory.tests.factories import PersonFactory
+from escalate.directory.models import Level, Role, RoleAssignment
+from escalate.directory.tests.factories import AgencyFactory, PersonFactory
 from escalate.escalations.models import Action, ChronologyEntry, EntryKind, Escalation, Status
 from escalate.escalations.tests.views_support import cast, raise_one, signed_in
 
@@ -177,6 +177,22 @@ def test_an_action_owner_from_another_partnership_is_refused() -> None:
     assert "Choose an owner from this partnership" in html
     assert "Hold a strategy meeting." in html
     assert not Action.objects.exists()
+
+
+def test_action_owners_are_active_people_of_the_two_agencies_never_admins_or_auditors() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    third_agency = PersonFactory(agency=AgencyFactory(partnership=people.raiser.partnership))
+    admin = PersonFactory(agency=people.raiser.agency)
+    RoleAssignment.objects.create(person=admin, role=Role.ADMINISTRATOR)
+    auditor = PersonFactory(agency=people.respondent.agency)
+    RoleAssignment.objects.create(person=auditor, role=Role.AUDITOR)
+    form = signed_in(people.raiser).get(action_url(escalation, "resolve")).content.decode()
+    owners = form.split('name="action-0-owner"')[1].split("</select>")[0]
+    for offered in (people.raiser, people.respondent, people.respondent_manager):
+        assert f'value="{offered.pk}"' in owners
+    for left_out in (third_agency, admin, auditor):
+        assert f'value="{left_out.pk}"' not in owners
 
 
 def test_resolving_records_the_decision_and_several_actions() -> None:

@@ -277,6 +277,12 @@ def test_the_panel_lead_records_the_decision_with_who_took_part_and_the_chair_is
     assert "The panel decides together" in error_of(by_api)["message"]
     lead = signed_in(health)
     assert action_url(escalation, "panel-decision") in page_of(lead, escalation)
+    # "Who took part" offers only the members seated on this panel.
+    form = lead.get(action_url(escalation, "panel-decision")).content.decode()
+    offered = form.split("Which panel members took part?")[1].split("</fieldset>")[0]
+    assert f'value="{school.pk}"' in offered and f'value="{csc.pk}"' in offered
+    assert f'value="{world.chair.pk}"' not in offered
+    assert f'value="{world.teacher.pk}"' not in offered
     done = lead.post(action_url(escalation, "panel-decision"), decision)
     assert done.status_code == 302, done.content.decode()[:2000]
     escalation.refresh_from_db()

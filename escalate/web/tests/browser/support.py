@@ -56,12 +56,18 @@ PageCheck = Callable[[Page, str], None]
 
 
 def sign_in(
-    page: Page, person: Person, password: str | None = None, *, check: PageCheck | None = None
+    page: Page,
+    person: Person,
+    password: str | None = None,
+    *,
+    check: PageCheck | None = None,
+    timeout: float | None = None,
 ) -> None:
     """Sign in through the real forms, password then the one-time code, as a person would.
 
     `check(page, name)` is called on each page on the way (journeys pass `assert_accessible`).
     The code page appears only when the second factor is required (it is, in browser tests).
+    `timeout` (ms): how long to wait for the sign-in to answer (a slow, loaded machine).
     """
     device = demo_device(person)
     page.goto("/sign-in/")
@@ -70,7 +76,7 @@ def sign_in(
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password", exact=True).fill(password or password_for(person))
     page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/sign-in/"))
+    expect(page).not_to_have_url(re.compile(r"/sign-in/"), timeout=timeout)
     if "/account/two-factor/" in page.url:
         enter_code(page, device, check=check)
 

@@ -61,7 +61,10 @@ def test_subject_access_for_a_professional_is_accessible(
     any_page: Page, demo: DemoDirectory
 ) -> None:
     page = any_page
-    sign_in(page, demo.people["vera.walsh"])
+    # Signing in and building the pages hash passwords and query the directory: under load
+    # this took longer than the default 5 seconds once, so each step may take up to 30.
+    page.set_default_timeout(30_000)
+    sign_in(page, demo.people["vera.walsh"], timeout=30_000)
     page.goto("/find-a-person/professional/")
     assert_accessible(page, "professional-search")
     amira = demo.people["amira.khan"]
@@ -69,10 +72,10 @@ def test_subject_access_for_a_professional_is_accessible(
     page.get_by_role("button", name="Find").click()
     assert_accessible(page, "professional-found")
     page.get_by_role("link", name=amira.full_name).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(amira.full_name)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(amira.full_name, timeout=30_000)
     page.get_by_role("button", name="Download the export").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Select why you are making this export"
+        "Select why you are making this export", timeout=30_000
     )
     assert_accessible(page, "professional-export-error")
 

@@ -63,6 +63,7 @@ class EntryKind(models.TextChoices):
     TIMESCALE_CHANGED = "timescale_changed", "Due date changed"
     REASSIGNED = "reassigned", "Part reassigned"
     LINK_REMOVED = "link_removed", "Link to another escalation removed (made in error)"
+    FORM_ATTACHED = "form_attached", "Form prepared for the chair"
 
 
 class EscalationQuerySet(models.QuerySet["Escalation"]):

@@ -162,7 +162,7 @@ TEXT_LABELS: dict[str, str] = {
     "timescale_changed": "Why the due date changed",
     "reassigned": "Why the part was reassigned",
     "tier_up": "Why it went to the next tier",
-    "form_attached": "Form",
+    "form_attached": "What was prepared",
 }
 
 # Labels for the facts an entry's data holds; keys not listed here get a label made from the key.
@@ -726,7 +726,13 @@ def _outcome(escalation: Escalation, chronology: list[ChronologyEntry]) -> list[
     )
     return facts(
         [
-            ("status", "Outcome", escalation.get_status_display()),
+            (
+                "status",
+                "Outcome",
+                escalation.get_status_display()
+                if escalation.closed_at
+                else f"Not decided yet: it is {escalation.get_status_display().lower()}",
+            ),
             ("closed_at", "Closed", when(escalation.closed_at)),
             ("decision", "Decision", escalation.decision),
             ("decided_by", "Decided by", escalation.decided_by_text),

@@ -17,9 +17,10 @@ from django.utils.text import slugify
 
 from escalate.audit.models import AuditEvent
 from escalate.audit.services import record_audit
-from escalate.directory.models import Partnership, Person
-from escalate.escalations.models import Escalation
+from escalate.directory.models import Partnership, Person, Role
+from escalate.escalations.models import ChronologyEntry, EntryKind, Escalation, Part, Participant
 from escalate.escalations.selectors import access_escalation
+from escalate.policies.calendar import govuk_date
 from escalate.policies.schema import PolicySpec
 from escalate.policies.schema_forms import PolicyForm
 from escalate.reports import exports, policy_forms, selectors
@@ -299,6 +300,17 @@ def attach_forms_for_chair(
                 "made_by": by,
             },
         )
+        ChronologyEntry.objects.create(
+            escalation=escalation,
+            kind=EntryKind.FORM_ATTACHED,
+            actor=by,
+            stage_key=stage_key,
+            occurred_at=now,
+            recorded_at=now,
+            text=f"{form.title} prepared{'' if created else ' again'} for "
+            f"{_chair_names(escalation)} on {govuk_date(now)}",
+            data={"form": form.kind.value, "title": form.title},
+        )
         record_audit(
             actor=by,
             action="form_attached_for_chair",
@@ -311,6 +323,31 @@ def attach_forms_for_chair(
         )
         made.append(attached)
     return made
+
+
+def _chair_names(escalation: Escalation) -> str:
+    """Who the chair's form is for, by name: the partnership chair on the escalation, else
+    whoever holds the role in the partnership."""
+    chairs = [
+        participant.person.full_name
+        for participant in Participant.objects.filter(
+            escalation=escalation, part=Part.PARTNERSHIP_CHAIR
+        )
+        .select_related("person")
+        .order_by("added_at", "pk")
+    ]
+    if not chairs:
+        chairs = list(
+            Person.objects.filter(
+                partnership_id=escalation.partnership_id,
+                is_active=True,
+                role_assignments__role=Role.PARTNERSHIP_CHAIR,
+            )
+            .order_by("full_name", "pk")
+            .values_list("full_name", flat=True)
+            .distinct()
+        )
+    return " and ".join(dict.fromkeys(chairs)) or "the partnership chair"
 
 
 def attached_form_offered(*, person: Person, escalation: Escalation, kind: str) -> PolicyForm:

@@ -17,7 +17,7 @@ from docx import Document
 from escalate.audit.models import AuditEvent
 from escalate.directory.models import Person
 from escalate.escalations import services
-from escalate.escalations.models import Escalation, Part
+from escalate.escalations.models import EntryKind, Escalation, Part
 from escalate.escalations.tests.factories import (
     ParticipantFactory,
     StageRecordFactory,
@@ -25,9 +25,11 @@ from escalate.escalations.tests.factories import (
     make_world,
 )
 from escalate.notifications.models import Channel, Notification
-from escalate.reports import policy_forms
+from escalate.policies.calendar import govuk_date
+from escalate.reports import exports, policy_forms
 from escalate.reports.models import AttachedForm, FormTemplate
-from escalate.reports.tests.record_support import docx_text
+from escalate.reports.record import build_record
+from escalate.reports.tests.record_support import docx_text, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -347,6 +349,23 @@ def test_the_chairs_details_are_attached_in_the_app_at_the_referral_not_emailed(
     made = AuditEvent.objects.get(action="form_attached_for_chair")
     assert made.object_reference == escalation.reference
     assert "made at the referral to" in made.reason
+    # It is on the escalation's timeline, for whoever may see the escalation, and in the record.
+    prepared = (
+        f"Details for the chair prepared for {world.chair.full_name} on "
+        f"{govuk_date(attached.made_at)}"
+    )
+    entry = escalation.chronology.get(kind=EntryKind.FORM_ATTACHED)
+    assert (entry.text, entry.stage_key, entry.actor) == (prepared, "stage_4", world.head)
+    for person in (world.teacher, world.social_worker):
+        page = client_for(person).get(f"/escalations/{escalation.reference}/").content.decode()
+        assert "Form prepared for the chair" in page and prepared in page
+    record = build_record(escalation)
+    listed = [e for stage in record.stages for e in stage.entries if e.kind == "form_attached"]
+    assert [(e.title, e.facts[0].value) for e in listed] == [
+        ("Form prepared for the chair", prepared)
+    ]
+    assert prepared in pdf_text(exports.escalation_record_pdf(record))
+    assert prepared in docx_text(exports.escalation_record_docx(record))
     # No e-mail to anyone carries or names the document: it is in the app.
     assert not Notification.objects.filter(
         escalation=escalation, channel=Channel.EMAIL, body__icontains="Details for the chair"

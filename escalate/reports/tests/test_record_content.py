@@ -245,6 +245,51 @@ def test_an_accepted_proposals_learning_is_in_the_record_once() -> None:
             assert text.count(words) == 1, words
 
 
+def test_at_a_stage_end_the_raiser_is_sent_the_record_and_the_record_says_so() -> None:
+    """Issue 17, point 4, under a shipped policy (Havering 004 §3.1: "shared with relevant
+    personnel, to include the worker who raised the initial concern"): when a stage ends the
+    raiser and the next stage's people get a notice linking to the record, and the record
+    shows who was told and when."""
+    from escalate.notifications.models import Notification
+
+    world = make_world(policy_file="havering.yaml")
+    spec = world.policy.spec
+    escalation = services.raise_escalation(
+        by=world.teacher, details=world.details(categories=[spec.categories[0].key])
+    )
+    services.record_discussion(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        held_on=timezone.localdate(),
+        with_whom="The social worker",
+        method="phone",
+        summary="We went through the referral.",
+        outcome="Not agreed.",
+    )
+    escalation.refresh_from_db()
+    escalation = services.escalate_to_next_stage(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="No agreement at the first stage.",
+    )
+    link = f"/escalations/{escalation.reference}/#record"
+    to_raiser = Notification.objects.filter(
+        escalation=escalation, recipient=world.teacher, event="stage_entered"
+    )
+    assert to_raiser.exists() and all(link in notice.body for notice in to_raiser)
+    others = Notification.objects.filter(escalation=escalation, event="stage_entered").exclude(
+        recipient=world.teacher
+    )
+    assert others.exists() and all(link in notice.body for notice in others)
+    record = build_record(escalation)
+    second = spec.stages[1].name
+    shared = [told for told in record.told if told.stage == second and told.what == "Stage entered"]
+    assert shared and shared[0].when
+    assert any(world.teacher.full_name in who for told in shared for who in told.who)
+
+
 def test_the_pdf_is_tagged_with_language_title_and_bookmarks() -> None:
     record = build_record(every_kind(full_world()))
     structure = structure_of(exports.escalation_record_pdf(record))

@@ -313,3 +313,20 @@ def test_an_unknown_format_is_404(world: World) -> None:
     client = client_for(world.business_manager)
     assert client.get("/reports/figures.exe").status_code == 404
     assert client.get("/reports/escalations/FIX-2026-0001/record.exe").status_code == 404
+
+
+def test_the_briefings_what_you_should_do_comes_from_the_policy_with_a_shipped_default() -> None:
+    """Issue 17, point 6: the 7 minute briefing's advice is the policy's, else the default."""
+    from escalate.escalations.tests.factories import policy_document
+    from escalate.policies.schema_forms import DEFAULT_WHAT_YOU_SHOULD_DO
+
+    document = policy_document()
+    document["briefing"] = {"what_you_should_do": ["Ring the Testshire duty desk first."]}
+    own = make_world(document)
+    url = reverse("reports:briefing", args=["2026-q1"])
+    page = client_for(own.business_manager).get(url).content.decode()
+    assert "Ring the Testshire duty desk first." in page
+    assert DEFAULT_WHAT_YOU_SHOULD_DO[0] not in page
+    shipped = client_for(make_world().business_manager).get(url).content.decode()
+    for advice in DEFAULT_WHAT_YOU_SHOULD_DO:
+        assert advice.replace("'", "&#x27;") in shipped

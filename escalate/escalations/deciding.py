@@ -116,6 +116,9 @@ class Reassign:
     from_person_gone: bool  # the person is deactivated or marked away
     by_their_manager: bool  # the actor is that person's line manager
     to_person_active: bool = True
+    # The raiser's and respondent's parts (and their managers') stay with their agency: the
+    # disagreement is between agencies (001), so a side never passes to the other agency.
+    to_person_in_side_agency: bool = True
 
 
 DecidingAction = (
@@ -726,6 +729,11 @@ def _reassign(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: w
         )
     if not action.to_person_active:
         raise ActionRefused("Choose someone who can act now.", field="person")
+    if not action.to_person_in_side_agency:
+        raise ActionRefused(
+            "Choose someone in the same agency: a side's part stays with its agency.",
+            field="person",
+        )
     wf._require_text(action.reason, "Enter why the part is reassigned.", "reason")
     events: list[wf.WorkflowEvent] = [
         wf.ChronologyEvent(

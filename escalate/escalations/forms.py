@@ -17,7 +17,6 @@ from escalate.escalations.models import Escalation
 from escalate.escalations.selectors import seated_panel_member_ids
 from escalate.escalations.services import ActionSpec
 from escalate.escalations.state import handled_by
-from escalate.escalations.workflow import PROTECTIVE_ACTIONS
 from escalate.policies.schema import PolicySpec
 from escalate.web.forms import DateField
 
@@ -62,7 +61,7 @@ class ProtectiveActionForm(forms.Form):
     protective_actions = forms.MultipleChoiceField(
         label="What have you already done to protect them?",
         widget=forms.CheckboxSelectMultiple,
-        choices=list(PROTECTIVE_ACTIONS),
+        choices=[],  # the policy's urgent.protective_actions, set per form
         help_text="Select all that apply.",
         error_messages={
             "required": "Select what you have already done to protect the child or adult",
@@ -79,6 +78,12 @@ class ProtectiveActionForm(forms.Form):
             "max_length": "What you did must be 5,000 characters or fewer",
         },
     )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["protective_actions"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = choices
 
 
 class AgencyForm(forms.Form):

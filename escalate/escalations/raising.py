@@ -23,7 +23,7 @@ from escalate.directory import selectors as directory
 from escalate.directory.models import Agency, Person, Role
 from escalate.directory.requests import person_of
 from escalate.escalations import forms as raise_forms
-from escalate.escalations import selectors, services, workflow
+from escalate.escalations import selectors, services
 from escalate.escalations.models import RaiseDraft
 from escalate.escalations.workflow import ActionRefused
 from escalate.policies import selectors as policy_selectors
@@ -368,7 +368,9 @@ def raise_emergency(request: HttpRequest) -> HttpResponse:
         "protective_action": context.data.get("protective_action") or "",
     }
     form = raise_forms.ProtectiveActionForm(
-        request.POST if request.method == "POST" else None, initial=initial
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        choices=context.policy.urgent.protective_action_choices,
     )
     if request.method == "POST" and form.is_valid():
         # What was already done to protect them is recorded with the escalation (guide 001:
@@ -461,7 +463,7 @@ def summary_rows(context: Context) -> list[dict[str, str]]:
             reviewer = _chosen_reviewer(context, role, name)
             rows.append((label, reviewer.full_name if reviewer else "Not known", "reviewers"))
     if context.urgent:
-        taken = dict(workflow.PROTECTIVE_ACTIONS)
+        taken = dict(policy.urgent.protective_action_choices)
         rows.insert(
             1,
             (

@@ -39,7 +39,7 @@ from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation, Panel
 from escalate.escalations.raising import open_draft
 from escalate.escalations.services.allocation import may_allocate_reviewers
-from escalate.escalations.workflow import PROTECTIVE_ACTIONS, ActionRefused
+from escalate.escalations.workflow import ActionRefused
 from escalate.evidence.selectors import escalation_evidence
 from escalate.notifications.services import mark_read_on_opening
 from escalate.policies import calendar
@@ -251,6 +251,7 @@ DETAIL_LABELS = (
     ("due_on", "Due"),
     ("review_on", "Review on"),
     ("agreed_by", "Agreed by (a manager on the raiser's side)"),
+    ("proposed_by", "Proposed by (accepted when no answer came in time)"),
 )
 
 
@@ -268,7 +269,7 @@ def _details_of(
         with contextlib.suppress(KeyError):
             details.append(("Moved to", spec.stage(str(data["to"])).name))
     if entry.kind == "urgent_guidance" and data.get("protective_actions"):
-        taken = dict(PROTECTIVE_ACTIONS)
+        taken = dict(spec.urgent.protective_action_choices)
         done = [taken.get(str(key), str(key)) for key in data["protective_actions"]]
         details.append(("Already done to protect them", "; ".join(done)))
         if data.get("protective_action"):

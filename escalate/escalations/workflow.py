@@ -421,31 +421,20 @@ def _notify(
 
 # --- start -------------------------------------------------------------------------------
 
-# What someone raising an escalation about immediate harm has already done to protect the child
-# or adult (guide 001, "Urgent Situations": "Take immediate action to protect", "Go directly to
-# senior managers if needed", "Use emergency services if appropriate", "Document your actions
-# and rationale"; Havering 004 1.5: the designated safeguarding lead "should be informed
-# immediately").
-PROTECTIVE_ACTIONS: tuple[tuple[str, str], ...] = (
-    ("emergency_services", "Called 999 (police or ambulance)"),
-    ("front_door", "Made a referral to the front door (children's or adults' services)"),
-    ("dsl_told", "Told our designated safeguarding lead"),
-    ("senior_manager", "Went straight to a senior manager"),
-    ("other", "Something else"),
-)
-PROTECTIVE_ACTION_KEYS = frozenset(key for key, _ in PROTECTIVE_ACTIONS)
-
 
 @dataclass(frozen=True)
 class ProtectiveAction:
     """The protective action already taken, recorded with an escalation about immediate harm."""
 
-    taken: frozenset[str]  # PROTECTIVE_ACTION_KEYS
+    taken: frozenset[str]  # keys of the policy's urgent.protective_actions
     note: str  # what was done, and why
 
 
-def check_protective_action(flags: frozenset[str], protective: ProtectiveAction | None) -> None:
-    """An escalation about immediate harm records what was already done to protect them."""
+def check_protective_action(
+    spec: PolicySpec, flags: frozenset[str], protective: ProtectiveAction | None
+) -> None:
+    """An escalation about immediate harm records what was already done to protect them, from
+    the choices the policy offers (guide 001, "Urgent Situations")."""
     if "immediate_harm" not in flags:
         return
     if protective is None or not protective.taken:
@@ -453,7 +442,7 @@ def check_protective_action(flags: frozenset[str], protective: ProtectiveAction 
             "Select what you have already done to protect the child or adult.",
             field="protective_actions",
         )
-    if not protective.taken <= PROTECTIVE_ACTION_KEYS:
+    if not protective.taken <= {choice.key for choice in spec.urgent.protective_actions}:
         raise ActionRefused("Select actions from the list.", field="protective_actions")
     _require_text(
         protective.note,

@@ -221,10 +221,49 @@ class NotificationRule(Strict):
     note: str = ""
 
 
+class ProtectiveActionChoice(Strict):
+    """One thing a person raising about immediate harm may already have done to protect them."""
+
+    key: Key
+    label: str = Field(min_length=1, max_length=200)
+
+
+# The shipped default (guide 001, "Urgent Situations": "Take immediate action to protect", "Go
+# directly to senior managers if needed", "Use emergency services if appropriate", "Document
+# your actions and rationale"; Havering 004 1.5: the designated safeguarding lead "should be
+# informed immediately"). A policy may name its own, for example its front door's name.
+DEFAULT_PROTECTIVE_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("emergency_services", "Called 999 (police or ambulance)"),
+    ("front_door", "Made a referral to the front door (children's or adults' services)"),
+    ("dsl_told", "Told our designated safeguarding lead"),
+    ("senior_manager", "Went straight to a senior manager"),
+    ("other", "Something else"),
+)
+
+
+def _default_protective_actions() -> list[ProtectiveActionChoice]:
+    return [ProtectiveActionChoice(key=k, label=v) for k, v in DEFAULT_PROTECTIVE_ACTIONS]
+
+
 class UrgentRule(Strict):
     may_start_at: list[Key] = Field(default_factory=list)
     reason_required: bool = True
     guidance: str = Field(min_length=1)
+    # What the raiser is asked they have already done, on the immediate-harm page.
+    protective_actions: list[ProtectiveActionChoice] = Field(
+        default_factory=_default_protective_actions, min_length=1, max_length=20
+    )
+
+    @model_validator(mode="after")
+    def _protective_keys_unique(self) -> UrgentRule:
+        keys = [choice.key for choice in self.protective_actions]
+        if len(keys) != len(set(keys)):
+            raise ValueError("urgent.protective_actions has the same key twice")
+        return self
+
+    @property
+    def protective_action_choices(self) -> list[tuple[str, str]]:
+        return [(choice.key, choice.label) for choice in self.protective_actions]
 
 
 class WhenUnanswered(StrEnum):

@@ -40,14 +40,26 @@ def check_action_specs(escalation: Escalation, actions: Iterable[ActionSpec]) ->
         )
 
 
-def create_actions(change: Change, actions: Iterable[ActionSpec]) -> list[Action]:
+def create_actions(
+    change: Change, actions: Iterable[ActionSpec], *, proposed_by: Person | None = None
+) -> list[Action]:
     return [
-        make_action(change, spec.owner, spec.description.strip(), spec.due_on) for spec in actions
+        make_action(change, spec.owner, spec.description.strip(), spec.due_on, proposed_by)
+        for spec in actions
     ]
 
 
-def make_action(change: Change, owner: Person, description: str, due_on: date) -> Action:
-    """Agree one action within `change`: the workflow decides, then the action and its notices."""
+def make_action(
+    change: Change,
+    owner: Person,
+    description: str,
+    due_on: date,
+    proposed_by: Person | None = None,
+) -> Action:
+    """Agree one action within `change`: the workflow decides, then the action and its notices.
+
+    `proposed_by` is the person whose proposal the sweep accepted when no answer came: the action
+    is theirs to stand by, but the timeline shows the sweep made it, not them."""
     escalation = change.escalation
     transition = change.decide(
         workflow.AddAction(
@@ -58,13 +70,14 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
             and owner.is_active,
         )
     )
-    assert change.by is not None  # an action is agreed by someone (the sweep: the proposer)
+    agreed_by = proposed_by or change.by
+    assert agreed_by is not None  # an action is agreed by someone (the sweep: the proposer)
     action = Action.objects.create(
         escalation=escalation,
         description=description,
         owner=owner,
         due_on=due_on,
-        created_by=change.by,
+        created_by=agreed_by,
         created_at=change.now,
     )
     # The owner must be able to open the escalation to do the action.
@@ -72,9 +85,10 @@ def make_action(change: Change, owner: Person, description: str, due_on: date) -
         add_participant(
             escalation, owner, Part.ACTION_OWNER, escalation.current_stage_key, change.now
         )
-    entries = change.write(
-        transition, extra_data={"action_id": action.pk, "owner": owner.full_name}
-    )
+    extra: dict[str, object] = {"action_id": action.pk, "owner": owner.full_name}
+    if proposed_by is not None:
+        extra["proposed_by"] = proposed_by.full_name
+    entries = change.write(transition, extra_data=extra)
     # The owner is told, with the action's own due date, even if the policy forgot to say so;
     # a policy rule naming them (action_owner) said it already, on the same event key.
     told = any(

@@ -185,10 +185,9 @@ def record_silence(*, escalation: Escalation, now: datetime | None = None) -> in
             transition = change.decide(action)
             entry = pending_proposal(change.escalation) if _accepts(transition) else None
             if entry is not None:
-                # Accepted as the policy says: the proposer's agreed actions are made.
-                proposer = entry.actor
-                if proposer is not None:
-                    change.by = proposer
+                # Accepted as the policy says: the proposer's agreed actions are made. The
+                # timeline shows the sweep made them (nobody answered), not the proposer.
+                if entry.actor is not None:
                     today = calendar.local_date(change.now)
                     create_actions(
                         change,
@@ -197,8 +196,8 @@ def record_silence(*, escalation: Escalation, now: datetime | None = None) -> in
                             for a in _proposed_actions(change.escalation, entry)
                             if a.due_on >= today
                         ],
+                        proposed_by=entry.actor,
                     )
-                    change.by = None
                 data = entry.data if isinstance(entry.data, dict) else {}
                 record_outcome(
                     change.escalation,

@@ -21,6 +21,14 @@ from escalate.escalations.services.transition import Change, send_notifications
 from escalate.escalations.state import state_of
 from escalate.notifications.models import Notification
 
+# The agency a side's part belongs to (other parts may pass to anyone who can act).
+SIDE_AGENCY_FIELD: dict[str, str] = {
+    Part.RAISER: "raiser_agency_id",
+    Part.RAISER_MANAGER: "raiser_agency_id",
+    Part.RESPONDENT: "respondent_agency_id",
+    Part.RESPONDENT_MANAGER: "respondent_agency_id",
+}
+
 
 def is_gone(person: Person) -> bool:
     """Deactivated, or marked away: they cannot act on an escalation now."""
@@ -48,6 +56,7 @@ def reassign_part(
         )
         gone = [holder for holder in holders if is_gone(holder.person)]
         holder = gone[0] if gone else (holders[0] if holders else None)
+        side_agency_id = SIDE_AGENCY_FIELD.get(part)
         if holder is None and part in deciding.REASSIGNABLE_PARTS:
             raise deciding.ActionRefused("Nobody holds that part on this escalation.", field="part")
         entries = change.run(
@@ -61,6 +70,8 @@ def reassign_part(
                 and not person.is_away
                 and person.partnership_id == change.escalation.partnership_id
                 and person.pk != (holder.person_id if holder else None),
+                to_person_in_side_agency=side_agency_id is None
+                or person.agency_id == getattr(change.escalation, side_agency_id),
             ),
             extra_data={
                 "from_person": holder.person.full_name if holder else "",
@@ -77,6 +88,11 @@ def reassign_part(
             holder.person = person
             holder.added_at = change.now
             holder.save(update_fields=["person", "added_at"])
+        if part == Part.RAISER:
+            # The raiser's notices, lists and managers follow whoever holds the part now; who
+            # first raised it stays on the timeline (the raised entry and this reassignment).
+            change.escalation.raised_by = person
+            change.escalation.save(update_fields=["raised_by"])
         if part == Part.RESPONDENT:
             # The respondent's notices go to whoever holds the part now.
             change.escalation.respondent_person = person

@@ -48,8 +48,8 @@ class RaiseDetails:
     cp_conference: bool = False
     immediate_harm: bool = False
     urgent_guidance_shown: bool = False
-    # With immediate harm: what was already done to protect them (workflow.PROTECTIVE_ACTIONS)
-    # and a note of what and why.
+    # With immediate harm: what was already done to protect them (the policy's
+    # urgent.protective_actions) and a note of what and why.
     protective_actions: list[str] = field(default_factory=list)
     protective_action: str = ""
     start_stage_key: str = ""
@@ -94,7 +94,7 @@ def raise_escalation(
                 taken=frozenset(details.protective_actions),
                 note=details.protective_action.strip(),
             )
-        workflow.check_protective_action(frozenset(flags), protective)
+        workflow.check_protective_action(spec, frozenset(flags), protective)
         transition = workflow.start(
             spec,
             at=now,

@@ -153,7 +153,12 @@ def test_an_unanswered_proposal_is_accepted_where_the_policy_says(world: World) 
     assert services.record_silence(escalation=escalation) == 1
     escalation.refresh_from_db()
     assert escalation.status == Status.RESOLVED
+    # The action stands as the proposer's, but nobody made it by hand: the timeline says the
+    # sweep accepted it when no answer came, and names who proposed it.
     assert escalation.actions.get().created_by == world.social_worker
+    made = escalation.chronology.get(kind=EntryKind.ACTION_ADDED)
+    assert made.actor is None
+    assert made.data["proposed_by"] == world.social_worker.full_name
 
 
 def test_a_silent_respondent_does_not_block_escalating() -> None:

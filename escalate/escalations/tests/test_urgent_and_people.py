@@ -215,6 +215,42 @@ def test_a_line_manager_reassigns_only_for_someone_away_whom_they_manage() -> No
     assert "withdraw_escalation" in selectors.allowed_actions(escalation, successor)
 
 
+def test_the_raisers_part_passes_within_their_agency_and_their_notices_follow_it() -> None:
+    people = cast()
+    unit = business_manager(people)
+    escalation = raise_one(people)
+    Person.objects.filter(pk=people.raiser.pk).update(is_active=False)
+    # A side's part never passes to the other agency.
+    with pytest.raises(services.ActionRefused, match="same agency") as refused:
+        services.reassign_part(
+            escalation=escalation,
+            by=unit,
+            expected_version=escalation.version,
+            part="raiser",
+            person=new_person(agency=people.respondent.agency),
+            reason="Left the school.",
+        )
+    assert refused.value.field == "person"
+    successor = new_person(agency=people.raiser.agency, line_manager=people.raiser_manager)
+    services.reassign_part(
+        escalation=escalation,
+        by=unit,
+        expected_version=escalation.version,
+        part="raiser",
+        person=successor,
+        reason="Left the school; the new teacher takes it on.",
+    )
+    escalation.refresh_from_db()
+    # The raiser now is the successor: their lists, notices and managers follow...
+    assert escalation.raised_by == successor
+    assert escalation in selectors.raised_by(successor)
+    # ...while who first raised it stays on the timeline.
+    raised = escalation.chronology.get(kind=EntryKind.RAISED)
+    assert raised.actor == people.raiser
+    reassigned = escalation.chronology.get(kind=EntryKind.REASSIGNED)
+    assert reassigned.data["from_person"] == people.raiser.full_name
+
+
 def test_the_sweep_flags_an_escalation_nobody_active_can_move_to_the_business_unit() -> None:
     people = cast()
     unit = business_manager(people)
@@ -279,3 +315,54 @@ def test_the_reassign_page_and_api() -> None:
     assert done.status_code == 302
     timeline = page.get(detail).content.decode()
     assert "Part reassigned" in timeline and successor.full_name in timeline
+
+
+# --- what was already done, from the policy ------------------------------------------------------
+
+
+def test_the_protective_actions_offered_are_the_policys_own() -> None:
+    from escalate.escalations.tests.factories import make_world, policy_document
+    from escalate.policies.schema import PolicySpec
+
+    document = policy_document()
+    document["urgent"]["protective_actions"] = [
+        {"key": "mash", "label": "Rang the MASH duty line"},
+        {"key": "dsl_told", "label": "Told our designated safeguarding lead"},
+    ]
+    world = make_world(document)
+    urgent = {"immediate_harm": True, "urgent_guidance_shown": True, "protective_action": "At 9am."}
+    # A choice the policy does not offer is refused, even one the shipped default has.
+    with pytest.raises(services.ActionRefused, match="from the list"):
+        services.raise_escalation(
+            by=world.teacher,
+            details=world.details(**urgent, protective_actions=["emergency_services"]),
+        )
+    escalation = services.raise_escalation(
+        by=world.teacher, details=world.details(**urgent, protective_actions=["mash"])
+    )
+    # The timeline shows the policy's words for it.
+    page = signed_in(world.teacher).get(reverse("escalations:detail", args=[escalation.reference]))
+    assert "Rang the MASH duty line" in page.content.decode()
+    # A policy without its own list offers the shipped default; the same key twice is refused.
+    assert PolicySpec.model_validate(policy_document()).urgent.protective_action_choices[0] == (
+        "emergency_services",
+        "Called 999 (police or ambulance)",
+    )
+    document["urgent"]["protective_actions"].append({"key": "mash", "label": "Again"})
+    with pytest.raises(ValueError, match="same key twice"):
+        PolicySpec.model_validate(document)
+
+
+def test_the_emergency_page_offers_the_policys_protective_actions() -> None:
+    from escalate.escalations.tests.factories import make_world, policy_document
+
+    document = policy_document()
+    document["urgent"]["protective_actions"] = [{"key": "mash", "label": "Rang the MASH duty line"}]
+    world = make_world(document)
+    client = signed_in(world.teacher)
+    client.post(
+        reverse("escalations:raise_step", args=["immediate-danger"]), {"immediate_harm": "yes"}
+    )
+    page = client.get(reverse("escalations:raise_emergency")).content.decode()
+    assert "Rang the MASH duty line" in page
+    assert "Called 999 (police or ambulance)" not in page

@@ -414,6 +414,27 @@ DECLARATIONS: tuple[ActionDeclaration, ...] = (
         "or set it where the policy lets managers, never beyond the policy's maximum.",
     ),
     ActionDeclaration(
+        name="move_up_tier",
+        title="Take it to the next tier of management",
+        button="Take it to the next tier",
+        done="It has gone to the next tier of management. Their managers have been told, and "
+        "the stage has a new due date.",
+        inputs=(
+            _long(
+                "reason",
+                "Why does it go to the next tier?",
+                "Enter why it goes to the next tier of management",
+                "What has been tried at this tier, and why it is not resolved.",
+            ),
+        ),
+        service=services.move_up_tier,
+        slug="next-tier",
+        api_path="tier",
+        api_summary="Take it to the next tier of management in each organisation, where the "
+        "stage's policy allows more than one (the people at the stage, either side).",
+        hint="Each side's next manager up takes it on, within this stage.",
+    ),
+    ActionDeclaration(
         name="reassign_part",
         title="Reassign the part of someone who has left or is away",
         button="Reassign",

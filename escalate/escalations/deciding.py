@@ -572,20 +572,38 @@ def _reopen(spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.
     return reopened, events
 
 
+def _may_move_up_tier(
+    spec: PolicySpec, state: wf.EscalationState, actor: wf.Actor, item: Any
+) -> str | None:
+    """Havering 004 2.8: escalation continues "through the appropriate tiers of management in
+    each organisation until the matter is resolved"; a stage allows `tiers` of them."""
+    if state.status == wf.PAUSED:
+        return "Resume this escalation before you take it to the next tier of management."
+    stage = spec.stage(state.stage_key)
+    # The managers acting at the stage; at a practitioners' stage, the practitioners.
+    acting = actor.is_stage_manager or (actor.in_stage and stage.raiser_level <= 1)
+    if not acting:
+        return "Only the people involved at this stage can take it up a tier."
+    if state.tier >= stage.tiers:
+        if stage.tiers == 1:
+            return f"{stage.name} has one tier of management: escalate it to the next stage."
+        return (
+            f"{stage.name} has {stage.tiers} tiers of management, all used: escalate it to the "
+            "next stage."
+        )
+    return None
+
+
 def _move_up_tier(
     spec: PolicySpec, state: wf.EscalationState, action: Any, actor: wf.Actor
 ) -> Handled:
     assert isinstance(action, MoveUpTier)
     _require_open(state, "take it to the next tier")
-    stage = spec.stage(state.stage_key)
-    if not actor.in_stage:
-        raise ActionRefused("Only the people involved at this stage can take it up a tier.")
-    if state.tier >= stage.tiers:
-        raise ActionRefused(
-            f"{stage.name} has {stage.tiers} tier{'s' if stage.tiers > 1 else ''} of "
-            "management, all used: escalate it to the next stage."
-        )
+    refused = _may_move_up_tier(spec, state, actor, None)
+    if refused is not None:
+        raise ActionRefused(refused)
     wf._require_text(action.reason, "Enter why it goes to the next tier of management.", "reason")
+    stage = spec.stage(state.stage_key)
     due = wf.stage_deadline(spec, stage, action.at, state.flags)
     tier = state.tier + 1
     events: list[wf.WorkflowEvent] = [
@@ -598,8 +616,17 @@ def _move_up_tier(
         ),
         wf.DeadlineSet(due_at=due),
     ]
-    wf._notify(events, spec, Event.STAGE_ENTERED, state.stage_key, state.flags)
-    return replace(state, tier=tier, due_at=due, proposal=None), events
+    moved = replace(state, tier=tier, due_at=due, proposal=None)
+    # The managers of the new tier (added by the service before this is written), both sides
+    # and the raiser (Havering 004 3.1: shared with the worker who raised the concern).
+    _notify_default(
+        events,
+        spec,
+        Event.TIER_UP.value,
+        moved,
+        (Recipient.STAGE_PARTICIPANTS, Recipient.RAISER, Recipient.RESPONDENT),
+    )
+    return moved, events
 
 
 def may_change_timescale(spec: PolicySpec, actor: wf.Actor) -> bool:
@@ -808,6 +835,7 @@ RULES: tuple[wf.Rule, ...] = (
         timed=True,
     ),
     wf.Rule("reassign_part", Reassign, wf._open_and(_may_reassign), _reassign),
+    wf.Rule("move_up_tier", MoveUpTier, wf._open_and(_may_move_up_tier), _move_up_tier),
 )
 
 wf.register(RULES)

@@ -73,6 +73,7 @@ EVENT_WORDS = {
     Event.RESOLUTION_UNANSWERED: "A proposed resolution was not answered in time",
     Event.RATIONALE_LAPSED: "No rationale was given in time: the raiser may now escalate",
     Event.TIMESCALE_CHANGED: "The due date of an escalation stage has changed",
+    Event.TIER_UP: "An escalation has gone to the next tier of management",
 }
 UPDATED = "An escalation has been updated"
 SIGN_IN = "Sign in to Escalate to see the details and what to do next:"
@@ -265,6 +266,18 @@ ASKS: dict[str, dict[str, str]] = {
     Event.TIMESCALE_CHANGED: {
         part: "Note the new due date: the stage must be resolved or escalated by then."
         for part in (Part.RAISER, Part.RESPONDENT, Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER)
+    },
+    Event.TIER_UP: {
+        Part.RAISER_MANAGER: (
+            "It now needs you: talk to your counterpart in the other agency and resolve it, or "
+            "escalate it, by the due date."
+        ),
+        Part.RESPONDENT_MANAGER: (
+            "It now needs you: talk to your counterpart in the other agency and resolve it, or "
+            "escalate it, by the due date."
+        ),
+        Part.RAISER: "Senior managers now try to resolve it. You will be told the outcome.",
+        Part.RESPONDENT: "Senior managers now try to resolve it. You will be told the outcome.",
     },
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, prefetch_related_objects
 
 from escalate.directory.models import Agency, EscalationContact, Level, Person, Role
-from escalate.escalations.models import Action, Escalation, Part
+from escalate.escalations.models import MANAGER_PARTS, Action, Escalation, Part, Participant
 from escalate.policies.schema import Recipient, Stage
 
 
@@ -136,6 +136,51 @@ def stage_people(escalation: Escalation, stage: Stage) -> list[Target]:
     return targets
 
 
+def next_tier_people(escalation: Escalation, stage: Stage, tier: int) -> list[Target]:
+    """The managers of tier `tier` of `stage`: each side's person at the stage, `tier - 1` steps
+    up their own management line (Havering 004 2.8: "through the appropriate tiers of management
+    in each organisation"); where a line ends, the agency's escalation contact at the level
+    above. A side with nobody higher gets nobody new."""
+    sides = (
+        ((Part.RAISER, Part.RAISER_MANAGER), escalation.raiser_agency, stage.raiser_level),
+        (
+            (Part.RESPONDENT, Part.RESPONDENT_MANAGER),
+            escalation.respondent_agency,
+            stage.respondent_level,
+        ),
+    )
+    found: list[Target] = []
+    for target in stage_people(escalation, stage):
+        for parts, agency, level in sides:
+            if target.part not in parts:
+                continue
+            manager_part = parts[1]
+            chain = (
+                [p for p in target.person.management_chain() if p.is_active]
+                if target.person is not None
+                else []
+            )
+            if len(chain) >= tier - 1:
+                higher = chain[tier - 2]
+                found.append(Target(higher, higher.email, higher.full_name, manager_part))
+                continue
+            contact = person_at_level(None, agency, min(level + tier - 1, Level.STRATEGIC))
+            if contact is not None and contact.key != target.key:
+                found.append(_with_part(contact, manager_part))
+    return found
+
+
+def _stage_manager_participants(escalation: Escalation, stage: Stage) -> list[Target]:
+    """Managers who hold a part at `stage` beyond its first tier (or took a part over)."""
+    rows = Participant.objects.filter(
+        escalation=escalation,
+        stage_key=stage.key,
+        part__in=MANAGER_PARTS,
+        person__is_active=True,
+    ).select_related("person")
+    return [Target(r.person, r.person.email, r.person.full_name, r.part) for r in rows]
+
+
 def _with_part(target: Target, part: str) -> Target:
     return Target(target.person, target.email, target.label, part)
 
@@ -222,7 +267,13 @@ def resolve(
             ]
         return []
     if recipient is Recipient.STAGE_PARTICIPANTS:
-        return stage_people(escalation, stage)
+        people = stage_people(escalation, stage)
+        keys = {target.key for target in people}
+        return people + [
+            target
+            for target in _stage_manager_participants(escalation, stage)
+            if target.key not in keys
+        ]
     if recipient is Recipient.COUNTERPART_MANAGERS:
         managers = []
         for side, agency, level, part in (

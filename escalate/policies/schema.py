@@ -87,6 +87,7 @@ class Event(StrEnum):
     RESOLUTION_UNANSWERED = "resolution_unanswered"
     RATIONALE_LAPSED = "rationale_lapsed"
     TIMESCALE_CHANGED = "timescale_changed"
+    TIER_UP = "tier_up"  # the next tier of management within a stage (Havering 004 2.8)
 
 
 class Condition(StrEnum):

@@ -9,13 +9,14 @@ from typing import Any
 from django.db import transaction
 
 from escalate.directory.models import Person
-from escalate.escalations import deciding
+from escalate.escalations import deciding, recipients
 from escalate.escalations.auditing import SYSTEM, audited
 from escalate.escalations.models import Action, ChronologyEntry, EntryKind, Escalation
 from escalate.escalations.services.actions import ActionSpec, check_action_specs, create_actions
 from escalate.escalations.services.stage import record_outcome
-from escalate.escalations.services.transition import Change
+from escalate.escalations.services.transition import Change, add_participant, send_notifications
 from escalate.policies import calendar
+from escalate.policies.schema import Event
 
 # What the record says decided a resolution agreed by both sides.
 AGREED_BY_BOTH = "Agreed by both sides"
@@ -171,6 +172,38 @@ def change_timescale(
     with audited("escalation_timescale_changed", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
         change.run(deciding.ChangeTimescale(at=change.now, due_on=due_on, reason=reason.strip()))
+        return change.escalation
+
+
+@transaction.atomic(durable=True)
+def move_up_tier(
+    *, escalation: Escalation, by: Person, expected_version: int, reason: str
+) -> Escalation:
+    """Either side at the stage takes it to the next tier of management in each organisation
+    (Havering 004 2.8), where the stage's policy allows more than one; the new tier's managers
+    join the stage, are told, and the stage has a new due date."""
+    with audited("escalation_tier_up", escalation=escalation, by=by):
+        change = Change(escalation, by, expected_version)
+        transition = change.decide(deciding.MoveUpTier(at=change.now, reason=reason.strip()))
+        stage = change.spec.stage(change.escalation.current_stage_key)
+        mailboxes = []
+        for target in recipients.next_tier_people(change.escalation, stage, transition.state.tier):
+            if target.person is not None:
+                add_participant(
+                    change.escalation, target.person, target.part, stage.key, change.now
+                )
+            else:
+                mailboxes.append(target)  # an agency's contact without an account
+        entries = change.write(transition)
+        send_notifications(
+            change.escalation,
+            change.spec,
+            Event.TIER_UP.value,
+            stage.key,
+            mailboxes,
+            event_key=f"chronology:{entries[0].pk}:tier_up_contacts",
+            now=change.now,
+        )
         return change.escalation
 
 

@@ -47,6 +47,7 @@ def policy_document(
     may_start_at: list[str] | None = None,
     forms: list[dict[str, Any]] | None = None,
     board_panel: bool = False,
+    tiers: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """A valid policy document (PolicySpec shape) with `stage_count` stages stage_1..stage_n."""
     stages = []
@@ -63,6 +64,7 @@ def policy_document(
                 "timescale": {"working_days": working_days},
                 "must_record": ["discussion"] if number == 1 else [],
                 "allows_panel": panel and number == stage_count,
+                "tiers": (tiers or {}).get(f"stage_{number}", 1),
             }
         )
     document: dict[str, Any] = {

@@ -99,6 +99,7 @@ def _valid_input(
         "decline_resolution": lambda: dc.DeclineProposal(at=at, reason="Not enough"),
         "reopen_escalation": lambda: dc.Reopen(at=at, reason="It came back", grounds="recurred"),
         "change_timescale": lambda: dc.ChangeTimescale(at=at, due_on=today, reason="Sooner"),
+        "move_up_tier": lambda: dc.MoveUpTier(at=at, reason="The directors must meet"),
         "reassign_part": lambda: dc.Reassign(
             at=at,
             part="respondent",

@@ -160,6 +160,9 @@ API_ROWS: list[Row] = [
     # Nobody in A's escalation has left or is away, so no part can be reassigned (issue 15,
     # item 8; test_urgent_and_people shows the business unit and line managers doing it).
     api("reassign_part", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
+    # A's stage has one tier of management, so nobody takes it up a tier (issue 15, item 4;
+    # test_tiers shows the managers at a stage with more tiers doing it).
+    api("move_up_tier", kwargs=escalation, get=NOT_ALLOWED, post=on_escalation(())),
     api(
         "escalation_actions",
         kwargs=escalation,

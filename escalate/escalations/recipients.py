@@ -100,6 +100,15 @@ def prefetch_directory(escalations: Sequence[Escalation], also: Iterable[Person]
         ],
         Prefetch("contacts", queryset=EscalationContact.objects.select_related("person")),
     )
+    # The managers holding a part (a further tier, or a part taken over), for STAGE_PARTICIPANTS.
+    prefetch_related_objects(
+        list(escalations),
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.filter(part__in=MANAGER_PARTS).select_related("person"),
+            to_attr="manager_participants",
+        ),
+    )
 
 
 def stage_people(escalation: Escalation, stage: Stage) -> list[Target]:
@@ -171,14 +180,20 @@ def next_tier_people(escalation: Escalation, stage: Stage, tier: int) -> list[Ta
 
 
 def _stage_manager_participants(escalation: Escalation, stage: Stage) -> list[Target]:
-    """Managers who hold a part at `stage` beyond its first tier (or took a part over)."""
-    rows = Participant.objects.filter(
-        escalation=escalation,
-        stage_key=stage.key,
-        part__in=MANAGER_PARTS,
-        person__is_active=True,
-    ).select_related("person")
-    return [Target(r.person, r.person.email, r.person.full_name, r.part) for r in rows]
+    """Managers who hold a part at `stage` beyond its first tier (or took a part over); read
+    from the batch's prefetch when `prefetch_directory` loaded them."""
+    rows = getattr(escalation, "manager_participants", None)
+    if rows is None:
+        rows = list(
+            Participant.objects.filter(
+                escalation=escalation, part__in=MANAGER_PARTS
+            ).select_related("person")
+        )
+    return [
+        Target(r.person, r.person.email, r.person.full_name, r.part)
+        for r in rows
+        if r.stage_key == stage.key and r.person.is_active
+    ]
 
 
 def _with_part(target: Target, part: str) -> Target:

@@ -251,7 +251,7 @@ DETAIL_LABELS = (
     ("due_on", "Due"),
     ("review_on", "Review on"),
     ("agreed_by", "Agreed by (a manager on the raiser's side)"),
-    ("proposed_by", "Proposed by (accepted when no answer came in time)"),
+    ("accepted_proposal_of", "Proposed by (accepted when no answer came in time)"),
 )
 
 

@@ -194,6 +194,7 @@ DATA_LABELS: dict[str, str] = {
     "answer_due_at": "Answer due by",
     "proposed_actions": "Actions proposed",
     "proposed_by": "Proposed by",
+    "accepted_proposal_of": "Proposed by (accepted when no answer came in time)",
     "members_present": "Members who took part",
     "handled_reason": "Why members who already handled it sit on the panel",
     "grounds": "Grounds",
@@ -250,16 +251,15 @@ def _methods() -> dict[str, str]:
     return dict(DISCUSSION_METHODS)
 
 
-def _choice_words() -> dict[str, dict[str, str]]:
+def _choice_words(spec: PolicySpec) -> dict[str, dict[str, str]]:
     """Stored choices a reader knows by their words, by data key."""
     from escalate.escalations.actions import PARTS_TO_REASSIGN, REOPEN_GROUNDS
-    from escalate.escalations.workflow import PROTECTIVE_ACTIONS
 
     return {
         "method": _methods(),
         "part": dict(PARTS_TO_REASSIGN),
         "grounds": dict(REOPEN_GROUNDS),
-        "protective_actions": dict(PROTECTIVE_ACTIONS),
+        "protective_actions": dict(spec.urgent.protective_action_choices),
         "proposed_by": SIDE_WORDS,
     }
 
@@ -320,7 +320,7 @@ class Names:
         self.agencies = agencies
         self.entries: dict[int, str] = {}  # an entry's id -> what a reader calls it
         self.people: dict[int, str] = {}  # a person's id -> name, job title, agency
-        self.choices = _choice_words()
+        self.choices = _choice_words(spec)
 
     def stage(self, key: str) -> str:
         return self.stages.get(key, key.replace("_", " ").capitalize())

@@ -87,7 +87,7 @@ def make_action(
         )
     extra: dict[str, object] = {"action_id": action.pk, "owner": owner.full_name}
     if proposed_by is not None:
-        extra["proposed_by"] = proposed_by.full_name
+        extra["accepted_proposal_of"] = proposed_by.full_name
     entries = change.write(transition, extra_data=extra)
     # The owner is told, with the action's own due date, even if the policy forgot to say so;
     # a policy rule naming them (action_owner) said it already, on the same event key.

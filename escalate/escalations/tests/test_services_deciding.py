@@ -158,7 +158,7 @@ def test_an_unanswered_proposal_is_accepted_where_the_policy_says(world: World) 
     assert escalation.actions.get().created_by == world.social_worker
     made = escalation.chronology.get(kind=EntryKind.ACTION_ADDED)
     assert made.actor is None
-    assert made.data["proposed_by"] == world.social_worker.full_name
+    assert made.data["accepted_proposal_of"] == world.social_worker.full_name
 
 
 def test_a_silent_respondent_does_not_block_escalating() -> None:

@@ -96,9 +96,10 @@ def test_every_kind_of_entry_is_in_the_record_the_pdf_and_the_word_file() -> Non
     ]
 
 
-# Kinds no service writes: the next tier of management (only the core has it yet), and withdrawn
-# (an escalation that ends with a panel decision was not withdrawn).
-NOT_IN_ONE_ESCALATION = {"tier_up", "withdrawn"}
+# Kinds this one escalation cannot hold: the next tier of management (its policy gives each stage
+# one tier; test_tiers), a link removed (it needs an earlier escalation about the same child;
+# the privacy tests), and withdrawn (an escalation that ends with a panel decision was not).
+NOT_IN_ONE_ESCALATION = {"tier_up", "link_removed", "withdrawn"}
 # Facts whose words someone wrote: each is said once in the record.
 WRITTEN = ("text", "learning", "learning_themes", "decision", "outcome", "proposed_actions")
 

@@ -7,8 +7,6 @@ everything the person typed kept.
 
 from __future__ import annotations
 
-import contextlib
-from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -30,8 +28,6 @@ from escalate.escalations import forms as stage_forms
 from escalate.escalations import selectors, services
 from escalate.escalations.actions import (
     BY_NAME,
-    DISCUSSION_METHODS,
-    PARTS_TO_REASSIGN,
     STAGE_ACTIONS,
     owners_to_choose,
 )
@@ -42,8 +38,8 @@ from escalate.escalations.services.allocation import may_allocate_reviewers
 from escalate.escalations.workflow import ActionRefused
 from escalate.evidence.selectors import escalation_evidence
 from escalate.notifications.services import mark_read_on_opening
-from escalate.policies import calendar
 from escalate.policies.schema import PolicySpec
+from escalate.reports import record
 from escalate.web.templatetags.govuk import govuk_error_summary
 
 LIST_LIMIT = 50
@@ -204,7 +200,9 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "allowed": allowed,
             "action_links": links,
             "tasks": tasks,
-            "timeline": _timeline_with_corrections(page.timeline, page.spec, page.panel),
+            "timeline": _timeline_with_corrections(
+                page.timeline, page.spec, escalation, page.panel
+            ),
             # Evidence is for whoever may see the escalation (access_escalation above).
             "evidence": list(escalation_evidence(escalation)),
             "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
@@ -237,78 +235,35 @@ def _task_links(escalation: Escalation, page: selectors.EscalationPage) -> list[
     return found
 
 
-METHOD_LABELS = dict(DISCUSSION_METHODS)
-# The facts an entry's data holds that a reader needs, in the order shown.
-DETAIL_LABELS = (
-    ("with_whom", "Who took part"),
-    ("method", "How"),
-    ("outcome", "Outcome"),
-    ("agency", "Agency"),
-    ("decided_by", "Decided by"),
-    ("learning", "Learning"),
-    ("started_at_later_stage_reason", "Why it started at this stage"),
-    ("handled_reason", "Why members who already handled it sit on the panel"),
-    ("due_on", "Due"),
-    ("review_on", "Review on"),
-    ("agreed_by", "Agreed by (a manager on the raiser's side)"),
-    ("accepted_proposal_of", "Proposed by (accepted when no answer came in time)"),
-)
-
-
-def _details_of(
-    entry: ChronologyEntry, spec: PolicySpec, names: dict[int, str]
-) -> list[tuple[str, str]]:
-    data = entry.data if isinstance(entry.data, dict) else {}
-    details = []
-    present = data.get("members_present")
-    if entry.kind == "panel_decision" and isinstance(present, list) and present:
-        # The panel's decision lists the members who took part (Havering 2.13).
-        shown = [names.get(pk, "a former panel member") for pk in present if isinstance(pk, int)]
-        details.append(("Members who took part", ", ".join(shown)))
-    if entry.kind == "escalated" and data.get("to"):
-        with contextlib.suppress(KeyError):
-            details.append(("Moved to", spec.stage(str(data["to"])).name))
-    if entry.kind == "urgent_guidance" and data.get("protective_actions"):
-        taken = dict(spec.urgent.protective_action_choices)
-        done = [taken.get(str(key), str(key)) for key in data["protective_actions"]]
-        details.append(("Already done to protect them", "; ".join(done)))
-        if data.get("protective_action"):
-            details.append(("What was done, and why", str(data["protective_action"])))
-    if entry.kind == "reassigned":
-        parts = dict(PARTS_TO_REASSIGN)
-        details.append(("Part", parts.get(str(data.get("part")), str(data.get("part")))))
-        for key, label in (("from_person", "From"), ("to_person", "To")):
-            if data.get(key):
-                details.append((label, str(data[key])))
-    if entry.kind == "timescale_changed":
-        for key, label in (("from", "Was due"), ("to", "Now due")):
-            with contextlib.suppress(ValueError, TypeError):
-                day = calendar.local_date(datetime.fromisoformat(str(data.get(key))))
-                details.append((label, day.strftime("%-d %B %Y")))
-    for key, label in DETAIL_LABELS:
-        value = data.get(key)
-        if value in (None, "", []):
-            continue
-        if key == "method":
-            value = METHOD_LABELS.get(value, value)
-        if key in ("due_on", "review_on"):
-            with contextlib.suppress(ValueError):
-                value = date.fromisoformat(str(value)).strftime("%-d %B %Y")
-        details.append((label, str(value)))
-    return details
+# Facts the page shows in its own place: the entry's text, the discussion's date (in the
+# entry's heading) and what a correction corrects (linked under the entry).
+SHOWN_ELSEWHERE = frozenset({"text", "held_on", "corrects"})
 
 
 def _timeline_with_corrections(
-    entries: Any, spec: PolicySpec, panel: Panel | None = None
+    entries: Any, spec: PolicySpec, escalation: Escalation, panel: Panel | None = None
 ) -> list[ChronologyEntry]:
     """Each entry with its details and the corrections made to it, matched in memory (the
-    panel's members are prefetched with the page)."""
+    panel's members are prefetched with the page). The details are the record's own facts
+    (reports.record.entry_facts), so the page and the record for the child's file say the same."""
     timeline = list(entries)
-    names = {member.pk: member.full_name for member in panel.members.all()} if panel else {}
+    names = record.Names(
+        spec,
+        {
+            escalation.raiser_agency_id: escalation.raiser_agency.name,
+            escalation.respondent_agency_id: escalation.respondent_agency.name,
+        },
+    )
+    if panel is not None:
+        names.people = {member.pk: member.full_name for member in panel.members.all()}
     by_id = {entry.pk: entry for entry in timeline}
     for entry in timeline:
         entry.corrected_by = []  # type: ignore[attr-defined]
-        entry.details = _details_of(entry, spec, names)  # type: ignore[attr-defined]
+        entry.details = [  # type: ignore[attr-defined]
+            (fact.label, fact.value)
+            for fact in record.entry_facts(entry, names)
+            if fact.key not in SHOWN_ELSEWHERE
+        ]
     for entry in timeline:
         target = by_id.get(entry.corrects_id) if entry.corrects_id else None
         entry.corrected_entry = target  # type: ignore[attr-defined]

@@ -97,6 +97,7 @@ class MoveUpTier:
 
     at: datetime
     reason: str
+    someone_higher: bool = True  # either side has a manager (or contact) above this tier
 
 
 @dataclass(frozen=True)
@@ -603,6 +604,11 @@ def _move_up_tier(
     if refused is not None:
         raise ActionRefused(refused)
     wf._require_text(action.reason, "Enter why it goes to the next tier of management.", "reason")
+    if not action.someone_higher:
+        raise ActionRefused(
+            "Nobody is above the managers at this tier in either agency (no line manager or "
+            "escalation contact): escalate it to the next stage instead."
+        )
     stage = spec.stage(state.stage_key)
     due = wf.stage_deadline(spec, stage, action.at, state.flags)
     tier = state.tier + 1

@@ -184,10 +184,13 @@ def move_up_tier(
     join the stage, are told, and the stage has a new due date."""
     with audited("escalation_tier_up", escalation=escalation, by=by):
         change = Change(escalation, by, expected_version)
-        transition = change.decide(deciding.MoveUpTier(at=change.now, reason=reason.strip()))
         stage = change.spec.stage(change.escalation.current_stage_key)
+        higher = recipients.next_tier_people(change.escalation, stage, change.state.tier + 1)
+        transition = change.decide(
+            deciding.MoveUpTier(at=change.now, reason=reason.strip(), someone_higher=bool(higher))
+        )
         mailboxes = []
-        for target in recipients.next_tier_people(change.escalation, stage, transition.state.tier):
+        for target in higher:
             if target.person is not None:
                 add_participant(
                     change.escalation, target.person, target.part, stage.key, change.now

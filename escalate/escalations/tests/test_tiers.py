@@ -104,7 +104,10 @@ def test_each_side_moves_up_its_own_line_and_the_new_managers_are_told() -> None
 
 def test_the_page_and_the_api_take_it_up_a_tier() -> None:
     people = cast(tiers={"stage_2": 3})
-    senior_managers(people)
+    for senior in senior_managers(people):  # and a director above each: a third tier
+        director = PersonFactory(agency=senior.agency, level=Level.STRATEGIC)  # type: ignore[attr-defined]
+        senior.line_manager = director  # type: ignore[attr-defined]
+        senior.save(update_fields=["line_manager"])  # type: ignore[attr-defined]
     escalation: Escalation = at_stage_2(people)
     manager = signed_in(people.raiser_manager)
     detail = reverse("escalations:detail", args=[escalation.reference])
@@ -131,3 +134,18 @@ def test_the_page_and_the_api_take_it_up_a_tier() -> None:
     )
     assert ok.status_code == 200, ok.content
     assert escalation.chronology.filter(kind=EntryKind.TIER_UP).count() == 2
+
+
+def test_no_next_tier_when_nobody_is_above_the_managers_in_either_agency() -> None:
+    # The managers have no line manager and their agencies no contact above them: moving "up"
+    # would tell the same two people it now needs them. It is refused, naming the next step.
+    people = cast(tiers={"stage_2": 2})
+    escalation = at_stage_2(people)
+    with pytest.raises(services.ActionRefused, match="escalate it to the next stage instead"):
+        services.move_up_tier(
+            escalation=escalation,
+            by=people.raiser_manager,
+            expected_version=escalation.version,
+            reason="Heads of service to meet.",
+        )
+    assert not escalation.chronology.filter(kind=EntryKind.TIER_UP).exists()

@@ -35,6 +35,9 @@ from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation, Panel
 from escalate.escalations.raising import open_draft
 from escalate.escalations.services.allocation import may_allocate_reviewers
+
+# Reads, not writes: whether a link may be removed (services lists only audited writes).
+from escalate.escalations.services.linking import find_link, may_remove_links
 from escalate.escalations.workflow import ActionRefused
 from escalate.evidence.selectors import escalation_evidence
 from escalate.notifications.services import mark_read_on_opening
@@ -207,7 +210,7 @@ def escalation_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "evidence": list(escalation_evidence(escalation)),
             "dsl_not_reached": selectors.dsl_not_reached(escalation, page.timeline),
             "may_allocate_reviewers": may_allocate_reviewers(person, escalation),
-            "may_remove_links": bool(page.linked) and services.may_remove_links(person, escalation),
+            "may_remove_links": bool(page.linked) and may_remove_links(person, escalation),
         },
     )
 
@@ -435,13 +438,10 @@ def remove_link(request: HttpRequest, reference: str, other: str) -> HttpRespons
     person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
     try:
-        sides = services.find_link(person, escalation, other)
+        sides = find_link(person, escalation, other)
     except services.LinkNotFound:
         raise Http404("No such link") from None
-    if not (
-        services.may_remove_links(person, sides.earlier)
-        and services.may_remove_links(person, sides.later)
-    ):
+    if not (may_remove_links(person, sides.earlier) and may_remove_links(person, sides.later)):
         raise PermissionDenied("Only the partnership's business unit removes a link.")
     form = stage_forms.RemoveLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

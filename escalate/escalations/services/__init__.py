@@ -31,8 +31,6 @@ from escalate.escalations.services.deciding import (
 )
 from escalate.escalations.services.linking import (
     LinkNotFound,
-    find_link,
-    may_remove_links,
     remove_link,
 )
 from escalate.escalations.services.panel import (
@@ -85,10 +83,8 @@ __all__ = [
     "decline_resolution",
     "discard_raise_draft",
     "escalate_to_next_stage",
-    "find_link",
     "flag_stranded",
     "give_rationale",
-    "may_remove_links",
     "move_up_tier",
     "notify_deadlines",
     "notify_policy_event",

@@ -19,11 +19,13 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.lookups import In
 from django.http import Http404
@@ -417,8 +419,24 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
             "done_at", "due_on", "pk"
         )
     )
+    # Loaded once for the page and kept on the escalation, where whatever else the page shows
+    # about them reads them (the forms offered: reports.services.forms_offered).
+    prefetch_related_objects(
+        [escalation],
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("person", "person__agency").order_by(
+                "added_at", "pk"
+            ),
+        ),
+        Prefetch("stages", queryset=StageRecord.objects.order_by("index")),
+    )
     state = state_of(escalation)
-    actor = actor_of(escalation, person)
+    actor = actor_from(
+        escalation,
+        person,
+        [(p.part, p.stage_key) for p in escalation.participants.all() if p.person_id == person.pk],
+    )
     allowed = workflow.allowed_actions(spec, state, actor, timezone.now())
     return EscalationPage(
         escalation=escalation,
@@ -457,14 +475,10 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
                 workflow.EntryItem(by_author=entry.actor_id == person.pk),
             )
         ),
-        participants=list(
-            escalation.participants.select_related("person", "person__agency").order_by(
-                "added_at", "pk"
-            )
-        ),
+        participants=list(escalation.participants.all()),
         actions=actions,
         timeline=timeline,
-        stages=list(escalation.stages.order_by("index")),
+        stages=list(escalation.stages.all()),
         panel=Panel.objects.filter(escalation=escalation)
         .prefetch_related("members", "agencies")
         .first(),

@@ -133,9 +133,10 @@ def forms_offered(*, person: Person, escalation: Escalation) -> list[PolicyForm]
     """The policy's forms `person` (who may see the escalation) may download for it now."""
     return policy_forms.offered_forms(
         escalation.policy_version.spec,
-        reached=set(escalation.stages.values_list("stage_key", flat=True)),
+        # .all(): what the escalation page already loaded (selectors.escalation_page), if it did.
+        reached={stage.stage_key for stage in escalation.stages.all()},
         closed=escalation.is_closed,
-        parts=set(escalation.participants.filter(person=person).values_list("part", flat=True)),
+        parts={p.part for p in escalation.participants.all() if p.person_id == person.pk},
         roles=set(person.role_set),
     )
 

@@ -30,7 +30,7 @@ pytestmark = [
 QUERIES = {
     "home_practitioner": 16,
     "home_manager": 16,  # one list of what waits, then "Following": no team list to ask about
-    "escalation_page": 27,  # 3 write the audit row, 1 marks notices read; 3 evidence, forms
+    "escalation_page": 24,  # 3 write the audit row, 1 marks notices read; 1 lists the evidence
     "manager_queue": 11,
     "dashboard": 14,  # unfiltered: the figures kept with the escalations (escalations/figures.py)
     "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)

@@ -259,11 +259,12 @@ def test_figures_and_exports_of_a_do_not_move_when_b_gets_more_escalations(
     world = access_world
     client = _client(world.person("business_manager"))
     before = _figures(client)
+    b_had = Escalation.objects.filter(partnership=world.b.partnership).count()
     for status in (Status.OPEN, Status.OPEN, Status.RESOLVED, Status.RESOLVED, Status.WITHDRAWN):
         EscalationFactory(
             partnership=world.b.partnership, policy_version=world.b.world.policy, status=status
         )
-    assert Escalation.objects.filter(partnership=world.b.partnership).count() == 6
+    assert Escalation.objects.filter(partnership=world.b.partnership).count() == b_had + 5
     assert _figures(client) == before
     # ...and they do move for A's own escalations, so the comparison can fail.
     for _ in range(5):
@@ -285,6 +286,7 @@ def test_bs_agency_and_people_are_refused_when_raising(access_world: AccessWorld
     world = access_world
     raiser = world.person("raiser")
     client = _client(raiser)
+    escalations_before = Escalation.objects.count()
     before = snapshot()
     page = _error_page(
         client.post(
@@ -307,7 +309,7 @@ def test_bs_agency_and_people_are_refused_when_raising(access_world: AccessWorld
     assert "Select a professional from the list" in page
     changed = changed_tables(before, snapshot())
     assert changed == ["escalations.RaiseDraft"]  # only the raiser's own draft
-    assert Escalation.objects.count() == 2
+    assert Escalation.objects.count() == escalations_before  # nothing raised
 
 
 def test_a_draft_holding_bs_ids_shows_no_b_names_and_raises_nothing(

@@ -206,9 +206,10 @@ SESSION_ENGINE = (
     if CACHE_URL.startswith("locmem")
     else "django.contrib.sessions.backends.cached_db"
 )
-# Sessions: idle timeout (refreshed on each request) and an absolute lifetime set at login.
+# Sessions: idle timeout (refreshed by activity, at most once a minute:
+# web.middleware.SessionLifetimeMiddleware) and an absolute lifetime set at login.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 SESSION_ABSOLUTE_LIFETIME_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -282,7 +283,7 @@ from csp.constants import NONE, SELF  # noqa: E402
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "escalate.accounts.backends.PersonBackend",
 ]
 
 # Every account can see case data, so every account needs a second factor (TOTP).

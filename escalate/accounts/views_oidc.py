@@ -130,7 +130,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             )
         return _refused(request, refused.reason, provider)
     with transaction.atomic():
-        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, person, backend="escalate.accounts.backends.PersonBackend")
         provider_mfa = provider.counts_as_mfa(claims)
         if provider_mfa:
             device, _ = ProviderMFADevice.objects.get_or_create(

@@ -48,7 +48,14 @@ from escalate.escalations.models import (
     StageRecord,
 )
 from escalate.escalations.next_step import NextStep, next_step
-from escalate.escalations.state import STATE_KINDS, actor_from, actor_of, state_from, state_of
+from escalate.escalations.state import (
+    STATE_KINDS,
+    actor_from,
+    actor_of,
+    state_from,
+    state_from_loaded,
+    state_of,
+)
 from escalate.policies import calendar
 from escalate.policies.models import PolicyVersion
 from escalate.policies.schema import DecisionMaker, PolicySpec, Stage
@@ -408,12 +415,10 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
     index = spec.stage_index(stage.key)
     closed = escalation.status in CLOSED_STATUSES
     due = None if closed else escalation.stage_due_at
-    timeline = without_hidden_links(
-        list(
-            escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
-        ),
-        person,
+    entries = list(
+        escalation.chronology.select_related("actor", "corrects").order_by("recorded_at", "pk")
     )
+    timeline = without_hidden_links(entries, person)
     actions = list(
         escalation.actions.select_related("owner", "created_by", "done_by").order_by(
             "done_at", "due_on", "pk"
@@ -431,7 +436,11 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         ),
         Prefetch("stages", queryset=StageRecord.objects.order_by("index")),
     )
-    state = state_of(escalation)
+    stages = list(escalation.stages.all())
+    panel = (
+        Panel.objects.filter(escalation=escalation).prefetch_related("members", "agencies").first()
+    )
+    state = state_from_loaded(escalation, entries, stages, panel)
     actor = actor_from(
         escalation,
         person,
@@ -478,10 +487,8 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
         participants=list(escalation.participants.all()),
         actions=actions,
         timeline=timeline,
-        stages=list(escalation.stages.all()),
-        panel=Panel.objects.filter(escalation=escalation)
-        .prefetch_related("members", "agencies")
-        .first(),
+        stages=stages,
+        panel=panel,
         version=escalation.version,
         proposal=pending_proposal(state, timeline),
         asked=tuple(deciding.asked(spec, state)),

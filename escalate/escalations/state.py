@@ -51,6 +51,33 @@ def state_of(escalation: Escalation) -> workflow.EscalationState:
     )
 
 
+def state_from_loaded(
+    escalation: Escalation,
+    entries: Iterable[Any],
+    stages: Iterable[StageRecord],
+    panel: Panel | None,
+) -> workflow.EscalationState:
+    """`state_of` from what a page has already loaded: the escalation's whole timeline (any
+    order), its stage records and its panel; the same answer with no query."""
+    record = max(stages, key=lambda stage: stage.index, default=None)
+    current = sorted(
+        (
+            entry
+            for entry in entries
+            if entry.stage_key == escalation.current_stage_key and entry.kind in STATE_KINDS
+        ),
+        key=lambda entry: entry.pk,
+    )
+    return state_from(
+        escalation,
+        started_at=record.started_at if record else None,
+        paused_at=record.paused_at if record else None,
+        entries=((e.kind, e.data, e.occurred_at, e.text) for e in current),
+        panel_convened=panel is not None,
+        panel_decided=panel is not None and panel.decided_at is not None,
+    )
+
+
 def state_from(
     escalation: Escalation,
     *,

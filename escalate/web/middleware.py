@@ -18,6 +18,9 @@ from escalate.audit.services import record_audit
 from escalate.directory.models import Person
 
 SIGNED_IN_AT = "escalate_signed_in_at"
+# When the session's idle timeout was last pushed back: saving the session on every request
+# (a write and a transaction per page) bought nothing a save once a minute does not.
+REFRESHED_AT = "escalate_refreshed_at"
 # Pages a signed-in person who has not yet given a one-time code may reach.
 MFA_EXEMPT_URL_NAMES = frozenset(
     {"mfa_set_up", "mfa_verify", "logout", "login", "health", "oidc_start", "oidc_callback"}
@@ -25,11 +28,13 @@ MFA_EXEMPT_URL_NAMES = frozenset(
 
 
 def mark_signed_in(session: Any) -> None:
-    session[SIGNED_IN_AT] = int(time.time())
+    session[SIGNED_IN_AT] = session[REFRESHED_AT] = int(time.time())
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session 12 hours after sign-in however active it is (idle timeout is the cookie)."""
+    """Ends a session 12 hours after sign-in however active it is, and keeps an active one
+    alive: the idle timeout (the cookie's and the stored session's age) restarts when the
+    session is saved, at most once every SESSION_REFRESH_SECONDS."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,6 +56,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, "You have been signed out after 12 hours. Sign in again.")
                 return redirect(f"{reverse('login')}?next={request.path}")
+            now = int(time.time())
+            if now - request.session.get(REFRESHED_AT, 0) >= settings.SESSION_REFRESH_SECONDS:
+                request.session[REFRESHED_AT] = now  # saved, so its age starts again
         return self.get_response(request)
 
 

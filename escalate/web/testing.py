@@ -11,6 +11,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from escalate.directory.models import Person
+from escalate.web.middleware import mark_signed_in
 
 
 def sign_in(client: Client, person: Person) -> TOTPDevice:
@@ -24,6 +25,7 @@ def sign_in(client: Client, person: Person) -> TOTPDevice:
     client.force_login(person)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    mark_signed_in(session)  # as signing in does: the first page does not save the session
     session.save()
     return device
 

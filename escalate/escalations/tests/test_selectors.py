@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalate.directory.models import Person
-from escalate.escalations import selectors, services
-from escalate.escalations.models import Action, Escalation
+from escalate.escalations import selectors, services, workflow
+from escalate.escalations.models import Action, Escalation, Panel
+from escalate.escalations.state import state_from_loaded, state_of
 from escalate.escalations.tests.factories import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +213,38 @@ def test_the_escalation_page_says_what_this_person_may_do(world: World) -> None:
     assert raiser_page.working_days_left == 5 or raiser_page.working_days_left == 6
     assert raiser_page.timeline[0].kind == "raised"
     assert {p.person for p in raiser_page.participants} == {world.teacher, world.social_worker}
+
+
+def _loaded_state(escalation: Escalation) -> workflow.EscalationState:
+    return state_from_loaded(
+        escalation,
+        list(escalation.chronology.order_by("recorded_at", "pk")),
+        list(escalation.stages.all()),
+        Panel.objects.filter(escalation=escalation).first(),
+    )
+
+
+def test_the_page_builds_the_same_state_from_what_it_loaded_as_state_of(world: World) -> None:
+    """The escalation page reads the state from its own timeline, stages and panel (no extra
+    query); at Stage 2, after Stage 1's discussion and a rationale request there, the answer
+    must be Stage 2's alone, as `state_of` reads it."""
+    escalation = raise_one(world)
+    services.request_rationale(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        message="Why was the referral closed?",
+    )
+    escalation.refresh_from_db()
+    assert _loaded_state(escalation) == state_of(escalation)
+    assert state_of(escalation).rationale_requested
+    escalation = to_stage_2(world, escalation)
+    escalation.refresh_from_db()
+    services.pause_escalation(
+        escalation=escalation, by=world.dsl, expected_version=escalation.version, reason="Leave"
+    )
+    escalation.refresh_from_db()
+    stage_2 = state_of(escalation)
+    assert not stage_2.rationale_requested and stage_2.records == frozenset()
+    assert stage_2.paused_at is not None
+    assert _loaded_state(escalation) == stage_2

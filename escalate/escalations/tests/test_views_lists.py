@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 HOME_QUERIES = 14
 QUEUE_QUERIES = 10
 ACTIONS_QUERIES = 9
-PAGE_QUERIES = 22  # 3 write the audit row; 1 marks its notices read; 1 lists the evidence
+PAGE_QUERIES = 15  # 3 write the audit row; 1 marks its notices read; 1 lists the evidence
 
 
 def many(people: Cast, count: int) -> list[Escalation]:

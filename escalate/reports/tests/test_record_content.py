@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from escalate.escalations import services
-from escalate.escalations.models import EntryKind, Escalation
+from escalate.escalations.models import EntryKind, Escalation, Panel
+from escalate.escalations.state import state_from_loaded, state_of
 from escalate.escalations.tests.factories import ChronologyEntryFactory, World, make_world
 from escalate.escalations.workflow import ActionRefused
 from escalate.reports import exports
@@ -562,7 +563,15 @@ def test_random_escalations_through_many_stages_keep_every_fact(
     )
     for number, step in enumerate(steps):
         _try(world, escalation, step, number)
-    escalation.refresh_from_db()
+        escalation.refresh_from_db()
+        # The escalation page builds the state from what it has loaded: the same answer.
+        loaded = state_from_loaded(
+            escalation,
+            list(escalation.chronology.all()),
+            list(escalation.stages.all()),
+            Panel.objects.filter(escalation=escalation).first(),
+        )
+        assert loaded == state_of(escalation)
     if closing == "withdraw":
         _close_by_withdrawing(world, escalation)
     record = build_record(escalation)

@@ -28,11 +28,15 @@ pytestmark = [
 ]  # the bulk seeder loads as the owner
 
 QUERIES = {
-    "home_practitioner": 16,
-    "home_manager": 16,  # one list of what waits, then "Following": no team list to ask about
-    "escalation_page": 24,  # 3 write the audit row, 1 marks notices read; 1 lists the evidence
-    "manager_queue": 11,
-    "dashboard": 14,  # unfiltered: the figures kept with the escalations (escalations/figures.py)
+    # The session is saved at most once a minute (web.middleware.SessionLifetimeMiddleware)
+    # and the signed-in person comes with their partnership (accounts.backends.PersonBackend).
+    "home_practitioner": 11,
+    "home_manager": 11,  # one list of what waits, then "Following": no team list to ask about
+    # 3 write the audit row, 1 marks notices read; 1 lists the evidence; the workflow's state
+    # is read from the timeline, stages and panel the page loads (state.state_from_loaded).
+    "escalation_page": 17,
+    "manager_queue": 7,
+    "dashboard": 10,  # unfiltered: the figures kept with the escalations (escalations/figures.py)
     "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)
 }
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from escalate.audit.models import AuditEvent
@@ -145,6 +147,28 @@ def test_thirty_idle_minutes_end_the_session() -> None:
         response = client.get("/")
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/")
+
+
+def test_activity_keeps_the_session_alive_though_it_is_saved_at_most_once_a_minute() -> None:
+    person = PersonFactory()
+    client = Client()
+    with time_machine.travel(START, tick=False) as clock:
+        sign_in(client, person)
+        client.get("/")
+        with CaptureQueriesContext(connection) as within_the_minute:
+            clock.shift(timedelta(seconds=20))
+            assert client.get("/").status_code == 200
+        writes = [
+            q["sql"] for q in within_the_minute.captured_queries if "django_session" in q["sql"]
+        ]
+        assert not [sql for sql in writes if sql.startswith(("UPDATE", "INSERT"))]
+        # Active every 10 minutes for an hour: each request after a minute pushes the
+        # 30-minute idle timeout back.
+        for _ in range(6):
+            clock.shift(timedelta(minutes=10))
+            assert client.get("/").status_code == 200
+        clock.shift(timedelta(minutes=29))
+        assert client.get("/").status_code == 200
 
 
 def test_a_session_ends_12_hours_after_sign_in_however_active() -> None:

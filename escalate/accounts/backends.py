@@ -15,7 +15,5 @@ class PersonBackend(ModelBackend):
     fewer on each."""
 
     def get_user(self, user_id: Any) -> Person | None:
-        person = (
-            Person.objects.select_related("partnership", "agency").filter(pk=user_id).first()
-        )
+        person = Person.objects.select_related("partnership", "agency").filter(pk=user_id).first()
         return person if person is not None and self.user_can_authenticate(person) else None

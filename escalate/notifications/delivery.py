@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -184,18 +185,26 @@ def outgoing_email(row: Notification) -> OutgoingEmail:
 
 
 def mentions_subject_identifiers(text: str, escalation: object) -> bool:
+    """Whether `text` names the escalation's child or adult: their whole name, a word of it as
+    a word ("Ann", not the "ann" in "planning", which would blank a notice for nothing), their
+    date of birth as written in three ways, or a case reference."""
     lowered = text.lower()
-    candidates: list[str] = []
+    phrases: list[str] = []
+    words: list[str] = []
     name = str(getattr(escalation, "subject_name", "") or "").strip()
     if name:
-        candidates.append(name)
-        candidates += [part for part in name.split() if len(part) >= 3]
+        phrases.append(name)
+        words += [part for part in name.split() if len(part) >= 3]
     born = getattr(escalation, "subject_date_of_birth", None)
     if born is not None:
-        candidates += [born.isoformat(), born.strftime("%d/%m/%Y"), f"{born:%-d %B %Y}"]
+        phrases += [born.isoformat(), born.strftime("%d/%m/%Y"), f"{born:%-d %B %Y}"]
     references = str(getattr(escalation, "case_references", "") or "")
-    candidates += [part for part in references.replace(";", ",").split(",") if part.strip()]
-    return any(candidate.strip().lower() in lowered for candidate in candidates)
+    phrases += [part for part in references.replace(";", ",").split(",") if part.strip()]
+    if any(phrase.strip().lower() in lowered for phrase in phrases):
+        return True
+    return any(
+        re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lowered) is not None for word in words
+    )
 
 
 class WorkerLost(Exception):

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalate.escalations.tests.factories import EscalationFactory
-from escalate.notifications.delivery import deliver_due_notifications
+from escalate.notifications.delivery import deliver_due_notifications, mentions_subject_identifiers
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.notifications.services import enqueue_notification
 from escalate.notifications.tests.fake_notify import FakeNotify
@@ -359,3 +359,23 @@ def test_notify_busy_or_broken_is_retried_and_then_delivered(fake_notify: FakeNo
     email.refresh_from_db()
     [sent] = fake_notify.sent
     assert (email.status, email.attempts, email.provider_id) == (Status.SENT, 3, sent["id"])
+
+
+@pytest.mark.parametrize(
+    ("words", "names_them"),
+    [
+        ("Planning meeting moved; please sleep on it.", False),  # "ann", "lee" inside words
+        ("Ann is not at school today.", True),
+        ("Spoke to ann's mother.", True),
+        ("ANN LEE", True),
+        ("Ref LCS-1 was closed", True),
+        ("Annual review", False),
+    ],
+)
+def test_a_word_of_the_childs_name_counts_only_as_a_whole_word(
+    words: str, names_them: bool
+) -> None:
+    escalation = EscalationFactory.build(
+        subject_name="Ann Lee", subject_date_of_birth=None, case_references="LCS-1"
+    )
+    assert mentions_subject_identifiers(words, escalation) is names_them

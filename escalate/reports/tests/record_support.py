@@ -99,10 +99,17 @@ def every_kind(world: World) -> Escalation:
         reason="The report arrived.",
     )
     escalation = _fresh(escalation)
-    for number, by in ((1, world.teacher), (2, world.dsl), (3, world.head)):
+    return _up_to_a_panel_decision(world, escalation, from_stage=1)
+
+
+def _up_to_a_panel_decision(world: World, escalation: Escalation, from_stage: int) -> Escalation:
+    """From `from_stage`, escalated without agreement to Stage 4, where an action is given and
+    done, evidence attached, a panel convened, hears a representation and decides."""
+    deciders = {1: world.teacher, 2: world.dsl, 3: world.head}
+    for number in range(from_stage, 4):
         services.escalate_to_next_stage(
             escalation=escalation,
-            by=by,
+            by=deciders[number],
             expected_version=escalation.version,
             reason=f"No agreement at stage {number}.",
         )
@@ -334,61 +341,7 @@ def every_entry_kind(world: World) -> Escalation:
     )
     Person.objects.filter(pk=world.iro.pk).update(is_away=False)
     escalation = _fresh(escalation)
-    for number, by in ((2, world.dsl), (3, world.head)):
-        services.escalate_to_next_stage(
-            escalation=escalation,
-            by=by,
-            expected_version=escalation.version,
-            reason=f"No agreement at stage {number}.",
-        )
-        escalation = _fresh(escalation)
-    services.add_view(escalation=escalation, by=world.iro, view="The plan needs the visit.")
-    action = services.add_action(
-        escalation=escalation,
-        by=world.chair,
-        owner=world.team_manager,
-        description="Share the core group minutes",
-        due_on=timezone.localdate() + timedelta(days=3),
-    )
-    services.complete_action(action=action, by=world.team_manager, note="Sent on Monday.")
-    attach_evidence(
-        escalation=_fresh(escalation),
-        by=world.teacher,
-        upload=SimpleUploadedFile("attendance-log.png", PNG_BYTES, content_type="image/png"),
-    )
-    escalation = _fresh(escalation)
-    services.convene_panel(
-        escalation=escalation,
-        by=world.chair,
-        expected_version=escalation.version,
-        members=[world.head, world.service_manager, world.nurse],
-        handled_reason="They managed it at an earlier stage and know the case.",
-    )
-    escalation = _fresh(escalation)
-    services.record_representation(
-        escalation=escalation,
-        by=world.team_manager,
-        expected_version=escalation.version,
-        agency=world.csc,
-        summary="Our threshold decision was sound.",
-    )
-    escalation = _fresh(escalation)
-    return services.record_panel_decision(
-        escalation=escalation,
-        by=world.chair,
-        expected_version=escalation.version,
-        members_present=[world.head, world.service_manager, world.nurse],
-        decision="Children's social care will visit within 10 days.",
-        learning="Share threshold reasons in writing.",
-        learning_themes=["communication"],
-        actions=[
-            ActionSpec(
-                owner=world.service_manager,
-                description="Visit the family",
-                due_on=timezone.localdate() + timedelta(days=10),
-            )
-        ],
-    )
+    return _up_to_a_panel_decision(world, escalation, from_stage=2)
 
 
 def squash(text: str) -> str:

@@ -238,9 +238,9 @@ def _task_links(escalation: Escalation, page: selectors.EscalationPage) -> list[
     return found
 
 
-# Facts the page shows in its own place: the entry's text, the discussion's date (in the
-# entry's heading) and what a correction corrects (linked under the entry).
-SHOWN_ELSEWHERE = frozenset({"text", "held_on", "corrects"})
+# Facts the page shows in its own place: what the record puts in the entry's heading, the
+# entry's text, and what a correction corrects (linked under the entry).
+SHOWN_ELSEWHERE = record.IN_THE_HEADING | {"text", "corrects"}
 
 
 def _timeline_with_corrections(

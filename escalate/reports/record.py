@@ -426,6 +426,10 @@ def entry_facts(entry: ChronologyEntry, names: Names) -> list[RecordFact]:
     return facts(rows)
 
 
+# Facts an entry's heading carries instead of a row: a discussion's date is when it happened.
+IN_THE_HEADING = frozenset({"held_on"})
+
+
 def build_entry(entry: ChronologyEntry, names: Names) -> RecordEntry:
     data = entry.data if isinstance(entry.data, dict) else {}
     held_on = data.get("held_on")
@@ -446,7 +450,7 @@ def build_entry(entry: ChronologyEntry, names: Names) -> RecordEntry:
         occurred_at=entry.occurred_at,
         when=moment,
         recorded_by=person_label(entry.actor),
-        facts=[fact for fact in entry_facts(entry, names) if fact.key != "held_on"],
+        facts=[fact for fact in entry_facts(entry, names) if fact.key not in IN_THE_HEADING],
     )
 
 

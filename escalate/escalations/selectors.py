@@ -642,7 +642,16 @@ def needs_action_for(person: Person) -> list[NeedsAction]:
         return []
     rows = list(
         Participant.objects.filter(person=person, escalation__partnership_id=person.partnership_id)
-        .filter(~Q(escalation__status__in=CLOSED_STATUSES) | Q(part=Part.ACTION_OWNER))
+        # A closed escalation waits only for the actions agreed in it: its action owners, who
+        # may also hold another part (the respondent owning the action they proposed).
+        .filter(
+            ~Q(escalation__status__in=CLOSED_STATUSES)
+            | Exists(
+                Action.objects.filter(
+                    escalation=OuterRef("escalation_id"), owner=person, done_at__isnull=True
+                )
+            )
+        )
         .select_related(
             "escalation",
             "escalation__policy_version",

@@ -177,6 +177,52 @@ def test_the_owners_actions_come_overdue_first(world: World) -> None:
     assert not later.is_overdue()
 
 
+def test_an_action_agreed_in_a_closed_escalation_waits_for_its_owner_whatever_their_part() -> None:
+    # The respondent proposes an action they own; once accepted the escalation is closed, and
+    # their home page must still ask them to do it (they hold the respondent's part already).
+    world = make_world(policy_file="practitioner-guide.yaml")
+    escalation = services.raise_escalation(
+        by=world.teacher,
+        details=world.details(categories=[world.policy.spec.categories[0].key]),
+    )
+    services.record_discussion(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        held_on=timezone.localdate(),
+        with_whom="Social worker",
+        method="Phone",
+        summary="Talked",
+        outcome="Agreed a visit",
+    )
+    escalation.refresh_from_db()
+    services.propose_resolution(
+        escalation=escalation,
+        by=world.social_worker,
+        expected_version=escalation.version,
+        decision="A home visit.",
+        actions=[
+            services.ActionSpec(
+                owner=world.social_worker,
+                description="Visit the family",
+                due_on=timezone.localdate() + timedelta(days=3),
+            )
+        ],
+    )
+    escalation.refresh_from_db()
+    services.accept_resolution(
+        escalation=escalation, by=world.teacher, expected_version=escalation.version
+    )
+    waiting = selectors.needs_action_for(world.social_worker)
+    assert [(row.escalation.pk, row.what) for row in waiting] == [
+        (escalation.pk, "Do the action agreed: Visit the family")
+    ]
+    assert selectors.needs_action_for(world.teacher) == []
+    action = Action.objects.get(escalation=escalation)
+    services.complete_action(action=action, by=world.social_worker, note="Visited on Tuesday.")
+    assert selectors.needs_action_for(world.social_worker) == []
+
+
 def test_list_selectors_use_a_constant_number_of_queries(world: World) -> None:
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:

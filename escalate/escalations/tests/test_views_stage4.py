@@ -104,14 +104,15 @@ def test_the_business_unit_sees_everything_overdue_in_the_partnership() -> None:
 # --- Havering Stage 4: the Chair resolves directly or convenes a panel (004 2.10-2.13) -------
 
 
-def havering_at_stage_4() -> tuple[World, Escalation]:
-    """A Havering escalation referred to the Board Chair, worked through Stages 1-3."""
+def havering_at_stage_4(stage_key: str = "stage_4") -> tuple[World, Escalation]:
+    """A Havering escalation referred to the Board Chair, worked through Stages 1-3 (or one
+    escalated as far as `stage_key`)."""
     world = make_world(policy_file="havering.yaml")
     spec = world.policy.spec
     escalation = services.raise_escalation(
         by=world.teacher, details=world.details(categories=[spec.categories[0].key])
     )
-    while escalation.current_stage_key != "stage_4":
+    while escalation.current_stage_key != stage_key:
         escalation = work_the_stage(world, escalation)
         stage = spec.stage(escalation.current_stage_key)
         escalation = services.escalate_to_next_stage(

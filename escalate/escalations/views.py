@@ -42,6 +42,7 @@ from escalate.escalations.workflow import ActionRefused
 from escalate.evidence.selectors import escalation_evidence
 from escalate.notifications.services import mark_read_on_opening
 from escalate.policies.schema import PolicySpec
+from escalate.policies.selectors import awaiting_approval_by
 from escalate.reports import record
 from escalate.web.templatetags.govuk import govuk_error_summary
 
@@ -118,6 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "person": person,
             "draft": open_draft(person),
+            "policies_awaiting": awaiting_approval_by(person),
             "waiting": waiting,
             "following": rows,
             "filters": filters,

@@ -60,6 +60,11 @@ def test_publishing_awaits_the_chair_who_approves_it(client: Client) -> None:
     told = Notification.objects.filter(recipient=chair, event="policy_awaiting_approval")
     assert told.exists()
     chair_client = signed_in(chair)
+    # Their home page says so first, under "Needs your action"; the business unit's does not.
+    home = chair_client.get("/").content.decode()
+    assert "A new version of the partnership's policy is waiting for your approval" in home
+    assert "/policy/approvals/" in home and "Nothing is waiting for you" not in home
+    assert "waiting for your approval" not in unit.get("/").content.decode()
     queue = chair_client.get("/policy/approvals/").content.decode()
     assert approval.name in queue and f"/policy/approvals/{approval.pk}/" in queue
     detail = chair_client.get(f"/policy/approvals/{approval.pk}/").content.decode()
@@ -78,6 +83,7 @@ def test_publishing_awaits_the_chair_who_approves_it(client: Client) -> None:
         chair,
     )
     assert AuditEvent.objects.filter(action="policy_approved", actor=chair).exists()
+    assert "waiting for your approval" not in chair_client.get("/").content.decode()
     assert Notification.objects.filter(recipient=manager, event="policy_approval_decided").exists()
     # The escalation keeps the version it started under.
     escalation.refresh_from_db()

@@ -281,3 +281,14 @@ def journey(
     journey = Journey(request, browser, live_server, request.param)
     yield journey
     journey.close()
+
+
+@pytest.fixture
+def phone_journey(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer
+) -> Iterator[Journey]:
+    """A journey by several people at phone size only (390x844, touch): the policies' scenarios,
+    whose pages the desktop journeys already walk."""
+    journey = Journey(request, browser, live_server, "phone")
+    yield journey
+    journey.close()

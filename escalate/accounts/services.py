@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from escalate.accounts import messages
 from escalate.accounts.models import AccountLink, LinkPurpose
 from escalate.audit.services import record_audit
 from escalate.directory.models import Agency, AgencyType, Partnership, Person, Role, RoleAssignment
 from escalate.directory.permissions import is_platform_admin, may_manage_directory
 from escalate.directory.services import DirectoryRefused, end_sessions
+from escalate.escalations.messages import Message
 from escalate.notifications.models import Channel
 from escalate.notifications.services import enqueue_notification
 
@@ -59,17 +61,19 @@ def _new_link(*, person: Person, purpose: str, lifetime: timedelta) -> tuple[Acc
     return link, token
 
 
-def _email(*, person: Person, link: AccountLink, event: str, subject: str, body: str) -> None:
+def _email(*, person: Person, link: AccountLink, message: Message) -> None:
     assert person.partnership is not None
     enqueue_notification(
         partnership=person.partnership,
         escalation=None,
-        event=event,
+        event=message.key,
         event_key=f"account-link:{link.pk}",
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.body,
         recipient=person,
         channels=(Channel.EMAIL,),
+        template_key=message.key,
+        personalisation=message.personalisation,
     )
 
 
@@ -82,15 +86,11 @@ def _send_invitation(*, person: Person, by: Person | None) -> AccountLink:
     _email(
         person=person,
         link=link,
-        event="account_invited",
-        subject="You have been invited to Escalate",
-        body=(
-            f"Hello {person.full_name},\n\n"
-            f"{partnership.name} has given you an account on Escalate, where professional "
-            "disagreements about the safety of children and adults are raised and resolved.\n\n"
-            f"Set your password within 7 days using this link (it works once):\n{link_url(token)}"
-            "\n\nAfter that you will set up an authenticator app for a one-time code.\n\n"
-            "If you did not expect this email, you can ignore it."
+        message=messages.invitation(
+            name=person.full_name,
+            partnership=partnership.name,
+            link=link_url(token),
+            expires_at=link.expires_at,
         ),
     )
     record_audit(
@@ -217,13 +217,8 @@ def request_password_reset(*, email: str) -> None:
     _email(
         person=person,
         link=link,
-        event="password_reset",
-        subject="Reset your Escalate password",
-        body=(
-            f"Hello {person.full_name},\n\n"
-            "Someone asked to reset the password of your Escalate account. "
-            f"Use this link within 2 hours (it works once):\n{link_url(token)}\n\n"
-            "If it was not you, you can ignore this email: your password has not changed."
+        message=messages.password_reset(
+            name=person.full_name, link=link_url(token), expires_at=link.expires_at
         ),
     )
     record_audit(
@@ -301,17 +296,22 @@ def reset_authenticator(*, person: Person, by: Person, reason: str) -> int:
         reason=reason.strip(),
     )
     if person.partnership is not None:
+        message = messages.authenticator_reset(
+            name=person.full_name,
+            by=by.full_name,
+            partnership=person.partnership.name,
+            when=timezone.now(),
+            link=f"{settings.SITE_URL}/",
+        )
         enqueue_notification(
             partnership=person.partnership,
             escalation=None,
-            event="authenticator_reset",
+            event=message.key,
             event_key=f"audit:{event.pk}",
-            subject="Your authenticator app for Escalate was reset",
-            body=(
-                f"Hello {person.full_name},\n\n{by.full_name} reset the authenticator app of "
-                "your Escalate account. The next time you sign in you will set up your app "
-                "again.\n\nIf you did not ask for this, tell your partnership business unit."
-            ),
+            subject=message.subject,
+            body=message.body,
             recipient=person,
+            template_key=message.key,
+            personalisation=message.personalisation,
         )
     return removed

@@ -7,6 +7,7 @@ A test (escalations/tests/test_messages.py) fails when the committed page differ
 
 from __future__ import annotations
 
+from escalate.accounts.messages import ACCOUNT_SUBJECTS, ACCOUNT_TEMPLATES
 from escalate.escalations.messages import (
     ASKS,
     EVENT_TEMPLATE,
@@ -99,6 +100,20 @@ def document() -> str:
     for key, body in OTHER_TEMPLATES.items():
         fields = ", ".join(f"`(({name}))`" for name in dict.fromkeys(placeholders(body)))
         lines.append(_row(f"`{key}`", fields))
+    lines += [
+        "",
+        "## Emails about a person's own account",
+        "",
+        "Written in `escalate/accounts/messages.py`, each with its own template key and words:",
+        "what happened, what to do and, when its link expires, by when. Email only (the",
+        "authenticator notice also in-app). Their links are single-use; only their hash is stored.",
+        "",
+        _row("Notify template key", "subject", "placeholders in its body"),
+        _row("---", "---", "---"),
+    ]
+    for key, body in ACCOUNT_TEMPLATES.items():
+        fields = ", ".join(f"`(({name}))`" for name in dict.fromkeys(placeholders(body)))
+        lines.append(_row(f"`{key}`", ACCOUNT_SUBJECTS[key], fields))
     return "\n".join(lines) + "\n"
 
 

@@ -172,7 +172,8 @@ def outgoing_email(row: Notification) -> OutgoingEmail:
             template_key, personalisation = "", {}
         if link not in body:
             body = f"{body}\n\nSign in to Escalate to read it: {link}"
-    elif row.channel != Channel.IN_APP:
+    elif row.channel != Channel.IN_APP and not row.template_key:
+        # A message with its own template (an account email, the daily email) has its links.
         body = f"{body}\n\nSign in to Escalate: {settings.SITE_URL}/"
     return OutgoingEmail(
         to=row.recipient_email,

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from escalate.escalations import services
 from escalate.escalations.deadlines import sweep_deadlines
 from escalate.escalations.models import Escalation, Status
-from escalate.escalations.tests.factories import World, make_world
+from escalate.escalations.tests.factories import World, board_senior_officers, make_world
 from escalate.escalations.tests.test_journeys_by_person import pass_due
 from escalate.escalations.tests.test_views_stage4 import havering_at_stage_4
 from escalate.notifications.models import Notification
@@ -216,3 +216,57 @@ def test_havering_stage_4_the_chair_sees_it_waiting_and_resolves_it_directly(
     expect(waiting_row(raiser, reference)).to_have_count(0)
     go(raiser, f"/escalations/{reference}/", "escalation page, raiser, resolved")
     expect(raiser.locator("main")).to_contain_text("reopens the assessment this week")
+
+
+def test_havering_stage_4_the_panel_lead_records_the_collective_decision_and_the_chair_is_told(
+    phone_journey: Journey, transactional_db: None
+) -> None:
+    # 004 2.12: "senior officers from three agencies who are members of the full Board"; 2.13:
+    # the panel "will collectively resolve"; issue 15: recorded by the Chair or the lead the
+    # Chair names, with who took part, and the Chair is told.
+    world, escalation = havering_at_stage_4()
+    school, csc, health = board_senior_officers(world)
+    services.convene_panel(
+        escalation=escalation,
+        by=world.chair,
+        expected_version=escalation.version,
+        members=[school, csc, health],
+        lead=health,
+    )
+    escalation.refresh_from_db()
+    reference = escalation.reference
+
+    # A member who is not the lead is told, not asked, and cannot record the decision alone.
+    member = phone_journey.page_for(school)
+    expect(waiting_row(member, reference)).to_have_count(0)
+    go(member, f"/escalations/{reference}/", "escalation page, panel member")
+    expect(member.get_by_role("link", name="Record the panel's decision")).to_have_count(0)
+
+    lead = phone_journey.page_for(health)
+    asked(lead, reference, "Record the Resolution Panel's decision", escalation.stage_due_at)
+    go(lead, f"/escalations/{reference}/", "escalation page, panel lead")
+    open_action(lead, "Record the panel's decision", "the lead records the panel's decision")
+    lead.get_by_label("The panel's decision").fill("A multi-agency assessment starts this week.")
+    for person in (school, health):
+        lead.get_by_label(re.compile(f"^{person.full_name}")).check()
+    lead.get_by_label("Learning for the partnership").fill("Bring disputes to the Board sooner.")
+    click_through(
+        lead,
+        lead.get_by_role("button", name="Save the decision"),
+        re.compile(reference),
+        "escalation page, the panel decided",
+    )
+    success(lead, "The panel's decision has been recorded.")
+    took_part = lead.locator(".govuk-summary-list__row", has_text="Members who took part")
+    expect(took_part).to_contain_text(school.full_name)
+    expect(took_part).not_to_contain_text(csc.full_name)
+
+    # The Chair is told, in Escalate as by email.
+    told = Notification.objects.filter(
+        escalation=escalation, event="panel_decided", recipient=world.chair
+    ).first()
+    assert told is not None
+    chair = phone_journey.page_for(world.chair)
+    expect(waiting_row(chair, reference)).to_have_count(0)
+    go(chair, "/notifications/", "the Chair's notifications")
+    expect(chair.locator("main")).to_contain_text(told.subject)

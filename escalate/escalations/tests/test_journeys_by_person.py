@@ -495,3 +495,93 @@ def test_waltham_forest_keeps_going_up_the_hierarchy_and_the_directors_agree_it(
     )
     assert walk.current.status == Status.RESOLVED
     assert "csc_director" in walk.told()
+
+
+def test_guide_an_urgent_case_is_same_day_and_the_respondents_side_never_pauses_it() -> None:
+    # 001 "Urgent Situations": "Do not wait for formal escalation processes. Take immediate
+    # action to protect", "Go directly to senior managers if needed", "Document your actions".
+    walk = Walk(make_world(policy_file="practitioner-guide.yaml"))
+    world = walk.world
+    raise_it(
+        walk,
+        immediate_harm=True,
+        urgent_guidance_shown=True,
+        protective_actions=["emergency_services", "dsl_told"],
+        protective_action="Police called at 16:05; our DSL told at 16:10.",
+        start_stage_key="stage_3",
+        later_stage_reason="The child is at risk tonight.",
+    )
+    escalation = walk.current
+    assert escalation.current_stage_key == "stage_3"
+    assert escalation.stage_due_at == working_days_on(walk, 0)  # the same working day
+    assert {"head", "service_manager"} <= set(walk.asks())
+    assert walk.due("head") == working_days_on(walk, 0)
+    assert not set(walk.asks()) & {"dsl", "team_manager", "chair", "outsider", "nurse"}
+    walk.told()
+    # "Busy" is no reason to stop the clock: the respondent's side is never offered a pause of
+    # an urgent case, and the raiser pauses it only naming the manager who agreed.
+    for name in ("social_worker", "service_manager"):
+        assert "pause_escalation" not in walk.allowed(name), name
+    with pytest.raises(ActionRefused):
+        services.pause_escalation(
+            escalation=walk.current,
+            by=world.service_manager,
+            expected_version=walk.current.version,
+            reason="Busy",
+        )
+    with pytest.raises(ActionRefused):
+        services.pause_escalation(
+            escalation=walk.current,
+            by=world.teacher,
+            expected_version=walk.current.version,
+            reason="The family has moved out of the area.",
+        )
+    review_on = add_working_days(timezone.localdate(), 2, world.policy.spec.nation.value)
+    services.pause_escalation(
+        escalation=walk.current,
+        by=world.teacher,
+        expected_version=walk.current.version,
+        reason="The family has moved out of the area; the new area is checking.",
+        review_on=review_on,
+        agreed_by=world.dsl,
+    )
+    assert walk.current.status == Status.PAUSED
+    paused = walk.current.chronology.filter(kind=EntryKind.PAUSED).get()
+    assert world.dsl.full_name in str(paused.data) or world.dsl.full_name in paused.text
+
+
+def test_pan_berkshire_a_respondent_with_no_account_cannot_block_it() -> None:
+    # Issue 15: 'A respondent who is "someone not listed" can't block anything.'
+    walk = Walk(make_world(policy_file="pan-berkshire.yaml"))
+    world = walk.world
+    raise_it(
+        walk,
+        respondent_person=None,
+        respondent_name="Jo Unlisted",
+        respondent_email="jo.unlisted@example.org",
+    )
+    # Nobody in the directory is asked on the respondent's side; the raiser is.
+    assert set(walk.asks()) == {"teacher"}, NO_ONE_ELSE
+    escalation = walk.current
+    services.request_rationale(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        message="Why was the referral closed?",
+    )
+    discuss(walk, world.teacher, outcome="No answer.")
+    # Nobody listed can answer, so the rationale the stage asks for cannot hold the raiser.
+    assert "escalate_to_next_stage" in walk.allowed("teacher")
+    escalation = walk.current
+    services.escalate_to_next_stage(
+        escalation=escalation,
+        by=world.teacher,
+        expected_version=escalation.version,
+        reason="No rationale was given.",
+    )
+    # At Stage 2 the raiser's manager is asked; the unlisted respondent is still told by email.
+    assert walk.current.current_stage_key == "stage_2"
+    assert "dsl" in walk.asks()
+    assert Notification.objects.filter(
+        escalation=walk.current, recipient_email="jo.unlisted@example.org", event="stage_entered"
+    ).exists()

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from escalate.directory.models import Person
 from escalate.escalations import deciding, messages
 from escalate.escalations.messages import Message
 from escalate.escalations.models import (
+    MANAGER_PARTS,
     Action,
     ChronologyEntry,
     EntryKind,
@@ -39,10 +41,12 @@ from escalate.escalations.services import (
     notify_deadlines,
     record_silence,
 )
-from escalate.escalations.state import state_of
+from escalate.escalations.services.people import stranded_key
+from escalate.escalations.state import day_of, state_of, when_of
 from escalate.notifications.models import Notification
 from escalate.policies.calendar import LONDON, is_working_day
 from escalate.policies.schema import Event, PolicySpec
+from escalate.vocabulary import RAISER_SIDE, RESPONDENT_SIDE
 
 # Rows carry their escalation without its long texts (never in a notice) and its policy
 # version without the policy's text (parsed specs are cached by checksum).
@@ -265,81 +269,194 @@ def due_notices(now: datetime) -> list[Notice]:
 
 @dataclass
 class Attention:
-    """Open escalations the sweep looks at one by one (few: found by one query)."""
+    """Open escalations the sweep acts on one by one (few: found by indexed queries)."""
 
-    silences: list[Escalation]  # a rationale request or proposal may have gone unanswered
+    silences: list[Escalation]  # a rationale request or proposal has gone unanswered
     pause_reviews: list[Notice]  # a pause's review date has come
-    stranded: list[Escalation]  # someone holding a part has left or is away
+    stranded: list[Escalation]  # nobody active can act for a side, and the unit is not told
 
 
-def attention_due(now: datetime) -> Attention:
-    """In one query, open escalations where (a) a rationale request or a proposed resolution
-    may have gone unanswered past its date: nobody blocks by silence (issue 15), so the sweep
-    records it (deciding.sweep_actions says what is due); (b) a paused escalation whose pause
-    is not yet reviewed: on its review date the person who paused it and the raiser are
-    reminded, once per pause (`pause_review:<paused entry id>`); (c) someone holding a part is
-    deactivated or away: deciding.stranded_sides says whether a side has nobody active left."""
-    asked = ChronologyEntry.objects.filter(
-        escalation=OuterRef("pk"),
-        stage_key=OuterRef("current_stage_key"),
-        kind__in=(EntryKind.RATIONALE_REQUESTED, EntryKind.RESOLUTION_PROPOSED),
+# Entries at a stage that ask for an answer by a date, and those that close each question (a
+# reopening starts the stage's facts afresh): state._StageFacts reads them the same way.
+RATIONALE_CLOSERS = (EntryKind.RATIONALE, EntryKind.RATIONALE_LAPSED, EntryKind.REOPENED)
+PROPOSAL_CLOSERS = (
+    EntryKind.RESOLUTION_ACCEPTED,
+    EntryKind.RESOLUTION_DECLINED,
+    EntryKind.RESOLUTION_UNANSWERED,  # answered by nobody: to the raiser's manager, or closed
+    EntryKind.RESOLVED,
+    EntryKind.TIER_UP,
+    EntryKind.REOPENED,
+)
+ASKING: dict[str, tuple[EntryKind, ...]] = {
+    EntryKind.RATIONALE_REQUESTED: RATIONALE_CLOSERS,
+    EntryKind.RESOLUTION_PROPOSED: PROPOSAL_CLOSERS,
+}
+ATTENDED = (Status.OPEN, Status.PAUSED)
+
+
+def _at_current_stage(**lookups: object) -> Q:
+    """Entries of the escalation at its current stage (for a query on ChronologyEntry)."""
+    return Q(stage_key=F("escalation__current_stage_key"), **lookups)
+
+
+def _later(kinds: tuple[str, ...]) -> Exists:
+    """A later entry of `kinds` at the same stage of the same escalation."""
+    return Exists(
+        ChronologyEntry.objects.filter(
+            escalation=OuterRef("escalation"),
+            stage_key=OuterRef("stage_key"),
+            kind__in=kinds,
+            pk__gt=OuterRef("pk"),
+        )
     )
-    paused = ChronologyEntry.objects.filter(
-        escalation=OuterRef("pk"),
-        stage_key=OuterRef("current_stage_key"),
-        kind=EntryKind.PAUSED,
-    ).exclude(_notified("pause_review:"))
-    gone = Participant.objects.filter(escalation=OuterRef("pk")).filter(
-        Q(person__is_active=False) | Q(person__is_away=True)
-    )
-    candidates = (
-        Escalation.objects.filter(status__in=(Status.OPEN, Status.PAUSED))
-        .annotate(has_asked=Exists(asked), has_pause=Exists(paused), has_gone=Exists(gone))
-        .filter(Q(has_asked=True) | Q(has_pause=True, status=Status.PAUSED) | Q(has_gone=True))
-        .select_related("policy_version", "raised_by", "partnership")
-        .defer(*UNUSED_ESCALATION_FIELDS_OWN)
-    )
-    found = Attention(silences=[], pause_reviews=[], stranded=[])
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What waits on a date at escalations' current stages (see `asking`)."""
+
+    silent: set[int]  # escalations whose rationale request or proposal went unanswered
+    reviews: dict[int, tuple[int, date, int | None]]  # id -> (PAUSED entry, review on, by)
+
+
+def asking(now: datetime) -> Asking:
+    """In one query, driven by the entries that ask for something by a date (few, indexed by
+    kind): (a) escalations whose last rationale request or proposal at the current stage has no
+    later answer and whose date has passed (a necessary condition of deciding.sweep_actions,
+    which then decides on the few found; state._StageFacts reads the entries the same way);
+    (b) paused escalations whose last pause at the current stage is due for review and not yet
+    reviewed."""
     today = now.astimezone(LONDON).date()
-    for escalation in candidates:
-        flags = escalation.__dict__
-        if flags["has_asked"] and deciding.sweep_actions(state_of(escalation), now):
-            found.silences.append(escalation)
-        if flags["has_pause"] and escalation.status == Status.PAUSED:
-            notice = _pause_review(escalation, today)
-            if notice is not None:
-                found.pause_reviews.append(notice)
-        if flags["has_gone"]:
-            found.stranded.append(escalation)
+    rows = (
+        ChronologyEntry.objects.filter(
+            stage_key=F("escalation__current_stage_key"),
+            kind__in=(*ASKING, EntryKind.PAUSED),
+            escalation__status__in=ATTENDED,
+        )
+        .exclude(Q(kind=EntryKind.RATIONALE_REQUESTED) & _later(RATIONALE_CLOSERS))
+        .exclude(Q(kind=EntryKind.RESOLUTION_PROPOSED) & _later(PROPOSAL_CLOSERS))
+        .exclude(Q(kind=EntryKind.PAUSED) & _later((EntryKind.PAUSED,)))
+        .exclude(Q(kind=EntryKind.PAUSED) & ~Q(escalation__status=Status.PAUSED))
+        .exclude(Q(kind=EntryKind.PAUSED) & _notified("pause_review:"))
+        .annotate(
+            due=KeyTextTransform("due_at", "data"),
+            answer_due=KeyTextTransform("answer_due_at", "data"),
+            review_on=KeyTextTransform("review_on", "data"),
+        )
+        .order_by()
+        .values_list(
+            "escalation_id",
+            "pk",
+            "kind",
+            "due",
+            "answer_due",
+            "review_on",
+            "occurred_at",
+            "actor_id",
+        )
+    )
+    found = Asking(silent=set(), reviews={})
+    for escalation_id, pk, kind, due, answer_due, review_on, occurred_at, actor_id in rows:
+        if kind == EntryKind.PAUSED:
+            day = day_of(review_on)
+            if day is not None and today >= day:
+                found.reviews[escalation_id] = (pk, day, actor_id)
+            continue
+        when = when_of(due) if kind == EntryKind.RATIONALE_REQUESTED else None
+        if kind == EntryKind.RESOLUTION_PROPOSED:
+            when = when_of(answer_due) or occurred_at
+        if when is not None and now >= when:
+            found.silent.add(escalation_id)
     return found
 
 
-def _pause_review(escalation: Escalation, today: date) -> Notice | None:
-    entry = (
-        escalation.chronology.filter(kind=EntryKind.PAUSED, stage_key=escalation.current_stage_key)
-        .select_related("actor")
-        .order_by("-pk")
-        .first()
+def _side_held(sides: frozenset[str]) -> Exists:
+    """Someone active and not away holds a part of `sides` (managers only at their stage)."""
+    return Exists(
+        Participant.objects.filter(
+            escalation=OuterRef("pk"),
+            part__in=sides,
+            person__is_active=True,
+            person__is_away=False,
+        ).filter(~Q(part__in=MANAGER_PARTS) | Q(stage_key=OuterRef("current_stage_key")))
     )
-    if entry is None:
-        return None
-    data = entry.data if isinstance(entry.data, dict) else {}
-    try:
-        review_on = date.fromisoformat(str(data.get("review_on")))
-    except ValueError:
-        return None
-    if today < review_on:
-        return None
-    people = [p for p in (entry.actor, escalation.raised_by) if p is not None]
-    return Notice(
-        f"pause_review:{entry.pk}",
-        Event.REMINDER,
-        messages.pause_review(reference=escalation.reference, review_on=review_on),
-        escalation,
-        "pause_reviews",
-        also=tuple(dict.fromkeys(people)),
-        by_policy=False,
+
+
+def _stranded() -> dict[int, str]:
+    """Escalations where someone holding a part has left or is away and nobody active can act
+    for a side (deciding.stranded_sides), whose business unit is not yet told of these sides:
+    escalation id -> the notice's event key. Driven by the people gone (few)."""
+    gone = Participant.objects.filter(Q(person__is_active=False) | Q(person__is_away=True)).values(
+        "escalation_id"
     )
+    rows = (
+        Escalation.objects.filter(pk__in=gone, status__in=ATTENDED)
+        .annotate(raiser_held=_side_held(RAISER_SIDE), respondent_held=_side_held(RESPONDENT_SIDE))
+        .filter(Q(raiser_held=False) | Q(respondent_held=False, respondent_person__isnull=False))
+        .values_list(
+            "pk", "current_stage_key", "raiser_held", "respondent_held", "respondent_person_id"
+        )
+    )
+    keys: dict[int, str] = {}
+    for pk, stage_key, raiser_held, respondent_held, respondent_id in rows:
+        sides = [] if raiser_held else [Part.RAISER]
+        if respondent_id is not None and not respondent_held:
+            sides.append(Part.RESPONDENT)
+        keys[pk] = stranded_key(pk, stage_key, sides)
+    if not keys:
+        return {}
+    told = set(
+        Notification.objects.filter(event_key__in=list(keys.values()))
+        .order_by()
+        .values_list("event_key", flat=True)
+        .distinct()
+    )
+    return {pk: key for pk, key in keys.items() if key not in told}
+
+
+def attention_due(now: datetime) -> Attention:
+    """What the sweep does besides deadlines (issue 15), in a fixed number of indexed queries
+    however many escalations are open: (a) a rationale request or a proposed resolution gone
+    unanswered past its date: nobody blocks by silence, so the sweep records it
+    (deciding.sweep_actions decides); (b) a paused escalation whose review date has come: the
+    person who paused it and the raiser are reminded, once per pause (`pause_review:<paused
+    entry id>`); (c) nobody active left to act for a side: the business unit is told, once per
+    stage and set of sides (flag_stranded decides again under the lock). Only the escalations
+    found are loaded."""
+    asked = asking(now)
+    silent, reviews = asked.silent, asked.reviews
+    stranded = _stranded()
+    found = Attention(silences=[], pause_reviews=[], stranded=[])
+    ids = silent | set(reviews) | set(stranded)
+    if not ids:
+        return found
+    escalations = (
+        Escalation.objects.filter(pk__in=ids)
+        .select_related("policy_version", "raised_by", "partnership")
+        .defer(*UNUSED_ESCALATION_FIELDS_OWN)
+        .order_by("pk")
+    )
+    actors = Person.objects.in_bulk({actor for _pk, _on, actor in reviews.values() if actor})
+    for escalation in escalations:
+        if escalation.pk in silent and deciding.sweep_actions(state_of(escalation), now):
+            found.silences.append(escalation)
+        if escalation.pk in reviews:
+            entry_id, review_on, actor_id = reviews[escalation.pk]
+            people = [p for p in (actors.get(actor_id or 0), escalation.raised_by) if p]
+            found.pause_reviews.append(
+                Notice(
+                    f"pause_review:{entry_id}",
+                    Event.REMINDER,
+                    messages.pause_review(reference=escalation.reference, review_on=review_on),
+                    escalation,
+                    "pause_reviews",
+                    also=tuple(dict.fromkeys(people)),
+                    by_policy=False,
+                )
+            )
+        if escalation.pk in stranded:
+            found.stranded.append(escalation)
+    return found
 
 
 # Escalations told in one transaction (one lock, one snapshot, one audit INSERT per batch).

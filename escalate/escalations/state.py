@@ -136,14 +136,14 @@ STATE_KINDS = (
 )
 
 
-def _when(value: Any) -> datetime | None:
+def when_of(value: Any) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
 
 
-def _day(value: Any) -> date | None:
+def day_of(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
@@ -170,14 +170,14 @@ class _StageFacts:
             self.records.add("discussion")
         elif kind == EntryKind.RATIONALE_REQUESTED:
             self.rationale_requested = "rationale" not in self.records
-            self.rationale_due_at = _when(data.get("due_at"))
+            self.rationale_due_at = when_of(data.get("due_at"))
         elif kind == EntryKind.RATIONALE:
             self.records.add("rationale")
             self.rationale_requested, self.rationale_due_at = False, None
         elif kind == EntryKind.RATIONALE_LAPSED:
             self.rationale_lapsed, self.rationale_requested = True, False
         elif kind == EntryKind.RESOLUTION_PROPOSED:
-            due = _when(data.get("answer_due_at")) or occurred_at
+            due = when_of(data.get("answer_due_at")) or occurred_at
             actions = data.get("proposed_actions")
             self.proposal = workflow.Proposal(
                 side=str(data.get("side", "")),
@@ -188,7 +188,7 @@ class _StageFacts:
             )
         elif kind == EntryKind.RESOLUTION_UNANSWERED and self.proposal is not None:
             if data.get("outcome") == "raiser_manager":
-                due = _when(data.get("answer_due_at")) or self.proposal.answer_due_at
+                due = when_of(data.get("answer_due_at")) or self.proposal.answer_due_at
                 self.proposal = replace(self.proposal, with_raiser_manager=True, answer_due_at=due)
             else:
                 self.proposal = None
@@ -202,7 +202,7 @@ class _StageFacts:
             self.tier = int(data.get("tier") or self.tier + 1)
             self.proposal = None
         elif kind == EntryKind.PAUSED:
-            self.pause_review_on = _day(data.get("review_on"))
+            self.pause_review_on = day_of(data.get("review_on"))
         elif kind == EntryKind.ESCALATED:
             self.board_engagement = str(data.get("board_engagement") or "")
 

@@ -4,6 +4,8 @@ where nobody active can act for one side. The rules are deciding.py's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -130,6 +132,11 @@ def active_parts(escalation: Escalation) -> frozenset[str]:
 SIDE_WORDS = {"raiser": "the raiser's side", "respondent": "the respondent's side"}
 
 
+def stranded_key(escalation_id: int, stage_key: str, sides: Sequence[str]) -> str:
+    """The event key of telling the business unit that nobody can act for `sides`."""
+    return f"stranded:{escalation_id}:{stage_key}:{'+'.join(sides)}"
+
+
 @transaction.atomic(durable=True)
 def flag_stranded(*, escalation: Escalation) -> int:
     """The sweep: where nobody active can act for a side, tell the business unit (once for each
@@ -139,7 +146,7 @@ def flag_stranded(*, escalation: Escalation) -> int:
         sides = deciding.stranded_sides(state_of(locked), active_parts(locked))
         if not sides:
             return 0
-        event_key = f"stranded:{locked.pk}:{locked.current_stage_key}:{'+'.join(sides)}"
+        event_key = stranded_key(locked.pk, locked.current_stage_key, sides)
         if Notification.objects.filter(event_key=event_key).exists():
             return 0
         words = " and ".join(SIDE_WORDS.get(side, side) for side in sides)

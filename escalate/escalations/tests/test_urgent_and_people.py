@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -366,3 +368,37 @@ def test_the_emergency_page_offers_the_policys_protective_actions() -> None:
     page = client.get(reverse("escalations:raise_emergency")).content.decode()
     assert "Rang the MASH duty line" in page
     assert "Called 999 (police or ambulance)" not in page
+
+
+def _paused_and_stranded(people: Cast, count: int) -> None:
+    """`count` escalations paused for review next week whose respondent has gone away."""
+    Person.objects.filter(pk=people.respondent.pk).update(is_away=False)
+    review_on = calendar.local_date(timezone.now()) + timedelta(days=7)
+    for _ in range(count):
+        escalation = raise_one(people)
+        services.pause_escalation(
+            escalation=escalation,
+            by=people.respondent,
+            expected_version=escalation.version,
+            reason="Waiting for the strategy meeting.",
+            review_on=review_on,
+        )
+    Person.objects.filter(pk=people.respondent.pk).update(is_away=True)
+
+
+def test_a_steady_sweep_reads_the_same_queries_however_many_are_paused_or_stranded() -> None:
+    """Issue 15's checks select their candidates in SQL: a pause not yet due for review and a
+    stranded escalation whose business unit is already told load nothing per escalation."""
+    people = cast()
+    business_manager(people)
+    _paused_and_stranded(people, 1)
+    assert sweep_deadlines(now=timezone.now()).stranded == 1
+    with CaptureQueriesContext(connection) as few:
+        report = sweep_deadlines(now=timezone.now())
+    assert (report.stranded, report.pause_reviews, report.notifications_written) == (0, 0, 0)
+    _paused_and_stranded(people, 4)
+    assert sweep_deadlines(now=timezone.now()).stranded == 4
+    with CaptureQueriesContext(connection) as many:
+        report = sweep_deadlines(now=timezone.now())
+    assert (report.stranded, report.pause_reviews, report.notifications_written) == (0, 0, 0)
+    assert len(many.captured_queries) == len(few.captured_queries) <= 5

@@ -13,7 +13,7 @@ from escalate.escalations.models import MANAGER_PARTS, ChronologyEntry, Escalati
 @dataclass(frozen=True)
 class Personas:
     partnership: Partnership
-    practitioner: Person  # raised the most escalations
+    practitioner: Person  # raised the most escalations still open
     manager: Person  # a manager on the most open escalations
     business_manager: Person  # sees the dashboard
     reference: str  # the practitioner's escalation with the longest chronology
@@ -24,8 +24,10 @@ def choose_personas() -> Personas:
     partnership = Partnership.objects.filter(slug__startswith="scale-").order_by("pk").first()
     if partnership is None:
         raise LookupError("No seeded partnership: run manage.py seed_scale first.")
+    # Open ones: a practitioner whose escalations are all closed has nothing waiting on their
+    # home page, which then skips a query (the pins would depend on the data).
     raiser = (
-        Escalation.objects.filter(partnership=partnership)
+        Escalation.objects.filter(partnership=partnership, status="open")
         .values("raised_by")
         .annotate(n=Count("pk"))
         .order_by("-n", "raised_by")

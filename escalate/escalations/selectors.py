@@ -646,6 +646,7 @@ def needs_action_for(person: Person) -> list[NeedsAction]:
         # may also hold another part (the respondent owning the action they proposed).
         .filter(
             ~Q(escalation__status__in=CLOSED_STATUSES)
+            | Q(part=Part.ACTION_OWNER)
             | Exists(
                 Action.objects.filter(
                     escalation=OuterRef("escalation_id"), owner=person, done_at__isnull=True

@@ -393,6 +393,7 @@ def _stranded() -> dict[int, str]:
         Escalation.objects.filter(pk__in=gone, status__in=ATTENDED)
         .annotate(raiser_held=_side_held(RAISER_SIDE), respondent_held=_side_held(RESPONDENT_SIDE))
         .filter(Q(raiser_held=False) | Q(respondent_held=False, respondent_person__isnull=False))
+        .order_by()
         .values_list(
             "pk", "current_stage_key", "raiser_held", "respondent_held", "respondent_person_id"
         )

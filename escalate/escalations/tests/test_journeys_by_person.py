@@ -585,3 +585,44 @@ def test_pan_berkshire_a_respondent_with_no_account_cannot_block_it() -> None:
     assert Notification.objects.filter(
         escalation=walk.current, recipient_email="jo.unlisted@example.org", event="stage_entered"
     ).exists()
+
+
+def test_havering_timescales_are_only_shortened_and_the_chair_may_shorten_stage_4() -> None:
+    # 004 1.4: "within one working week or a timescale that protects the child from harm
+    # (whichever is shortest)": managers at the stage, and the Chair at Stage 4, shorten it.
+    world, escalation = havering_at_stage_4("stage_2")
+    walk = Walk(world)
+    walk.escalation = escalation
+    nation = world.policy.spec.nation.value
+    sooner = add_working_days(timezone.localdate(), 2, nation)
+    later = add_working_days(timezone.localdate(), 7, nation)
+    with pytest.raises(ActionRefused):
+        services.change_timescale(
+            escalation=walk.current,
+            by=world.team_manager,
+            expected_version=walk.current.version,
+            due_on=later,
+            reason="More time.",
+        )
+    walk.told()
+    services.change_timescale(
+        escalation=walk.current,
+        by=world.team_manager,  # the respondent's side may shorten it too
+        expected_version=walk.current.version,
+        due_on=sooner,
+        reason="The child's conference is on Tuesday.",
+    )
+    assert walk.due("dsl") == walk.due("team_manager") == end_of_day(sooner)
+    assert {"dsl", "team_manager"} <= walk.told()
+
+    world, escalation = havering_at_stage_4()
+    walk = Walk(world)
+    walk.escalation = escalation
+    services.change_timescale(
+        escalation=walk.current,
+        by=world.chair,
+        expected_version=walk.current.version,
+        due_on=sooner,
+        reason="The child's conference is on Tuesday.",
+    )
+    assert walk.due("chair") == end_of_day(sooner)

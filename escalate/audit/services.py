@@ -58,20 +58,28 @@ def chain_keys_of(partnership: Partnership) -> set[str]:
     return {base} | {f"{base}:views:{shard}" for shard in range(VIEW_CHAIN_SHARDS)}
 
 
-def fingerprint(text: str) -> str:
+def fingerprint(text: str, *, salt: str = "") -> str:
     """Stands for free text in an audit row: proves what was written without repeating it.
 
     Free text (a discussion, a reason, a decision) may name the child, so the row keeps a keyed
     hash (HMAC-SHA256 with AUDIT_HASH_KEY, so a short text cannot be guessed back from it) and
     the length. Compare with `fingerprint(stored_text)` to show the stored text is unchanged.
+
+    Text of an escalation is fingerprinted with that escalation's `salt`
+    (`Escalation.fingerprint_salt`), mixed into the key and kept only on the escalation row:
+    disposal destroys it, and after that nobody, the audit key's holder included, can confirm a
+    guess of the text against the row (ADR 0014, point 2). Such fingerprints say "salted".
     """
     text = str(text)
     if not text:
         return ""
     digest = salted_hmac(
-        "escalate.audit.text", text, secret=settings.AUDIT_HASH_KEY, algorithm="sha256"
+        f"escalate.audit.text.{salt}" if salt else "escalate.audit.text",
+        text,
+        secret=settings.AUDIT_HASH_KEY,
+        algorithm="sha256",
     ).hexdigest()
-    return f"text {digest[:16]} ({len(text)} characters)"
+    return f"text {digest[:16]} ({len(text)} characters{', salted' if salt else ''})"
 
 
 def _json_safe(value: Any) -> Any:

@@ -11,7 +11,9 @@ failed action (rolled back) leaves no row.
 Nothing that could identify the child or adult is stored: their name, date of birth and case
 references are redacted by `record_audit`'s field-name hints, and free text (the dispute, a
 discussion, a reason, a decision) is kept only as a keyed fingerprint (`fingerprint`), which
-proves what was written without repeating it. The typed reason of an action is never put in
+proves what was written without repeating it. Each fingerprint is salted with the escalation's
+own `fingerprint_salt`, which never leaves the escalation row and which disposal destroys
+(ADR 0014, point 2). The typed reason of an action is never put in
 the row's `reason`.
 """
 
@@ -89,6 +91,7 @@ ACTION_FIELDS = ("owner_id", "created_by_id", "due_on", "done_at", "done_by_id")
 ACTION_TEXT_FIELDS = ("description", "done_note")
 PANEL_FIELDS = ("convened_by_id", "convened_at", "decided_at")
 LAST_ENTRY = "_last_chronology_entry"
+SALT = "_fingerprint_salt"
 RAISED = "escalation_raised"
 _STAGE_KEY = re.compile(r"stage\[(\d+)\]\.stage_key")
 
@@ -102,8 +105,8 @@ def _text(value: Any) -> _Text:
     return _Text("" if value is None else str(value))
 
 
-def _shown(value: Any) -> Any:
-    return fingerprint(value) if isinstance(value, _Text) else value
+def _shown(value: Any, salt: str) -> Any:
+    return fingerprint(value, salt=salt) if isinstance(value, _Text) else value
 
 
 def snapshot(escalation_id: int, *, lock: bool = False) -> dict[str, Any]:
@@ -127,12 +130,19 @@ def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[in
         rows = rows.select_for_update()
     states: dict[int, dict[str, Any]] = {}
     for row in rows.values(
-        "pk", "partnership_id", "reference", *PLAIN_FIELDS, *IDENTIFYING_FIELDS, *TEXT_FIELDS
+        "pk",
+        "partnership_id",
+        "reference",
+        "fingerprint_salt",
+        *PLAIN_FIELDS,
+        *IDENTIFYING_FIELDS,
+        *TEXT_FIELDS,
     ):
         state: dict[str, Any] = {name: row[name] for name in PLAIN_FIELDS}
         state.update({name: _text(row[name]) for name in (*IDENTIFYING_FIELDS, *TEXT_FIELDS)})
         state["_partnership_id"] = row["partnership_id"]
         state["_reference"] = row["reference"]
+        state[SALT] = row["fingerprint_salt"]  # "_": never a change of its own
         state[LAST_ENTRY] = 0
         states[row["pk"]] = state
     missing = set(ids) - set(states)
@@ -206,8 +216,9 @@ def changes_of(
     found: dict[int, dict[str, tuple[Any, Any]]] = {}
     for escalation_id, now in after.items():
         old = before.get(escalation_id, {})
+        old_salt, new_salt = old.get(SALT, ""), now.get(SALT, "")
         found[escalation_id] = {
-            name: (_shown(old.get(name)), _shown(now.get(name)))
+            name: (_shown(old.get(name), old_salt), _shown(now.get(name), new_salt))
             for name in sorted(set(old) | set(now))
             if not name.startswith("_") and old.get(name) != now.get(name)
         }
@@ -228,7 +239,12 @@ def changes_of(
         .values_list("escalation_id", "pk", "kind", "stage_key", "text")
     ):
         added.setdefault(escalation_id, []).append(
-            {"entry": pk, "kind": kind, "stage": stage_key, "text": fingerprint(text)}
+            {
+                "entry": pk,
+                "kind": kind,
+                "stage": stage_key,
+                "text": fingerprint(text, salt=after[escalation_id].get(SALT, "")),
+            }
         )
     for escalation_id, entries in added.items():
         found[escalation_id]["chronology"] = (None, entries)

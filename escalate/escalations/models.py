@@ -6,6 +6,7 @@ selectors.py. These models hold the state and the append-only record of what hap
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -124,6 +125,11 @@ class EscalationQuerySet(models.QuerySet["Escalation"]):
         return updated
 
 
+def new_fingerprint_salt() -> str:
+    """A new escalation's fingerprint salt: 128 random bits, as hex."""
+    return secrets.token_hex(16)
+
+
 class Escalation(models.Model):
     partnership = models.ForeignKey(
         Partnership, on_delete=models.PROTECT, related_name="escalations"
@@ -203,6 +209,13 @@ class Escalation(models.Model):
     # default too, for the bulk loader (escalate/scale/loader.py) that names its columns.
     is_repeat = models.BooleanField(default=False, db_default=False)
     has_links = models.BooleanField(default=False, db_default=False)
+
+    # A random salt mixed into the fingerprints of this escalation's text in the audit trail,
+    # kept only here (never in an audit row, a page or an export); disposal blanks it, so no
+    # guess can be checked against those fingerprints afterwards (ADR 0014, point 2).
+    fingerprint_salt = models.CharField(
+        max_length=64, blank=True, default=new_fingerprint_salt, editable=False
+    )
 
     objects = EscalationQuerySet.as_manager()
 

@@ -1,4 +1,4 @@
-"""Disposal of an escalation record past its retention (issue 21, item 2; ADR 0021).
+"""Disposal of an escalation record past its retention (issue 21, item 2; ADR 0014).
 
 The record is anonymised in place rather than deleted: the escalation row keeps what the
 partnership's figures are made of (agencies, stages, dates, status, categories, learning themes),
@@ -11,6 +11,8 @@ fields whose values come from a fixed list (`choices`), keys and references, and
 in KEEP. JSON fields are emptied except the lists in KEEP_JSON and the chronology's structural
 keys. The audit trail is not touched: it never held the data (identifying fields are redacted,
 free text is a keyed fingerprint of the whole text), so its hash chains verify as before.
+The escalation's `fingerprint_salt`, a text field like the others, is blanked with them, which
+makes its fingerprints in the audit trail unconfirmable (ADR 0014, point 2).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from django.utils.encoding import force_bytes
 
 from escalate.audit import hashing
 from escalate.escalations.messages import EVENT_WORDS, SIGN_IN
+from escalate.escalations.models import new_fingerprint_salt
 from escalate.policies.calendar import LONDON, stage_deadline
 from escalate.policies.schema import Event, PolicySpec
 
@@ -103,6 +104,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "decided_by_text",
         "learning",
         "learning_themes",
+        "fingerprint_salt",
     ),
     "escalations_referencecounter": ("id", "partnership_id", "year", "last_number"),
     "escalations_stagerecord": (
@@ -936,6 +938,7 @@ class Generator:
                 rnd.choice(OUTCOMES), "",
                 status, current.key, stage_due_at, raised_at, closed_at,
                 2 + 2 * reached + (1 if closed else 0), "", decision, decided_by, learning, themes,
+                new_fingerprint_salt(),  # random, not from the seed: it stands for a secret
             )
         )  # fmt: skip
 

@@ -147,7 +147,7 @@ def remove_link(*, escalation: Escalation, other_reference: str, by: Person, rea
                         "entry": entries[side.pk].pk,
                         "kind": EntryKind.LINK_REMOVED.value,
                         "stage": side.current_stage_key,
-                        "text": fingerprint(reason),
+                        "text": fingerprint(reason, salt=side.fingerprint_salt),
                     }
                 ],
             ),

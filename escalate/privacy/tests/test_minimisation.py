@@ -68,6 +68,8 @@ NOT_IDENTIFYING = frozenset(
         "respondent_name",
         "respondent_email",
         "decided_by_text",
+        # Random, written by Escalate: the key to this escalation's audit fingerprints.
+        "fingerprint_salt",
     }
 )
 

@@ -255,7 +255,10 @@ def stored(partnership_ids: Iterable[int] | None = None) -> Counter[Cell]:
 
 
 def rebuild(partnership_ids: Iterable[int] | None = None) -> int:
-    """Replace the stored counts with a count from scratch; returns the cells written."""
+    """Replace the stored counts with a count from scratch; returns the cells written. On
+    PostgreSQL the count is one `INSERT ... SELECT ... GROUP BY` in the database (`_COUNT_SQL`:
+    seconds at 1,000,000, where counting row by row in Python took most of the seeding); on
+    SQLite, `recount`. tests/test_figures.py checks both equal the recount."""
     from escalate.escalations.models import EscalationFigure
 
     ids = None if partnership_ids is None else list(partnership_ids)
@@ -264,6 +267,8 @@ def rebuild(partnership_ids: Iterable[int] | None = None) -> int:
         if ids is not None:
             old = old.filter(partnership_id__in=ids)
         old.delete()
+        if connection.vendor == "postgresql":
+            return _rebuild_in_sql(ids)
         counts = recount(ids)
         EscalationFigure.objects.bulk_create(
             [
@@ -279,6 +284,69 @@ def rebuild(partnership_ids: Iterable[int] | None = None) -> int:
             batch_size=2000,
         )
     return len(counts)
+
+
+# `cells_of` in SQL, for every escalation at once ({where} narrows to some partnerships). The
+# days of the month, resolution and due date are London's and UTC's as in `cells_of`.
+_COUNT_SQL = """
+WITH e AS (
+    SELECT id, partnership_id AS p, status, current_stage_key, categories, raiser_agency_id,
+           respondent_agency_id, raised_at, closed_at, stage_due_at, is_repeat
+    FROM escalations_escalation {where}
+), cells AS (
+    SELECT p, %(status)s AS d, status::text AS c FROM e
+    UNION ALL SELECT p, %(stage)s, current_stage_key::text FROM e
+    UNION ALL SELECT p, %(raiser)s, COALESCE(raiser_agency_id::text, 'None') FROM e
+    UNION ALL SELECT p, %(respondent)s, COALESCE(respondent_agency_id::text, 'None') FROM e
+    UNION ALL SELECT p, %(month)s, to_char(raised_at AT TIME ZONE %(tz)s, 'YYYY-MM') FROM e
+        WHERE raised_at IS NOT NULL
+    UNION ALL SELECT p, %(category)s, category FROM (
+        SELECT DISTINCT e.id, e.p, category FROM e, jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(e.categories) = 'array' THEN e.categories ELSE '[]' END
+        ) AS category
+    ) AS categories
+    UNION ALL SELECT p, %(days)s, (resolved - raised)::text FROM (
+        SELECT e.p,
+            (SELECT ordinal FROM reports_workingday day WHERE day.nation = partnership.nation
+                AND day.day = (e.raised_at AT TIME ZONE %(tz)s)::date) AS raised,
+            (SELECT ordinal FROM reports_workingday day WHERE day.nation = partnership.nation
+                AND day.day = (e.closed_at AT TIME ZONE %(tz)s)::date) AS resolved
+        FROM e JOIN directory_partnership partnership ON partnership.id = e.p
+        WHERE e.status = %(resolved)s
+    ) AS ordinals WHERE raised IS NOT NULL AND resolved IS NOT NULL
+    UNION ALL SELECT p, %(due)s,
+            to_char(stage_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') FROM e
+        WHERE status = %(open)s AND stage_due_at IS NOT NULL
+    UNION ALL SELECT p, %(repeat)s, %(yes)s FROM e WHERE is_repeat
+)
+INSERT INTO escalations_escalationfigure (partnership_id, dimension, cell, count, agency_id)
+SELECT p, d, c, count(*),
+       CASE WHEN d IN (%(raiser)s, %(respondent)s) AND c <> 'None' THEN c::bigint END
+FROM cells GROUP BY p, d, c ORDER BY p, d, c
+"""
+
+
+def _rebuild_in_sql(partnership_ids: list[int] | None) -> int:
+    params: dict[str, Any] = {
+        "status": STATUS,
+        "stage": STAGE,
+        "raiser": RAISER,
+        "respondent": RESPONDENT,
+        "month": MONTH,
+        "category": CATEGORY,
+        "days": DAYS,
+        "due": DUE,
+        "repeat": REPEAT,
+        "yes": REPEAT_CELL,
+        "tz": str(LONDON),
+        "resolved": Status.RESOLVED.value,
+        "open": Status.OPEN.value,
+        "ids": partnership_ids,
+    }
+    where = "" if partnership_ids is None else "WHERE partnership_id = ANY(%(ids)s)"
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL.format(where=where), params)
+        return int(cursor.rowcount)
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -197,6 +197,10 @@ def test_the_figures_always_equal_a_recount(operations: list[tuple[str, Any]]) -
             _apply(world, operation, argument)
         assert figures.stored() == figures.recount()
         _dashboards_agree(world)
+        # A rebuild from scratch (in SQL on PostgreSQL) writes the same counts.
+        EscalationFigure.objects.all().delete()
+        assert figures.rebuild() == len(figures.recount())
+        assert figures.stored() == figures.recount()
 
 
 def test_every_kind_of_write_in_one_sequence() -> None:
@@ -241,6 +245,16 @@ def test_every_kind_of_write_in_one_sequence() -> None:
     # The factory's repeat and the second raise about CASE-1000; the first raise about it (index 3)
     # was made a repeat by hand: three in all.
     assert stored.of(figures.REPEAT) == {figures.REPEAT_CELL: 3}
+    # Rebuilt from scratch, for every partnership or for this one (in SQL on PostgreSQL).
+    other = make_world(notifications=[])
+    EscalationFactory(partnership=other.partnership, policy_version=other.policy)
+    kept = figures.stored()
+    EscalationFigure.objects.all().delete()
+    assert figures.rebuild() == len(kept)
+    assert figures.stored() == kept
+    EscalationFigure.objects.filter(partnership=world.partnership).update(count=F("count") + 1)
+    figures.rebuild([world.partnership.pk])
+    assert figures.stored() == kept
 
 
 def test_deleting_escalations_takes_them_out_of_the_figures() -> None:

@@ -272,6 +272,8 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = int(env_str("NOTIFICATIONS_RETRY_BASE_SECONDS
 NOTIFICATIONS_BATCH_SIZE = int(env_str("NOTIFICATIONS_BATCH_SIZE", "100"))
 # A task RUNNING longer than this is taken to have lost its worker (delivery.recover_stale_tasks).
 NOTIFICATIONS_STALE_TASK_SECONDS = int(env_str("NOTIFICATIONS_STALE_TASK_SECONDS", "1800"))
+# The daily email (escalations/digest.py) is made from this hour, UK time, once a day.
+NOTIFICATIONS_DIGEST_HOUR = int(env_str("NOTIFICATIONS_DIGEST_HOUR", "7"))
 SCHEDULER_INTERVAL_SECONDS = int(env_str("SCHEDULER_INTERVAL_SECONDS", "60"))
 # Background workers (`manage.py run_worker`) write a heartbeat this often (escalate/operations).
 WORKER_HEARTBEAT_SECONDS = int(env_str("WORKER_HEARTBEAT_SECONDS", "15"))

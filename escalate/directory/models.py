@@ -169,6 +169,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
         help_text="Away for now (leave, long absence): their part in an open escalation is "
         "reassigned by their manager or the business unit.",
     )
+    daily_digest = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Routine emails about escalations come as one email a day (notifications "
+        "settings; managers only). Urgent ones are always sent at once.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
         default=False, help_text="Can sign in to the administration pages of their partnership."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escalate.directory.models import Person, Role
+from escalate.directory.models import Level, Person, Role
 
 # The business unit: the business manager runs the partnership's set-up; administrators keep
 # the scoped administration pages they already had.
@@ -21,3 +21,8 @@ def may_manage_directory(person: object, partnership_id: int | None) -> bool:
     if person.is_superuser:
         return True
     return person.partnership_id == partnership_id and person.has_role(*DIRECTORY_ROLES)
+
+
+def may_choose_daily_digest(person: Person) -> bool:
+    """Managers may choose one email a day about escalations (issue 16)."""
+    return person.level >= Level.LINE_MANAGER

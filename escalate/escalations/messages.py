@@ -568,6 +568,67 @@ def stranded(*, reference: str, sides: str) -> Message:
     )
 
 
+# --- the daily email -----------------------------------------------------------------------
+# Issue 16: "Managers may choose a daily digest instead of one e-mail per notice; urgent notices
+# are never digested." One email a day lists each escalation once: what happened, what is asked
+# of this person and by when, and its link. Notify cannot repeat a block, so ((items)) is the
+# list written out.
+
+DIGEST_TEMPLATE = "\n".join(
+    [
+        "Hello ((name)),",
+        "",
+        "This is your daily email about escalations. On ((date)), there was news about ((count)):",
+        "",
+        "((items))",
+        "",
+        "Urgent notices are not held for this email: they are sent to you at once.",
+        "",
+        "To get one email for each notice instead, change your notification settings:",
+        "((settings_link))",
+        "",
+        NO_CASE_DETAILS,
+    ]
+)
+
+
+class DigestItem(NamedTuple):
+    """One escalation in a daily email: what happened, what it asks and by when, its link."""
+
+    reference: str
+    happened: Sequence[str]
+    ask: str
+    due: str
+    link: str
+
+
+def digest_item_text(item: DigestItem) -> str:
+    lines = [f"Escalation {item.reference}", "What happened: " + "; ".join(item.happened) + "."]
+    if item.ask:
+        lines.append(f"What you need to do: {item.ask}")
+    if item.due:
+        lines.append(f"By: {item.due}")
+    lines.append(item.link)
+    return "\n".join(lines)
+
+
+def daily_digest(
+    *, name: str, day: date, items: Sequence[DigestItem], settings_link: str
+) -> Message:
+    """A person's daily email: each escalation with news since their last one, once."""
+    count = f"{len(items)} escalation{'' if len(items) == 1 else 's'}"
+    return templated(
+        "daily_digest",
+        DIGEST_TEMPLATE,
+        subject=f"Your daily email about escalations: {count}, {long_date(day)}",
+        name=name,
+        date=long_date(day),
+        count=count,
+        items="\n\n".join(digest_item_text(item) for item in items),
+        settings_link=settings_link,
+    )
+
+
 # The messages that are not one event's to one part, by template key: their body templates.
 OTHER_TEMPLATES: dict[str, str] = {
     "reviewer_allocated": REVIEWER_TEMPLATE,
@@ -578,6 +639,7 @@ OTHER_TEMPLATES: dict[str, str] = {
     "action_reminder": SWEEP_TEMPLATE,
     "pause_review": PAUSE_REVIEW_TEMPLATE,
     "stranded": STRANDED_TEMPLATE,
+    "daily_digest": DIGEST_TEMPLATE,
 }
 
 

@@ -43,6 +43,22 @@ The deadline sweep's own notices (a stage nearly due or overdue, an action nearl
 "you may escalate") go to the people the policy names for `reminder`, `overdue` and
 `action_overdue`, and say what each side is to do.
 
+## The daily email
+
+Managers (line managers and above) may choose, in their notification settings
+(`/notifications/settings/`), one email a day instead of one per notice. Their routine emails
+about escalations are then held (outbox status `held`) and sent together by the daily job
+(`escalations/digest.py`, enqueued by `run_scheduler` once a day from
+`NOTIFICATIONS_DIGEST_HOUR`, 7am UK time by default): one email per person per day (event key
+`digest:<person>:<day>`, so running it twice sends once), listing each escalation once by its
+reference with what happened, what is asked of them and by when, and one link. Urgent notices
+(immediate harm recorded) are never held, and notices in Escalate appear at once. Access is
+checked when the email is made: a notice about an escalation the person may no longer see is
+withheld (status `withheld`), never sent. Each person's email and the marking of their held
+notices are one transaction, so a crash mid-run loses nothing and sends nothing twice. Its
+template key is `daily_digest`; Notify cannot repeat a block, so `((items))` is the list written
+out.
+
 ## GOV.UK Notify templates
 
 Each message below has a **template key**. With GOV.UK Notify, the setting `NOTIFY_TEMPLATE_IDS`
@@ -92,7 +108,7 @@ def document() -> str:
     lines += [
         "",
         "The other messages' templates (the deadline sweep's notices, the named reviewer, a",
-        "stage nobody can act on):",
+        "stage nobody can act on, the daily email):",
         "",
         _row("Notify template key", "placeholders in its body"),
         _row("---", "---"),

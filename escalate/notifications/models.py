@@ -26,6 +26,10 @@ class Status(models.TextChoices):
     PENDING = "pending", "Waiting to send"
     SENT = "sent", "Delivered"
     FAILED = "failed", "Could not be delivered"
+    # A routine email to someone who chose the daily email: sent inside it (`digest`).
+    HELD = "held", "Held for the daily email"
+    # Held, then no longer theirs to see when the daily email was made: never sent.
+    WITHHELD = "withheld", "Not sent: no longer theirs to see"
 
 
 class Receipt(models.TextChoices):
@@ -82,6 +86,10 @@ class Notification(models.Model):
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
     receipt = models.CharField(max_length=20, choices=Receipt.choices, blank=True)
     receipt_at = models.DateTimeField(null=True, blank=True)
+    # The daily email a held row went out in (escalations/digest.py).
+    digest = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="digested"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from escalate.audit.services import record_audit
 from escalate.directory.models import Partnership, Person
+from escalate.directory.permissions import may_choose_daily_digest
 from escalate.notifications.models import CalendarToken, Channel, Notification, Status
 from escalate.notifications.selectors import in_app_for
 from escalate.notifications.tasks import schedule_delivery
@@ -35,6 +36,24 @@ class NotificationSpec:
     # The GOV.UK Notify template of the message and its ((placeholders)) (messages.py).
     template_key: str = ""
     personalisation: Mapping[str, str] = field(default_factory=dict)
+    # Urgent (immediate harm): never held for the daily email, always sent at once.
+    urgent: bool = False
+
+
+# The channels a daily email stands for; in-app notices always appear at once.
+DIGESTIBLE_CHANNELS = frozenset({Channel.EMAIL, Channel.NOTIFY})
+
+
+def held_for_digest(spec: NotificationSpec, channel: str) -> bool:
+    """Whether this email waits for the recipient's daily email instead of going now: a
+    routine notice about an escalation, to a person who chose the daily email."""
+    return (
+        channel in DIGESTIBLE_CHANNELS
+        and not spec.urgent
+        and spec.escalation is not None
+        and spec.recipient is not None
+        and spec.recipient.daily_digest
+    )
 
 
 def enqueue_notification(
@@ -50,6 +69,7 @@ def enqueue_notification(
     channels: Iterable[str] = DEFAULT_CHANNELS,
     template_key: str = "",
     personalisation: Mapping[str, str] | None = None,
+    urgent: bool = False,
 ) -> int:
     """Put one notification per channel in the outbox, in the caller's transaction.
 
@@ -71,6 +91,7 @@ def enqueue_notification(
                 channels=tuple(channels),
                 template_key=template_key,
                 personalisation=personalisation or {},
+                urgent=urgent,
             )
         ]
     )
@@ -83,7 +104,8 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
     A repeat of an (event_key, recipient, channel) already in the outbox is ignored, also when
     another writer adds it at the same moment (the unique constraint decides), so callers may be
     retried safely. Returns how many rows were new when checked. In-app notifications need a
-    person; a bare email address (a business-team mailbox) only gets email.
+    person; a bare email address (a business-team mailbox) only gets email. A routine email to
+    a person who chose the daily email is held for it (`held_for_digest`); urgent ones never are.
     """
     rows: dict[tuple[str, str, str], Notification] = {}
     for spec in specs:
@@ -113,6 +135,7 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
                     body=spec.body,
                     template_key=spec.template_key,
                     personalisation=dict(spec.personalisation),
+                    status=Status.HELD if held_for_digest(spec, channel) else Status.PENDING,
                 ),
             )
     if not rows:
@@ -155,6 +178,34 @@ def mark_read_on_opening(*, person: Person, escalation_id: int) -> int:
         .filter(escalation_id=escalation_id, read_at__isnull=True)
         .update(read_at=timezone.now())
     )
+
+
+class SettingRefused(ValueError):
+    """A notification setting this person may not choose."""
+
+
+@transaction.atomic
+def choose_daily_digest(*, person: Person, daily: bool) -> bool:
+    """Set whether `person`'s routine emails about escalations come as one email a day.
+
+    Only managers may choose it (`may_choose_daily_digest`); anyone may turn it off. From now
+    on: emails already held still go in the next daily email. Audited when it changes.
+    Returns whether it changed.
+    """
+    if daily and not may_choose_daily_digest(person):
+        raise SettingRefused("Only managers can choose one email a day.")
+    if person.daily_digest == daily:
+        return False
+    Person.objects.filter(pk=person.pk).update(daily_digest=daily)
+    person.daily_digest = daily
+    record_audit(
+        actor=person,
+        action="daily_digest_chosen",
+        partnership=person.partnership,
+        obj=person,
+        changes={"daily_digest": (not daily, daily)},
+    )
+    return True
 
 
 @transaction.atomic

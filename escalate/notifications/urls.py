@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:notification_id>/read/", views.mark_read, name="mark_read"),
     path("<int:notification_id>/open/", views.open_escalation, name="open_escalation"),
     path("read/", views.mark_all_read, name="mark_all_read"),
+    path("settings/", views.email_settings, name="settings"),
     path("failed/", views.failed, name="failed"),
     path(
         "failed/<int:notification_id>/send-again/",

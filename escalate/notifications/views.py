@@ -12,16 +12,22 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from escalate.directory.permissions import may_choose_daily_digest
 from escalate.directory.requests import person_of
+from escalate.notifications.forms import DAILY, EACH, EmailSettingsForm
 from escalate.notifications.receipts import BadReceipt, parse_receipt, record_receipt
 from escalate.notifications.selectors import (
     failed_notices_for,
     inbox_for,
     unread_count,
 )
-from escalate.notifications.services import mark_notifications_read, send_again
+from escalate.notifications.services import (
+    choose_daily_digest,
+    mark_notifications_read,
+    send_again,
+)
 
 PAGE_SIZE = 50
 
@@ -34,6 +40,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/inbox.html",
         {"page": page, "unread": unread_count(person)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def email_settings(request: HttpRequest) -> HttpResponse:
+    """How a person gets emails about escalations: one each, or (managers) one a day."""
+    person = person_of(request)
+    may_choose = may_choose_daily_digest(person)
+    current = DAILY if person.daily_digest else EACH
+    form = EmailSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"emails": current}
+    )
+    if request.method == "POST" and may_choose and form.is_valid():
+        choose_daily_digest(person=person, daily=form.cleaned_data["emails"] == DAILY)
+        messages.success(request, "Your notification settings have been saved.")
+        return redirect("notifications:settings")
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form, "may_choose": may_choose, "daily": person.daily_digest},
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from escalate.audit.services import fingerprint, record_audit
@@ -48,10 +49,11 @@ def dispose_routine(*, now: datetime | None = None) -> RoutineDisposal:
     now = now or timezone.now()
     drafts, _ = RaiseDraft.objects.filter(updated_at__lt=now - period_of("raise_draft")).delete()
     bodies = (
-        Notification.objects.filter(
-            channel__in=[Channel.EMAIL, Channel.NOTIFY],
-            status=Status.SENT,
-            sent_at__lt=now - period_of("notification_body"),
+        Notification.objects.filter(channel__in=[Channel.EMAIL, Channel.NOTIFY])
+        .filter(
+            Q(status=Status.SENT, sent_at__lt=now - period_of("notification_body"))
+            # Held for a daily email, then no longer theirs to see: never sent, kept as long.
+            | Q(status=Status.WITHHELD, created_at__lt=now - period_of("notification_body"))
         )
         .exclude(body=DISPOSED_BODY)
         .update(body=DISPOSED_BODY)

@@ -95,5 +95,6 @@ def allocate_reviewers(
                 template_key=message.key,
                 personalisation=dict(message.personalisation),
                 recipient=person,
+                urgent=locked.immediate_harm,
             )
         return locked

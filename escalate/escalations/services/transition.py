@@ -349,6 +349,7 @@ def told_of(
                 email="" if target.person is not None else target.email,
                 template_key=text.key,
                 personalisation=dict(text.personalisation),
+                urgent=escalation.immediate_harm,
             )
         )
         # The allocated IRO and CP chair, the chair and the raiser's DSL are told to act, so they

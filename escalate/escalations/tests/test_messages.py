@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from escalate.accounts import messages as account_words
 from escalate.escalations import messages, services
 from escalate.escalations.messages_doc import document
 from escalate.escalations.tests.factories import make_world
@@ -41,7 +42,28 @@ def every_message() -> str:
                 raised_by="Sam Teacher, Example Primary School",
             )
             blocks.append(f"=== {event.value} / {part}\n{message.subject}\n\n{message.body}\n")
+    for message in [*sample_messages()[-1:], *account_messages()]:
+        blocks.append(f"=== {message.key}\n{message.subject}\n\n{message.body}\n")
     return "\n".join(blocks)
+
+
+def account_messages() -> list[messages.Message]:
+    """The emails about a person's own account (accounts/messages.py), with fixed words."""
+    expires = datetime(2027, 1, 5, 15, 30, tzinfo=UTC)
+    link = "https://escalate.example.org/account/set-password/TOKEN/"
+    return [
+        account_words.invitation(
+            name="Sam Teacher", partnership="Riverside Partnership", link=link, expires_at=expires
+        ),
+        account_words.password_reset(name="Sam Teacher", link=link, expires_at=expires),
+        account_words.authenticator_reset(
+            name="Sam Teacher",
+            by="Bea Manager",
+            partnership="Riverside Partnership",
+            when=expires,
+            link="https://escalate.example.org/",
+        ),
+    ]
 
 
 def test_every_message_matches_its_snapshot() -> None:
@@ -84,6 +106,27 @@ def sample_messages() -> list[messages.Message]:
         messages.action_reminder(reference="ESC-2027-0001", due_on=day),
         messages.pause_review(reference="ESC-2027-0001", review_on=day),
         messages.stranded(reference="ESC-2027-0001", sides="the raiser's side"),
+        messages.daily_digest(
+            name="Sam Manager",
+            day=day,
+            items=[
+                messages.DigestItem(
+                    "ESC-2027-0001",
+                    ["A new escalation has been raised", "A discussion has been recorded"],
+                    messages.ask_of("discussion_recorded", "respondent_manager"),
+                    "5 January 2027, 11:59pm",
+                    "https://escalate.example.org/escalations/ESC-2027-0001/",
+                ),
+                messages.DigestItem(
+                    "ESC-2027-0002",
+                    ["An escalation stage is nearly due"],
+                    "",
+                    "",
+                    "https://escalate.example.org/escalations/ESC-2027-0002/",
+                ),
+            ],
+            settings_link="https://escalate.example.org/notifications/settings/",
+        ),
     ]
 
 

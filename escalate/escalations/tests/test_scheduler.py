@@ -5,25 +5,29 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
+from pytest_django.fixtures import Settings
 
 from escalate.escalations.tasks import sweep_deadlines_task
 
 pytestmark = pytest.mark.django_db
 
 
-def test_once_enqueues_the_sweep_and_delivery() -> None:
+def test_once_enqueues_the_sweep_and_delivery(settings: Settings) -> None:
+    settings.NOTIFICATIONS_DIGEST_HOUR = 0  # the daily email is due from midnight
     call_command("run_scheduler", "--once")
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "escalate.escalations.tasks.send_daily_digests_task",  # the daily email, not yet today
         "escalate.escalations.tasks.sweep_deadlines_task",
         "escalate.notifications.tasks.deliver_notifications",
         "escalate.privacy.tasks.dispose_routine_task",  # the daily disposal, never run yet
     ]
 
 
-def test_waiting_tasks_are_not_enqueued_again() -> None:
+def test_waiting_tasks_are_not_enqueued_again(settings: Settings) -> None:
+    settings.NOTIFICATIONS_DIGEST_HOUR = 0
     call_command("run_scheduler", "--once")
     call_command("run_scheduler", "--once")
-    assert DBTaskResult.objects.count() == 3
+    assert DBTaskResult.objects.count() == 4
 
 
 def test_the_sweep_task_sweeps_and_delivers() -> None:

@@ -314,6 +314,8 @@ MATRIX: list[Row] = [
         post=only(["respondent"], Redirect("/escalations/"), others=404),
     ),
     Row("notifications:mark_all_read", get=NOT_ALLOWED, post=everyone(Redirect("/notifications/"))),
+    # Everyone sees how they get emails; an empty choice is an error on the page.
+    Row("notifications:settings", get=everyone(200), post=everyone(200)),
     # The business unit sees notices that could not be delivered and sends them again.
     Row(
         "notifications:failed",

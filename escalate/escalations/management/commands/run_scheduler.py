@@ -1,4 +1,5 @@
-"""The scheduler: every SCHEDULER_INTERVAL_SECONDS, enqueue the deadline sweep and delivery.
+"""The scheduler: every SCHEDULER_INTERVAL_SECONDS, enqueue the deadline sweep and delivery;
+once a day the routine disposal and the daily email.
 
 Workers (`manage.py db_worker`) run what it enqueues. Run exactly one scheduler per deployment;
 running two is safe (the sweep and delivery are idempotent) but wasteful.
@@ -14,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalate.escalations.tasks import sweep_deadlines_task
+from escalate.escalations.tasks import enqueue_digest_if_due, sweep_deadlines_task
 from escalate.notifications.delivery import recover_stale_tasks
 from escalate.notifications.tasks import deliver_notifications
 from escalate.operations.models import ProcessKind
@@ -68,6 +69,7 @@ class Command(BaseCommand):
                 forget_silent_processes()
                 enqueue_periodic_work()
                 enqueue_disposal_if_due()
+                enqueue_digest_if_due()
             except Exception:  # a database blip must not stop the scheduler
                 logger.exception("Scheduler could not enqueue its tasks; trying again later")
             if options["once"] or stop.wait(interval):

@@ -87,6 +87,6 @@ def test_a_manager_chooses_the_daily_email_and_reads_it(
     deliver_due_notifications()
     [email] = [m for m in mail.outbox if m.to == [rosa.email]]
     assert email.body.count(f"Escalation {escalation.reference}") == 1
-    assert "Robin" not in email.subject + email.body
+    assert "Robin" not in f"{email.subject}\n{email.body}"
     if shots := os.environ.get("ESCALATE_WALK_DIR"):
         (Path(shots) / "daily-email.txt").write_text(f"{email.subject}\n\n{email.body}\n")

@@ -578,7 +578,8 @@ DIGEST_TEMPLATE = "\n".join(
     [
         "Hello ((name)),",
         "",
-        "This is your daily email about escalations. On ((date)), there was news about ((count)):",
+        "This is your daily email about escalations for ((date)). Since your last one, there has "
+        "been news about ((count)):",
         "",
         "((items))",
         "",

@@ -345,6 +345,8 @@ def _rebuild_in_sql(partnership_ids: list[int] | None) -> int:
     }
     where = "" if partnership_ids is None else "WHERE partnership_id = ANY(%(ids)s)"
     with connection.cursor() as cursor:
+        # One pass over the table: compiling it (JIT, ~0.7 s at 20,000) costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_COUNT_SQL.format(where=where), params)
         return int(cursor.rowcount)
 

@@ -113,16 +113,42 @@ def _task_words(asked: deciding.Asked, part: str) -> str:
     return words.get(asked.what, asked.what[:1].upper() + asked.what[1:])
 
 
-def _stage_task(spec: PolicySpec, state: workflow.EscalationState, part: str) -> str:
+def _stage_task(
+    spec: PolicySpec,
+    state: workflow.EscalationState,
+    part: str,
+    allowed: frozenset[str] | None = None,
+) -> str:
     stage = spec.stage(state.stage_key)
     if part in (Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER):
         return stage.manager_task.strip() or stage.summary
     missing = workflow._missing_records(spec, state)
     if "discussion" in missing:
         return "Talk to the other side about the disagreement, then record the discussion"
-    if spec.next_stage(state.stage_key) is None:
+    may_escalate = allowed is None or "escalate_to_next_stage" in allowed
+    if spec.next_stage(state.stage_key) is None or not may_escalate:
+        # Not offered now (a rationale awaited, say): "Not offered" below says why.
         return "Agree a resolution"
     return "Agree a resolution, or escalate it to the next stage"
+
+
+def _managers_stage(
+    spec: PolicySpec,
+    state: workflow.EscalationState,
+    actor: workflow.Actor,
+    person_level: int | None,
+) -> bool:
+    """Whether the stage is the managers' and not this person's: past the first stage the
+    disagreement goes to each side's managers (001 Step 2, 004 2.3-2.8); a raiser or respondent
+    below their side's level there is kept informed and may still act, but the task is not
+    theirs. (A raiser who is themselves at that level acts at the stage as the raiser.)"""
+    if state.stage_index == 0 or person_level is None:
+        return False
+    if {Part.RAISER_MANAGER, Part.RESPONDENT_MANAGER} & set(actor.parts):
+        return False
+    stage = spec.stage(state.stage_key)
+    side_level = stage.raiser_level if Part.RAISER in actor.parts else stage.respondent_level
+    return person_level < side_level
 
 
 def next_step(
@@ -134,6 +160,7 @@ def next_step(
     rationale_question: str = "",
     own_actions: tuple[tuple[int, str, date], ...] = (),
     today: date,
+    person_level: int | None = None,
 ) -> NextStep:
     """What `actor` is asked to do on the escalation now, by when, and why not the rest."""
     part = part_of(actor)
@@ -162,6 +189,7 @@ def next_step(
         and actor.in_stage
         and parties
         and state.proposal is None
+        and not _managers_stage(spec, state, actor, person_level)
     ):
         missing = workflow._missing_records(spec, state)
         action = "record_discussion" if "discussion" in missing else None
@@ -172,7 +200,7 @@ def next_step(
             )
         tasks.append(
             Task(
-                what=_stage_task(spec, state, part),
+                what=_stage_task(spec, state, part, allowed),
                 action=action if action in allowed else None,
                 due_at=stage_due,
                 working_days_left=_days_left(stage_due, nation, today),

@@ -504,6 +504,7 @@ def escalation_page(escalation: Escalation, person: Person) -> EscalationPage:
                 if action.owner_id == person.pk and action.done_at is None
             ),
             today=timezone.localdate(),
+            person_level=person.level,
         ),
         linked=tuple(linked_escalations(escalation, person)) if escalation.has_links else (),
     )
@@ -717,6 +718,7 @@ def needs_action_for(person: Person) -> list[NeedsAction]:
             allowed=workflow.allowed_actions(spec, state, actor, now),
             own_actions=own,
             today=today,
+            person_level=person.level,
         )
         if not step.tasks:
             continue

@@ -66,3 +66,27 @@ def test_an_overdue_task_counts_negative_working_days() -> None:
     step = step_for(current, raiser)
     assert step.tasks[0].working_days_left is not None
     assert step.tasks[0].working_days_left < 0
+
+
+def test_past_the_first_stage_the_task_is_the_managers_not_the_practitioners() -> None:
+    """004 2.3-2.8: Stage 2 is the line managers'; the practitioner is kept informed."""
+    raiser = workflow.Actor(parts=frozenset({"raiser"}))
+    current = state(2)
+    allowed = workflow.allowed_actions(HAVERING, current, raiser, AT)
+    as_practitioner = next_step(
+        HAVERING, current, raiser, allowed=allowed, today=TODAY, person_level=1
+    )
+    assert as_practitioner.tasks == ()
+    # A raiser who is at Stage 2's level themselves (a DSL who raised it) acts there.
+    as_dsl = next_step(HAVERING, current, raiser, allowed=allowed, today=TODAY, person_level=2)
+    assert [task.action for task in as_dsl.tasks] == ["record_discussion"]
+
+
+def test_escalating_is_not_asked_while_the_core_does_not_offer_it() -> None:
+    raiser = workflow.Actor(parts=frozenset({"raiser"}))
+    discussed = state(1, records=frozenset({"discussion"}))
+    offered = step_for(discussed, raiser)
+    assert offered.tasks[0].what == "Agree a resolution, or escalate it to the next stage"
+    allowed = workflow.allowed_actions(HAVERING, discussed, raiser, AT) - {"escalate_to_next_stage"}
+    step = next_step(HAVERING, discussed, raiser, allowed=allowed, today=TODAY)
+    assert step.tasks[0].what == "Agree a resolution"

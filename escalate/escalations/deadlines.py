@@ -294,11 +294,6 @@ ASKING: dict[str, tuple[EntryKind, ...]] = {
 ATTENDED = (Status.OPEN, Status.PAUSED)
 
 
-def _at_current_stage(**lookups: object) -> Q:
-    """Entries of the escalation at its current stage (for a query on ChronologyEntry)."""
-    return Q(stage_key=F("escalation__current_stage_key"), **lookups)
-
-
 def _later(kinds: tuple[str, ...]) -> Exists:
     """A later entry of `kinds` at the same stage of the same escalation."""
     return Exists(

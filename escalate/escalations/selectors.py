@@ -606,7 +606,9 @@ class NeedsAction:
 
     @property
     def is_overdue(self) -> bool:
-        return self.working_days_left is not None and self.working_days_left < 0
+        # As the escalation page says it: the moment has passed. (Counting working days would
+        # show a deadline missed on Friday evening as "today" all weekend.)
+        return self.due_at is not None and self.due_at < timezone.now()
 
 
 def _state_annotations(escalation_id: Any, stage_key: Any, person: Person) -> dict[str, Any]:

@@ -294,3 +294,21 @@ def test_the_page_builds_the_same_state_from_what_it_loaded_as_state_of(world: W
     assert not stage_2.rationale_requested and stage_2.records == frozenset()
     assert stage_2.paused_at is not None
     assert _loaded_state(escalation) == stage_2
+
+
+def test_a_row_is_overdue_once_its_moment_has_passed_even_with_no_working_day_between() -> None:
+    """Due on Friday at 11:59pm, looked at on Saturday: no working day has passed, but the
+    deadline has, as the escalation page says."""
+    passed = selectors.NeedsAction(
+        escalation=Escalation(),
+        what="Record the discussion",
+        due_at=timezone.now() - timedelta(hours=20),
+        working_days_left=0,
+    )
+    coming = selectors.NeedsAction(
+        escalation=Escalation(),
+        what="Record the discussion",
+        due_at=timezone.now() + timedelta(hours=4),
+        working_days_left=0,
+    )
+    assert passed.is_overdue and not coming.is_overdue

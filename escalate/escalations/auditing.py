@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from escalate.audit.models import AuditEvent
 from escalate.audit.services import AuditRecord, fingerprint, record_audit, record_audits
@@ -222,22 +222,25 @@ def changes_of(
             for name in sorted(set(old) | set(now))
             if not name.startswith("_") and old.get(name) != now.get(name)
         }
-    grew = Q()
-    for escalation_id, now in after.items():
-        last = before.get(escalation_id, {}).get(LAST_ENTRY, 0)
-        if now.get(LAST_ENTRY, 0) > last:
-            grew |= Q(escalation_id=escalation_id, pk__gt=last)
+    grew = {
+        escalation_id: before.get(escalation_id, {}).get(LAST_ENTRY, 0)
+        for escalation_id, now in after.items()
+        if now.get(LAST_ENTRY, 0) > before.get(escalation_id, {}).get(LAST_ENTRY, 0)
+    }
     if not grew:
         return found
     added: dict[int, list[dict[str, Any]]] = {}
     for escalation_id, pk, kind, stage_key, text in (
-        # The ids first, so the planner reads the escalations' entries by index: the OR alone
-        # was planned as a scan of the whole chronology (seconds per batch at 1,000,000).
-        ChronologyEntry.objects.filter(escalation_id__in=list(after))
-        .filter(grew)
+        # By the escalations' ids, so the planner reads their entries by index (an OR of one
+        # condition per escalation was planned as a scan of the whole chronology at 1,000,000,
+        # and cost Django a filter per escalation to build); each one's earlier entries are
+        # left out here.
+        ChronologyEntry.objects.filter(escalation_id__in=list(grew), pk__gt=min(grew.values()))
         .order_by("pk")
         .values_list("escalation_id", "pk", "kind", "stage_key", "text")
     ):
+        if pk <= grew[escalation_id]:
+            continue
         added.setdefault(escalation_id, []).append(
             {
                 "entry": pk,

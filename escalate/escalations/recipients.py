@@ -92,12 +92,17 @@ def prefetch_directory(escalations: Sequence[Escalation], also: Iterable[Person]
             if person.line_manager_id is not None and not line_manager.is_cached(person):
                 line_manager.set_cached_value(person, people.get(person.line_manager_id))
         waiting = [people[pk] for pk in missing if pk in people]
+    # One instance per agency, shared by the escalations that name it: the prefetch builds a
+    # queryset for each instance it fills, and a batch names the same few agencies many times.
+    agencies: dict[int, Agency] = {}
+    for escalation in escalations:
+        for field in ("raiser_agency", "respondent_agency"):
+            agency = getattr(escalation, field)
+            shared = agencies.setdefault(agency.pk, agency)
+            if shared is not agency:
+                setattr(escalation, field, shared)
     prefetch_related_objects(
-        [
-            agency
-            for escalation in escalations
-            for agency in (escalation.raiser_agency, escalation.respondent_agency)
-        ],
+        list(agencies.values()),
         Prefetch("contacts", queryset=EscalationContact.objects.select_related("person")),
     )
     # The managers holding a part (a further tier, or a part taken over), for STAGE_PARTICIPANTS.

@@ -32,7 +32,7 @@ Kind = Literal[
     "panel_people",  # people who may sit on a Resolution Panel (`members`: API `member_ids`)
     "agency",  # an agency in the partnership (the API sends `<name>_id`)
     "themes",  # short labels: comma-separated on the page, a list in the API
-    "action_rows",  # agreed actions (owner, description, due date): rows on the page
+    "action_rows",  # agreed actions (owner, description, due date): one per page (steps.py)
 ]
 
 

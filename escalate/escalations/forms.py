@@ -6,6 +6,7 @@ of the policy is the services' job, and a refusal from them is shown against the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -572,7 +573,7 @@ def board_candidates(people: QuerySet[Person], spec: PolicySpec) -> QuerySet[Per
 
 
 def action_values(
-    declaration: ActionDeclaration, form: forms.Form, rows: list[ActionRowForm]
+    declaration: ActionDeclaration, form: forms.Form, rows: Sequence[ActionRowForm]
 ) -> dict[str, Any]:
     """What a valid form (and its action rows) gives the service, by keyword."""
     values: dict[str, Any] = {}
@@ -648,3 +649,84 @@ class RemoveLinkForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Enter why the link was made in error")
         return reason
+
+
+def step_form(
+    declaration: ActionDeclaration,
+    names: tuple[str, ...],
+    *,
+    person: Person,
+    data: Any,
+    escalation: Escalation,
+) -> forms.Form:
+    """The part of `declaration`'s form asked on one question page: only the inputs `names`
+    (the version is the draft's, not the page's). "(optional)" is the page's to say."""
+    form = action_form(declaration, person=person, data=data, version=None, escalation=escalation)
+    for name in list(form.fields):
+        if name not in names:
+            del form.fields[name]
+    for field in form.fields.values():
+        field.label = str(field.label or "").removesuffix(" (optional)")
+    return form
+
+
+class AddAnotherForm(forms.Form):
+    """GOV.UK "add another": whether there is another thing to add."""
+
+    add_another = forms.ChoiceField(
+        label="Do you need to add an action?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select yes if you need to add an action"),
+    )
+
+
+class KnownPersonChoiceField(PersonChoiceField):
+    """A person chosen from people already loaded (`known`, by id): no query per answer."""
+
+    known: dict[str, Person] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.known is None or value in self.empty_values:
+            return super().to_python(value)
+        found = self.known.get(str(value))
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return found
+
+
+class RequiredActionForm(ActionRowForm):
+    """One agreed action on its own page: all three answers are needed. With `known` (the
+    owners to choose, loaded once), the owner is checked without a query."""
+
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[Person],
+        known: dict[str, Person] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        owner = KnownPersonChoiceField(
+            label="Owner",
+            queryset=people,
+            empty_label="Choose the owner",
+            error_messages=self.fields["owner"].error_messages,
+        )
+        owner.known = known
+        self.fields["owner"] = owner
+        self.fields["description"].label = "What is the action?"
+        self.fields["description"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["owner"].label = "Who owns it?"
+        self.fields["owner"].help_text = "Someone in one of the two agencies involved."
+        self.fields["due_on"].label = "When is it due?"
+        self.fields["due_on"].help_text = "For example, 27 3 2027"
+        for name, message in (
+            ("description", "Enter what the action is"),
+            ("owner", "Choose who owns the action"),
+            ("due_on", "Enter the date the action is due"),
+        ):
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message

@@ -536,3 +536,33 @@ class RaiseDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft by {self.person}"
+
+
+class DecisionDraft(models.Model):
+    """Answers typed so far on a decision's question pages (resolve, propose, panel decision).
+
+    Record data about a child: only its author reads it (selectors.decision_draft_for), it is
+    deleted when the decision is made, when the escalation is disposed of, and by the routine
+    disposal like a raise draft. `version` is the escalation's version when it was started."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decision_drafts"
+    )
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, related_name="decision_drafts"
+    )
+    action = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "escalation", "action"], name="one_decision_draft"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.action} by {self.person}"

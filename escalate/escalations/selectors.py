@@ -38,6 +38,7 @@ from escalate.escalations.models import (
     MANAGER_PARTS,
     Action,
     ChronologyEntry,
+    DecisionDraft,
     EntryKind,
     Escalation,
     EscalationLink,
@@ -299,6 +300,11 @@ def actions_for(person: Person) -> QuerySet[Action]:
     )
 
 
+def decision_draft_for(person: Person, escalation: Escalation, action: str) -> DecisionDraft | None:
+    """`person`'s own draft of `action` on `escalation`: nobody else's, ever."""
+    return DecisionDraft.objects.filter(person=person, escalation=escalation, action=action).first()
+
+
 def raise_draft_for(person: Person) -> RaiseDraft | None:
     """The person's draft escalation, if they have one."""
     return RaiseDraft.objects.filter(person=person).order_by("-updated_at", "-pk").first()
@@ -387,6 +393,21 @@ class EscalationPage:
 
     def can(self, action_name: str) -> bool:
         return action_name in self.allowed_actions
+
+
+def refusal_of(escalation: Escalation, person: Person, action_name: str) -> str | None:
+    """Why `person` may not do `action_name` to `escalation` now, or None: the core's answer."""
+    if action_name not in allowed_actions(escalation, person):
+        return (
+            workflow.refusal(
+                escalation.policy_version.spec,
+                state_of(escalation),
+                actor_of(escalation, person),
+                action_name,
+            )
+            or "You cannot do this now."
+        )
+    return None
 
 
 def allowed_actions(escalation: Escalation, person: Person) -> frozenset[str]:

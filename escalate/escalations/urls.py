@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from escalate.escalations import raising, views
+from escalate.escalations import raising, steps, views
 
 app_name = "escalations"
 
@@ -30,4 +30,23 @@ urlpatterns = [
     path("<str:reference>/reviewers/", views.allocate_reviewers, name="reviewers"),
     path("<str:reference>/links/<str:other>/remove/", views.remove_link, name="remove_link"),
     path("<str:reference>/<slug:action>/", views.stage_action, name="stage_action"),
+    # A decision, one thing per page (steps.py).
+    path("<str:reference>/<slug:action>/check/", steps.decision_check, name="decision_check"),
+    path("<str:reference>/<slug:action>/actions/", steps.decision_actions, name="decision_actions"),
+    path(
+        "<str:reference>/<slug:action>/actions/add/",
+        steps.decision_action,
+        name="decision_action_add",
+    ),
+    path(
+        "<str:reference>/<slug:action>/actions/<int:number>/",
+        steps.decision_action,
+        name="decision_action",
+    ),
+    path(
+        "<str:reference>/<slug:action>/actions/<int:number>/remove/",
+        steps.decision_action_remove,
+        name="decision_action_remove",
+    ),
+    path("<str:reference>/<slug:action>/<slug:page>/", steps.decision_step, name="decision_step"),
 ]

@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,14 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from escalate.audit.services import record_escalation_view
 from escalate.directory import selectors as directory
-from escalate.directory.models import Person, Role
+from escalate.directory.models import Role
 from escalate.directory.requests import person_of
 from escalate.escalations import forms as stage_forms
-from escalate.escalations import selectors, services
+from escalate.escalations import selectors, services, steps
 from escalate.escalations.actions import (
     BY_NAME,
     STAGE_ACTIONS,
-    owners_to_choose,
 )
 from escalate.escalations.forms import action_form, action_values
 from escalate.escalations.models import ChronologyEntry, Escalation, Panel
@@ -279,27 +277,6 @@ def _timeline_with_corrections(
 
 # --- Stage actions: made from their declarations (escalations/actions.py) -------------------
 
-ACTION_ROWS = 3
-MAX_ACTION_ROWS = 10
-
-
-def _action_rows(
-    person: Person, request: HttpRequest, escalation: Escalation
-) -> list[stage_forms.ActionRowForm]:
-    count = ACTION_ROWS
-    raw = request.POST.get("action_rows") or request.GET.get("rows") or ""
-    if raw.isdigit():
-        count = max(1, min(int(raw), MAX_ACTION_ROWS))
-    if request.method == "POST" and "add_row" in request.POST:
-        count = min(count + 1, MAX_ACTION_ROWS)
-    people = owners_to_choose(person, escalation)
-    data = request.POST if request.method == "POST" else None
-    return [
-        stage_forms.ActionRowForm(data, prefix=f"action-{index}", people=people)
-        for index in range(count)
-    ]
-
-
 # The pages that answer a proposed resolution show it.
 ANSWERS = ("accept_resolution", "decline_resolution")
 
@@ -317,41 +294,35 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
         raise Http404("No such action")
     person = person_of(request)
     escalation = selectors.access_escalation(person, reference)
+    if steps.is_stepped(spec):
+        # Asked one thing per page (steps.py), from its first page.
+        return redirect(steps.first_step_url(escalation.reference, action))
     data = request.POST if request.method == "POST" else None
     form = action_form(
         spec, person=person, data=data, version=escalation.version, escalation=escalation
     )
-    rows = _action_rows(person, request, escalation) if spec.action_rows else []
-    adding_row = request.method == "POST" and "add_row" in request.POST
-    if adding_row:
-        # Another empty row asked for: show what was typed, not yet checked.
-        for unchecked in (form, *rows):
-            unchecked._errors = ErrorDict()  # type: ignore[attr-defined]
-    if request.method == "POST" and not adding_row:
-        valid = form.is_valid()
-        valid = all([row.is_valid() for row in rows]) and valid
-        if valid:
-            try:
-                spec.perform(escalation, person, action_values(spec, form, rows))
-            except services.StaleEscalation as stale:
-                # Same text, the version now on record, so a second try can succeed.
-                escalation.refresh_from_db()
-                fresh = request.POST.copy()
-                fresh["expected_version"] = str(escalation.version)
-                form = action_form(
-                    spec,
-                    person=person,
-                    data=fresh,
-                    version=escalation.version,
-                    escalation=escalation,
-                )
-                form.is_valid()
-                _show_refusal(form, stale)
-            except ActionRefused as refused:
-                _show_refusal(form, refused)
-            else:
-                messages.success(request, spec.done)
-                return redirect("escalations:detail", escalation.reference)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec.perform(escalation, person, action_values(spec, form, []))
+        except services.StaleEscalation as stale:
+            # Same text, the version now on record, so a second try can succeed.
+            escalation.refresh_from_db()
+            fresh = request.POST.copy()
+            fresh["expected_version"] = str(escalation.version)
+            form = action_form(
+                spec,
+                person=person,
+                data=fresh,
+                version=escalation.version,
+                escalation=escalation,
+            )
+            form.is_valid()
+            _show_refusal(form, stale)
+        except ActionRefused as refused:
+            _show_refusal(form, refused)
+        else:
+            messages.success(request, spec.done)
+            return redirect("escalations:detail", escalation.reference)
     return render(
         request,
         "escalations/stage_action.html",
@@ -359,8 +330,7 @@ def stage_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "escalation": escalation,
             "spec": spec,
             "form": form,
-            "rows": rows,
-            "error_summary": _error_summary(form, *rows),
+            "error_summary": _error_summary(form),
             "panel_rule": escalation.policy_version.spec.panel
             if spec.name == "convene_panel"
             else None,

@@ -41,6 +41,8 @@ KEEP_DATA_KEYS = frozenset(
 PERSONAL_DATES = frozenset({"subject_date_of_birth"})
 # Rows that point at the escalation but are about its retention, kept as the record of why.
 KEPT_MODELS = frozenset({"privacy.RetentionDecision"})
+# Rows that point at the escalation and go whole: a decision typed but never made.
+DELETED_MODELS = frozenset({"escalations.DecisionDraft"})
 
 
 @dataclass
@@ -103,6 +105,11 @@ def dispose(escalation: Escalation, *, apply: bool) -> DisposalReport:
     report = DisposalReport(reference=escalation.reference)
     for row in _rows_of(escalation):
         if row._meta.label in KEPT_MODELS:
+            continue
+        if row._meta.label in DELETED_MODELS:
+            report.fields[f"{row._meta.label} (deleted)"] += 1
+            if apply:
+                type(row)._base_manager.filter(pk=row.pk).delete()
             continue
         changed: list[str] = []
         for model_field in row._meta.concrete_fields:

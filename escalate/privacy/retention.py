@@ -27,7 +27,8 @@ YEAR = timedelta(days=365)
 CLASSES = (
     RetentionClass(
         "raise_draft",
-        "answers typed on the raise pages but never sent",
+        "answers typed on the raise pages, or on a decision's pages (resolve, propose, the "
+        "panel's decision), but never sent",
         28 * DAY,
         "the last change to the draft",
         "deleted",

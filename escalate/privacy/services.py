@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from escalate.audit.services import fingerprint, record_audit
 from escalate.directory.models import Person, Role
-from escalate.escalations.models import Escalation, RaiseDraft
+from escalate.escalations.models import DecisionDraft, Escalation, RaiseDraft
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.privacy.disposal import DisposalReport, dispose, is_due
 from escalate.privacy.models import LegalPage, LegalPageKind, RetentionDecision
@@ -43,11 +43,17 @@ class RoutineDisposal:
 def dispose_routine(*, now: datetime | None = None) -> RoutineDisposal:
     """Delete what is past its short retention period (docs/privacy.md), in one audited step.
 
-    Drafts untouched for 28 days; the text of emails delivered 28 days ago (who was told and
-    when stay); expired sessions. Idempotent: a second run the same day removes nothing more.
+    Drafts (raise and decision) untouched for 28 days; the text of emails delivered 28 days ago
+    (who was told and when stay); expired sessions. Idempotent: a second run the same day
+    removes nothing more.
     """
     now = now or timezone.now()
     drafts, _ = RaiseDraft.objects.filter(updated_at__lt=now - period_of("raise_draft")).delete()
+    # A decision typed on the resolve or panel pages but never made goes the same way.
+    decisions, _ = DecisionDraft.objects.filter(
+        updated_at__lt=now - period_of("raise_draft")
+    ).delete()
+    drafts += decisions
     bodies = (
         Notification.objects.filter(channel__in=[Channel.EMAIL, Channel.NOTIFY])
         .filter(

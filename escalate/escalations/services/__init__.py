@@ -41,8 +41,10 @@ from escalate.escalations.services.panel import (
 from escalate.escalations.services.people import flag_stranded, reassign_part
 from escalate.escalations.services.raising import (
     RaiseDetails,
+    discard_decision_draft,
     discard_raise_draft,
     raise_escalation,
+    save_decision_draft,
     save_raise_draft,
 )
 from escalate.escalations.services.stage import (
@@ -81,6 +83,7 @@ __all__ = [
     "convene_panel",
     "correct_entry",
     "decline_resolution",
+    "discard_decision_draft",
     "discard_raise_draft",
     "escalate_to_next_stage",
     "flag_stranded",
@@ -101,6 +104,7 @@ __all__ = [
     "request_rationale",
     "resolve_escalation",
     "resume_escalation",
+    "save_decision_draft",
     "save_raise_draft",
     "withdraw_escalation",
 ]

@@ -15,6 +15,7 @@ from escalate.directory.models import Agency, Person, Role
 from escalate.escalations import workflow
 from escalate.escalations.auditing import audited
 from escalate.escalations.models import (
+    DecisionDraft,
     Escalation,
     EscalationLink,
     Part,
@@ -307,7 +308,11 @@ def _discard_drafts(by: Person) -> None:
 
 
 def _audit_draft(
-    by: Person, draft: RaiseDraft, action: str, before: dict[str, Any], after: dict[str, Any]
+    by: Person,
+    draft: RaiseDraft | DecisionDraft,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
 ) -> None:
     def shown(value: Any) -> str | None:
         return None if value is None else fingerprint(json.dumps(value, sort_keys=True))
@@ -317,7 +322,7 @@ def _audit_draft(
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
-    if changed or action != "raise_draft_saved":  # saving the same answers changes nothing
+    if changed or not action.endswith("_draft_saved"):  # the same answers change nothing
         record_audit(
             actor=by, action=action, partnership=by.partnership, obj=draft, changes=changed
         )
@@ -330,3 +335,42 @@ def is_reviewer(person: Person, role: str, partnership_id: int | None) -> bool:
         and person.partnership_id == partnership_id
         and person.role_assignments.filter(role=role).exists()
     )
+
+
+# --- decision drafts (resolve, propose, the panel's decision: escalations/steps.py) -------
+
+
+@transaction.atomic(durable=True)
+def save_decision_draft(
+    *, by: Person, escalation: Escalation, action: str, version: int, data: dict[str, Any]
+) -> DecisionDraft:
+    """Keep what `by` typed so far on a decision's pages (one draft per person, escalation and
+    action). `version` is kept from when the draft was started: the service's version check
+    then refuses a decision made on an escalation that changed meanwhile. Audited like a raise
+    draft, each answer only as a fingerprint."""
+    draft = (
+        DecisionDraft.objects.select_for_update()
+        .filter(person=by, escalation=escalation, action=action)
+        .first()
+    )
+    before: dict[str, Any] = {} if draft is None else dict(draft.data)
+    if draft is None:
+        draft = DecisionDraft.objects.create(
+            person=by, escalation=escalation, action=action, version=version, data=data
+        )
+    else:
+        draft.data = data
+        draft.version = version
+        draft.save(update_fields=["data", "version", "updated_at"])
+    _audit_draft(by, draft, "decision_draft_saved", before, data)
+    return draft
+
+
+@transaction.atomic(durable=True)
+def discard_decision_draft(*, by: Person, escalation: Escalation, action: str) -> None:
+    """Forget `by`'s draft of `action` on `escalation` (made, or started again)."""
+    for draft in DecisionDraft.objects.select_for_update().filter(
+        person=by, escalation=escalation, action=action
+    ):
+        _audit_draft(by, draft, "decision_draft_discarded", dict(draft.data), {})
+        draft.delete()

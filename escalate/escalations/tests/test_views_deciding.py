@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from escalate.escalations.models import EntryKind, Escalation, Status
 from escalate.escalations.tests.test_views_stage import action_url, discussion
-from escalate.escalations.tests.views_support import cast, raise_one, signed_in
+from escalate.escalations.tests.views_support import cast, decide, raise_one, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,29 +34,24 @@ def test_the_respondent_proposes_and_the_raiser_sees_it_and_accepts() -> None:
     theirs = page_of(respondent, escalation)
     assert action_url(escalation, "resolve") not in theirs
     assert action_url(escalation, "propose") in theirs
-    refused = respondent.post(
-        action_url(escalation, "resolve"),
-        {
-            "expected_version": escalation.version,
-            "decision": "No further action stands.",
-            "decided_by": "Me",
-            "learning": "None",
-        },
+    refused = decide(
+        respondent,
+        escalation,
+        "resolve",
+        {"decision": "No further action stands.", "decided_by": "Me", "learning": "None"},
     )
-    assert refused.status_code == 200
+    assert refused.status_code == 403
     assert "cannot close the escalation alone" in refused.content.decode()
     escalation.refresh_from_db()
     assert escalation.status == Status.OPEN
 
-    empty = respondent.post(action_url(escalation, "propose"), {"expected_version": 1})
+    empty = decide(respondent, escalation, "propose", {})
     assert "Enter the resolution you propose" in empty.content.decode()
-    sent = respondent.post(
-        action_url(escalation, "propose"),
-        {
-            "expected_version": escalation.version,
-            "decision": "An early help assessment within two weeks.",
-            "action_rows": "3",
-        },
+    sent = decide(
+        respondent,
+        escalation,
+        "propose",
+        {"decision": "An early help assessment within two weeks."},
     )
     assert sent.status_code == 302, sent.content.decode()[:2000]
     escalation.refresh_from_db()
@@ -89,10 +84,7 @@ def test_the_raiser_declines_with_a_reason_and_escalates() -> None:
         discussion(timezone.localdate(), escalation.version),
     )
     escalation.refresh_from_db()
-    respondent.post(
-        action_url(escalation, "propose"),
-        {"expected_version": escalation.version, "decision": "No further action."},
-    )
+    decide(respondent, escalation, "propose", {"decision": "No further action."})
     escalation.refresh_from_db()
     no_reason = raiser.post(
         action_url(escalation, "decline"),

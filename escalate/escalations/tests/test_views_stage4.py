@@ -27,7 +27,7 @@ from escalate.escalations.tests.test_shipped_policies import (
     raiser_side,
     work_the_stage,
 )
-from escalate.escalations.tests.views_support import Cast, cast, signed_in
+from escalate.escalations.tests.views_support import Cast, cast, decide, signed_in
 from escalate.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -153,8 +153,8 @@ def test_the_chair_resolves_stage_4_directly_and_no_senior_manager_may_by_page_o
     for manager in (world.csc_director, world.school_director):
         client = signed_in(manager)
         assert action_url(escalation, "resolve") not in page_of(client, escalation)
-        refused = client.post(action_url(escalation, "resolve"), decision)
-        assert refused.status_code == 200
+        refused = decide(client, escalation, "resolve", decision)
+        assert refused.status_code == 403
         assert "only the partnership chair decides" in refused.content.decode()
         by_api = api_as(manager).post(
             f"/escalations/{escalation.reference}/resolve",
@@ -166,7 +166,7 @@ def test_the_chair_resolves_stage_4_directly_and_no_senior_manager_may_by_page_o
     page = page_of(chair, escalation)
     assert action_url(escalation, "resolve") in page
     assert action_url(escalation, "convene-panel") in page
-    assert chair.post(action_url(escalation, "resolve"), decision).status_code == 302
+    assert decide(chair, escalation, "resolve", decision).status_code == 302
     escalation.refresh_from_db()
     assert escalation.status == Status.RESOLVED
     entry = escalation.chronology.get(kind=EntryKind.RESOLVED)
@@ -263,7 +263,8 @@ def test_the_panel_lead_records_the_decision_with_who_took_part_and_the_chair_is
     # A member who is not the lead cannot record it, by page or API.
     member = signed_in(school)
     assert action_url(escalation, "panel-decision") not in page_of(member, escalation)
-    refused = member.post(action_url(escalation, "panel-decision"), decision)
+    refused = decide(member, escalation, "panel-decision", decision)
+    assert refused.status_code == 403
     assert "The panel decides together" in refused.content.decode()
     by_api = api_as(school).post(
         f"/escalations/{escalation.reference}/panel/decision",
@@ -279,12 +280,12 @@ def test_the_panel_lead_records_the_decision_with_who_took_part_and_the_chair_is
     lead = signed_in(health)
     assert action_url(escalation, "panel-decision") in page_of(lead, escalation)
     # "Who took part" offers only the members seated on this panel.
-    form = lead.get(action_url(escalation, "panel-decision")).content.decode()
+    form = lead.get(action_url(escalation, "panel-decision"), follow=True).content.decode()
     offered = form.split("Which panel members took part?")[1].split("</fieldset>")[0]
     assert f'value="{school.pk}"' in offered and f'value="{csc.pk}"' in offered
     assert f'value="{world.chair.pk}"' not in offered
     assert f'value="{world.teacher.pk}"' not in offered
-    done = lead.post(action_url(escalation, "panel-decision"), decision)
+    done = decide(lead, escalation, "panel-decision", decision)
     assert done.status_code == 302, done.content.decode()[:2000]
     escalation.refresh_from_db()
     assert escalation.status == Status.RESOLVED

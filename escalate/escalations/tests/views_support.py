@@ -72,3 +72,37 @@ def signed_in(person: Person) -> Client:
     client = Client()
     client.force_login(person)
     return client
+
+
+def decide(
+    client: Client,
+    escalation: Escalation,
+    slug: str,
+    answers: dict[str, Any],
+    actions: tuple[dict[str, Any], ...] | list[dict[str, Any]] = (),
+) -> Any:
+    """Walk a decision's question pages (resolve, propose, panel-decision: steps.py) with
+    `answers` (each input by name) and `actions` (one page each), then press the check page's
+    button. The first page that does not move on is returned, else the check page's answer."""
+    base = f"/escalations/{escalation.reference}/{slug}/"
+    for url, data in (
+        (base + "decision/", answers),
+        (base + "learning/", answers),
+        *((base + "actions/add/", action) for action in actions),
+        (base + "actions/", {"add_another": "no"}),
+    ):
+        response = client.post(url, data)
+        if response.status_code != 302:
+            return response
+    return client.post(base + "check/")
+
+
+def action_answers(description: str, owner: Person, due: Any) -> dict[str, Any]:
+    """One agreed action as its page's answers."""
+    return {
+        "description": description,
+        "owner": owner.pk,
+        "due_on_day": due.day,
+        "due_on_month": due.month,
+        "due_on_year": due.year,
+    }

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from escalate.audit.models import AuditEvent
 from escalate.directory.tests.factories import PartnershipFactory, PersonFactory
-from escalate.escalations.models import RaiseDraft
+from escalate.escalations.models import DecisionDraft, RaiseDraft
+from escalate.escalations.tests.views_support import cast, raise_one
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.privacy.services import dispose_routine
 from escalate.privacy.tasks import enqueue_if_due
@@ -47,6 +48,28 @@ def test_drafts_untouched_for_28_days_are_deleted_and_recent_ones_kept() -> None
     assert report.drafts_deleted == 1
     assert not RaiseDraft.objects.filter(pk=old.pk).exists()
     assert RaiseDraft.objects.filter(pk=recent.pk).exists()
+
+
+def test_decision_drafts_untouched_for_28_days_are_deleted_and_recent_ones_kept() -> None:
+    people = cast()
+    escalation = raise_one(people)
+    with time_machine.travel(timezone.now() - timedelta(days=29)):
+        old = DecisionDraft.objects.create(
+            person=people.raiser,
+            escalation=escalation,
+            action="resolve_escalation",
+            version=escalation.version,
+            data={"pages": {"decision": {"decision": ["Sam Example's case is reopened."]}}},
+        )
+    recent = DecisionDraft.objects.create(
+        person=people.raiser_manager,
+        escalation=escalation,
+        action="resolve_escalation",
+        version=escalation.version,
+    )
+    assert dispose_routine().drafts_deleted == 1
+    assert not DecisionDraft.objects.filter(pk=old.pk).exists()
+    assert DecisionDraft.objects.filter(pk=recent.pk).exists()
 
 
 def test_delivered_email_text_goes_after_28_days_but_who_was_told_stays() -> None:

@@ -125,6 +125,15 @@ def _b_urls(world: AccessWorld) -> list[tuple[str, str, str]]:
                 url("escalations:stage_action", reference=missing, action=slug),
             )
         )
+        if STAGE_ACTIONS[slug].action_rows:  # a decision's question pages (steps.py)
+            for page in ("decision/", "learning/", "actions/", "actions/add/", "check/"):
+                urls.append(
+                    (
+                        f"{slug} {page}",
+                        f"/escalations/{ref_b}/{slug}/{page}",
+                        f"/escalations/{missing}/{slug}/{page}",
+                    )
+                )
     # The first row's "missing" is a bare reference: make it a URL like the others.
     urls[0] = (urls[0][0], urls[0][1], url("escalations:detail", reference=missing))
     return urls
@@ -353,8 +362,8 @@ def test_a_draft_holding_bs_ids_shows_no_b_names_and_raises_nothing(
     ("slug", "field", "pick", "message"),
     [
         ("add-action", "owner", "person", "Choose an owner from this partnership"),
-        ("resolve", "action-0-owner", "person", "Choose an owner from this partnership"),
-        ("panel-decision", "action-0-owner", "person", "Choose an owner from this partnership"),
+        # A decision's agreed actions are added one per page (escalations/steps.py).
+        ("resolve/actions/add", "owner", "person", "Choose an owner from this partnership"),
         ("convene-panel", "members", "person", "Select members from the list"),
         ("representation", "agency", "agency", "Select an agency from the list"),
     ],
@@ -375,11 +384,12 @@ def test_bs_people_and_agencies_are_refused_in_stage_forms(
         field: theirs,
     }
     before = snapshot()
-    page = _error_page(
-        client.post(
-            reverse("escalations:stage_action", args=[world.a.escalation.reference, slug]), body
-        )
+    address = (
+        f"/escalations/{world.a.escalation.reference}/{slug}/"
+        if "/" in slug
+        else reverse("escalations:stage_action", args=[world.a.escalation.reference, slug])
     )
+    page = _error_page(client.post(address, body))
     assert message in page
     assert changed_tables(before, snapshot()) == []
 

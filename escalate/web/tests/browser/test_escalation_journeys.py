@@ -77,6 +77,25 @@ def open_action(page: Page, link: str, name: str) -> None:
     click_through(page, page.get_by_role("link", name=link, exact=True), link, name)
 
 
+def add_actions(page: Page, actions: list[tuple[str, str, date]], name: str) -> None:
+    """On a decision's "Agreed actions" page: add each action on its own page (GOV.UK "add
+    another"), then say there are no more, to the check-your-answers page."""
+    for text, owner, due in actions:
+        page.get_by_label("Yes", exact=True).check()
+        continue_to(page, "Add an action", f"{name}: add an action")
+        page.get_by_label("What is the action?").fill(text)
+        choose_person(page.get_by_label("Who owns it?"), owner)
+        fill_date(page, "When is it due?", due)
+        click_through(
+            page,
+            page.get_by_role("button", name="Add the action"),
+            re.compile("^You have added"),
+            f"{name}: the actions added",
+        )
+    page.get_by_label("No", exact=True).check()
+    continue_to(page, "Check your answers", f"{name}: check your answers")
+
+
 def current_stage(page: Page) -> Locator:
     return page.locator(".govuk-summary-list__row", has_text="Current stage")
 
@@ -265,17 +284,20 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     go(erin, f"/escalations/{reference}/", "escalation page (manager)")
     record_discussion(erin, reference, "Erin Fox and Ben Carter")
     expect(erin.get_by_role("link", name="Resolve the escalation")).to_have_count(0)
-    open_action(erin, "Propose a resolution", "propose")
+    # One thing per page (issue 16): the proposal, learning, actions one at a time, check.
+    click_through(
+        erin,
+        erin.get_by_role("link", name="Propose a resolution", exact=True),
+        "What do you propose?",
+        "propose: the decision",
+    )
     erin.get_by_label("What do you propose?").fill("An early help assessment will start this week.")
+    continue_to(erin, "Learning for the partnership", "propose: learning")
     erin.get_by_label("Learning for the partnership").fill("Closing a referral needs a reason.")
     erin.get_by_label("Learning themes").fill("thresholds, information sharing")
-    first = erin.get_by_role("group", name="Action 1")
-    first.get_by_label("Action").fill("Start the early help assessment")
-    choose_person(first.get_by_label("Owner"), "Dan Evans")
+    continue_to(erin, "Agreed actions", "propose: agreed actions")
     due = timezone.localdate() + timedelta(days=14)
-    first.get_by_label("Day").fill(str(due.day))
-    first.get_by_label("Month").fill(str(due.month))
-    first.get_by_label("Year").fill(str(due.year))
+    add_actions(erin, [("Start the early help assessment", "Dan Evans", due)], "propose")
     journey.screenshot(erin, "resolve")
     click_through(
         erin,
@@ -372,14 +394,13 @@ def test_immediate_harm_shows_the_emergency_guidance_then_starts_at_a_later_stag
     expect(holly.locator("main")).to_contain_text("Police called at 16:05")
 
 
-def _at_stage_4(demo: DemoDirectory) -> Escalation:
-    """A Riverside escalation that has reached Stage 4 (the Board Chair), made through the
-    services as the demo data is: the journey starts where the browser work begins."""
+def raised_by_amira(demo: DemoDirectory) -> Escalation:
+    """A Riverside escalation Amira raised about the police, through the services as the demo
+    data is: a journey starts where its browser work begins."""
     load_demo_policies(demo.partnership)
-    people = demo.people
-    police = people["paul.reid"]
-    escalation = services.raise_escalation(
-        by=people["amira.khan"],
+    police = demo.people["paul.reid"]
+    return services.raise_escalation(
+        by=demo.people["amira.khan"],
         details=RaiseDetails(
             respondent_agency=police.agency,  # type: ignore[arg-type]
             respondent_person=police,
@@ -392,6 +413,12 @@ def _at_stage_4(demo: DemoDirectory) -> Escalation:
             already_tried="Spoke to the officer.",
         ),
     )
+
+
+def _at_stage_4(demo: DemoDirectory) -> Escalation:
+    """A Riverside escalation that has reached Stage 4 (the Board Chair)."""
+    escalation = raised_by_amira(demo)
+    people = demo.people
     for who in ("amira.khan", "ben.carter", "clare.dawson"):
         escalation = Escalation.objects.get(pk=escalation.pk)
         services.record_discussion(
@@ -444,15 +471,12 @@ def test_the_chair_convenes_a_resolution_panel_and_records_its_decision(
     will.get_by_label("The panel's decision").fill("Police and social care meet within 2 days.")
     for member in ("Clare Dawson", "Sam Taylor", "Omar Quinn"):
         will.get_by_label(re.compile(f"^{member}")).check()
+    continue_to(will, "Learning for the partnership", "panel decision: learning")
     will.get_by_label("Learning for the partnership").fill("Disclosures need a strategy meeting.")
     will.get_by_label("Learning themes").fill("strategy discussions")
-    first = will.get_by_role("group", name="Action 1")
-    first.get_by_label("Action").fill("Hold the strategy discussion")
-    choose_person(first.get_by_label("Owner"), "Rosa Singh")
+    continue_to(will, "Agreed actions", "panel decision: agreed actions")
     due = timezone.localdate() + timedelta(days=7)
-    first.get_by_label("Day").fill(str(due.day))
-    first.get_by_label("Month").fill(str(due.month))
-    first.get_by_label("Year").fill(str(due.year))
+    add_actions(will, [("Hold the strategy discussion", "Rosa Singh", due)], "panel decision")
     journey.screenshot(will, "panel-decision")
     click_through(
         will,

@@ -41,8 +41,14 @@ IDENTIFYING = (
     "LCS-778812",
     "943 476 5919",
 )
-# Services audited by record_audit directly (a draft belongs to no escalation yet).
-DRAFT_SERVICES = {"save_raise_draft", "discard_raise_draft"}
+# Services audited by record_audit directly, each answer a fingerprint (a raise draft belongs to
+# no escalation yet; a decision draft is not the escalation's record until it is made).
+DRAFT_SERVICES = {
+    "save_raise_draft",
+    "discard_raise_draft",
+    "save_decision_draft",
+    "discard_decision_draft",
+}
 # Writes to two escalations at once, each audited on its own chain with record_audit (one row per
 # escalation, test_remove_link checks them).
 AUDITS_EACH_SIDE = {"remove_link"}

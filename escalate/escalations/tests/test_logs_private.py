@@ -16,6 +16,7 @@ from escalate.directory.models import Level, Person
 from escalate.directory.tests.factories import AgencyFactory, PartnershipFactory, PersonFactory
 from escalate.escalations.models import Escalation, Status
 from escalate.escalations.tests.factories import current_policy
+from escalate.escalations.tests.views_support import decide
 from escalate.notifications.delivery import deliver_due_notifications
 from escalate.operations.logs import JsonFormatter
 from escalate.web.testing import sign_in
@@ -153,8 +154,10 @@ def test_a_whole_escalation_logs_nothing_that_identifies_the_child(logs: Everyth
     act(raiser_client, "pause", {"reason": "Strategy meeting"})
     act(raiser_client, "resume", {"reason": "Met"})
     # The respondent's side proposes; the raiser accepting it resolves the escalation.
-    act(
+    escalation.refresh_from_db()
+    proposed = decide(
         respondent_client,
+        escalation,
         "propose",
         {
             "decision": f"An assessment for {CHILD_NAME}.",
@@ -162,6 +165,7 @@ def test_a_whole_escalation_logs_nothing_that_identifies_the_child(logs: Everyth
             "learning_themes": "communication",
         },
     )
+    assert proposed.status_code == 302, proposed.content.decode()[:1500]
     act(raiser_client, "accept", {})
     escalation.refresh_from_db()
     assert escalation.status == Status.RESOLVED

@@ -104,6 +104,9 @@ BUSINESS_UNITS: tuple[str, ...] = ("business_manager", "other_partnership")
 DIRECTORY: tuple[str, ...] = ("business_manager", "administrator")
 DIRECTORY_ANY: tuple[str, ...] = (*DIRECTORY, "other_partnership")
 NO_PARTNERSHIP: tuple[str, ...] = ("superuser",)
+# Who may resolve A's escalation now (the core's answer), and who sees it but may not.
+DECIDES: tuple[str, ...] = ("raiser", "raiser_manager")
+SEES_NOT_DECIDES: tuple[str, ...] = tuple(r for r in SEES_ESCALATION if r not in DECIDES)
 
 
 # --- URL arguments and bodies --------------------------------------------------------------
@@ -453,6 +456,40 @@ MATRIX: list[Row] = [
         post=only(PARTICIPANTS, Redirect("/escalations/"), others=404).but(
             ["business_manager"], 200
         ),
+    ),
+    # A decision one thing per page (escalations/steps.py): only someone the core lets resolve
+    # it now opens a page (at stage 2, the raiser's side); anyone else who sees the
+    # escalation is told why not (403), and to everyone else it does not exist (404).
+    *(
+        Row(
+            name,
+            label=label,
+            kwargs=lambda w, more=more: {**escalation(w), "action": "resolve", **more},
+            get=only(DECIDES, get, others=404).but(SEES_NOT_DECIDES, 403),
+            post=only(DECIDES, post, others=404).but(SEES_NOT_DECIDES, 403),
+        )
+        for name, label, more, get, post in (
+            (
+                "escalations:decision_step",
+                "",
+                {"page": "decision"},
+                200,
+                Redirect("/escalations/"),
+            ),
+            ("escalations:decision_actions", "", {}, 200, 200),
+            ("escalations:decision_action_add", "", {}, 200, Redirect("/escalations/")),
+            # No action added yet: action 1 is not found, even for the person deciding.
+            ("escalations:decision_action", "", {"number": 1}, 404, 404),
+            ("escalations:decision_action_remove", "", {"number": 1}, 404, 404),
+            # Nothing answered yet: to the first page.
+            (
+                "escalations:decision_check",
+                "",
+                {},
+                Redirect("/escalations/"),
+                Redirect("/escalations/"),
+            ),
+        )
     ),
     Row(
         "evidence:list",

@@ -23,7 +23,9 @@ from escalate.notifications.models import Notification
 from escalate.policies.calendar import govuk_date
 from escalate.web.tests.browser.conftest import Journey
 from escalate.web.tests.browser.test_escalation_journeys import (
+    add_actions,
     click_through,
+    continue_to,
     current_stage,
     go,
     open_action,
@@ -81,8 +83,16 @@ def test_guide_referral_rejected_the_raiser_declines_the_respondents_nfa_and_esc
     asked(respondent, reference, "Agree a resolution, or escalate it", escalation.stage_due_at)
     go(respondent, f"/escalations/{reference}/", "escalation page, respondent")
     expect(respondent.get_by_role("link", name="Resolve the escalation")).to_have_count(0)
-    open_action(respondent, "Propose a resolution", "propose a resolution")
+    click_through(
+        respondent,
+        respondent.get_by_role("link", name="Propose a resolution", exact=True),
+        "What do you propose?",
+        "propose a resolution",
+    )
     respondent.get_by_label("What do you propose?").fill("No further action stands.")
+    continue_to(respondent, "Learning for the partnership", "propose: learning")
+    continue_to(respondent, "Agreed actions", "propose: agreed actions")
+    add_actions(respondent, [], "propose")
     click_through(
         respondent,
         respondent.get_by_role("button", name="Send the proposal"),
@@ -200,7 +210,10 @@ def test_havering_stage_4_the_chair_sees_it_waiting_and_resolves_it_directly(
         "Children's social care reopens the assessment this week."
     )
     chair.get_by_label("Who made the decision?").fill("The Board Chair with both directors")
+    continue_to(chair, "Learning for the partnership", "the Chair resolves it: learning")
     chair.get_by_label("Learning for the partnership").fill("Refer to senior managers sooner.")
+    continue_to(chair, "Agreed actions", "the Chair resolves it: agreed actions")
+    add_actions(chair, [], "the Chair resolves it")
     click_through(
         chair,
         chair.get_by_role("button", name="Resolve"),
@@ -249,7 +262,10 @@ def test_havering_stage_4_the_panel_lead_records_the_collective_decision_and_the
     lead.get_by_label("The panel's decision").fill("A multi-agency assessment starts this week.")
     for person in (school, health):
         lead.get_by_label(re.compile(f"^{person.full_name}")).check()
+    continue_to(lead, "Learning for the partnership", "the panel's decision: learning")
     lead.get_by_label("Learning for the partnership").fill("Bring disputes to the Board sooner.")
+    continue_to(lead, "Agreed actions", "the panel's decision: agreed actions")
+    add_actions(lead, [], "the panel's decision")
     click_through(
         lead,
         lead.get_by_role("button", name="Save the decision"),

@@ -235,6 +235,7 @@ def test_raise_then_discuss_rationale_escalate_resolve_and_export(
     expect(waiting.get_by_role("row", name=re.compile(reference))).to_contain_text(
         "Give your rationale in writing"
     )
+    journey.screenshot(dan, "home", phone_too=True)
     click_through(
         dan,
         waiting.get_by_role("link", name=reference),

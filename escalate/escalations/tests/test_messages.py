@@ -28,7 +28,7 @@ def every_message() -> str:
     """Every event's message for every part, as a person would read it (fixed dates, link)."""
     blocks = []
     for event in Event:
-        for part in Part.values:
+        for part in [*Part.values, ""]:
             message = messages.event_message(
                 event,
                 reference="ESC-2027-0001",
@@ -41,8 +41,9 @@ def every_message() -> str:
                 urgent=event == Event.RAISED and part == Part.DSL,
                 raised_by="Sam Teacher, Example Primary School",
             )
-            blocks.append(f"=== {event.value} / {part}\n{message.subject}\n\n{message.body}\n")
-    for message in [*sample_messages()[-1:], *account_messages()]:
+            heading = f"{event.value} / {part or 'others'}"
+            blocks.append(f"=== {heading}\n{message.subject}\n\n{message.body}\n")
+    for message in [*other_messages(), *account_messages()]:
         blocks.append(f"=== {message.key}\n{message.subject}\n\n{message.body}\n")
     return "\n".join(blocks)
 
@@ -93,9 +94,13 @@ def sample_messages() -> list[messages.Message]:
                         urgent=urgent,
                     )
                 )
+    return [*made, *other_messages()]
+
+
+def other_messages() -> list[messages.Message]:
+    """Every message that is not an event's: reviewer, sweeps, pause review, stranded, digest."""
     day = date(2027, 1, 5)
     return [
-        *made,
         messages.reviewer_allocated(reference="ESC-2027-0001", label="IRO", link="https://e/"),
         messages.stage_overdue(reference="ESC-2027-0001", stage_name="Stage 1", due_on=day),
         messages.stage_reminder(reference="ESC-2027-0001", stage_name="Stage 1", due_on=day),

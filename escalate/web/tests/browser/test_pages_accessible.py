@@ -108,6 +108,19 @@ def test_a_new_calendar_address_is_shown_once_accessibly(
     expect(page.get_by_role("heading", name="Your new calendar address is ready")).to_be_visible()
     address = page.locator("code.app-calendar-address")
     expect(address).to_contain_text("/notifications/calendar/feed/")
+    # The long address wraps: the page is never wider than the screen (a phone once scrolled
+    # sideways, and the links below it were covered).
+    # Checked with the longest unbroken token an address could hold, whatever this one drew.
+    assert page.evaluate(
+        """() => {
+            const code = document.querySelector("code.app-calendar-address");
+            const shown = code.textContent;
+            code.textContent = "x".repeat(200);
+            const fits = document.documentElement.scrollWidth <= window.innerWidth;
+            code.textContent = shown;
+            return fits;
+        }"""
+    )
     assert_accessible(page, "calendar-address-created")
     page.get_by_role("link", name="I have added it to my calendar").click()
     expect(page.locator("code.app-calendar-address")).to_have_count(0)

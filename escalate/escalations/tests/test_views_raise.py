@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -104,6 +106,17 @@ def test_a_practitioner_raises_an_escalation_through_the_question_pages(
 
 # What the emergency page asks: the protective action already taken.
 PROTECTED = {"protective_actions": ["dsl_told"], "protective_action": "Told our DSL at 9am."}
+
+
+def test_the_emergency_pages_title_is_its_heading(
+    client_for: Client, raiser: Person, respondent: Person
+) -> None:
+    client_for.post(step("immediate-danger"), {"immediate_harm": "yes"})
+    html = client_for.get(reverse("escalations:raise_emergency")).content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert title is not None and heading is not None
+    assert title.group(1).strip() == f"{heading.group(1).strip()} \N{EN DASH} Escalate"
 
 
 def test_immediate_harm_shows_the_emergency_guidance_first_and_may_start_later(

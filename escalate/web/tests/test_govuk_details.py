@@ -110,7 +110,7 @@ def test_the_header_shows_no_menu_or_counts_before_the_second_factor(settings) -
 def test_nothing_says_e_hyphen_mail() -> None:
     people = cast()
     html = signed_in(people.raiser).get(reverse("escalations:raise_start"), follow=True)
-    assert "email" not in html.content.decode().lower()
+    assert "e-mail" not in html.content.decode().lower()
 
 
 def test_seed_demo_ends_with_a_table_of_people_and_a_first_journey(settings) -> None:

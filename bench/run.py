@@ -120,8 +120,9 @@ class Request:
     headers: dict[str, str]
 
 
-def api_request(personas: Any) -> Request:
-    """The API list (its default view, all you may see) with a Bearer token of the practitioner.
+def api_requests(personas: Any) -> list[Request]:
+    """The API list (its default view, all you may see) and the API escalation, with a Bearer
+    token of the practitioner.
 
     The token is made through the API's own service, as /api/tokens/ does (and audited): its
     secret is shown once, so every run makes a new one.
@@ -134,13 +135,23 @@ def api_request(personas: Any) -> Request:
     token = create_token(
         by=personas.practitioner, name="Benchmark", scopes=[Scope.ESCALATIONS_READ]
     )
-    return Request(
-        "api_list",
-        "API list, /api/v1/escalations (practitioner, Bearer token)",
-        Client(),
-        "/api/v1/escalations",
-        {"Authorization": f"Bearer {token.secret}"},
-    )
+    bearer = {"Authorization": f"Bearer {token.secret}"}
+    return [
+        Request(
+            "api_list",
+            "API list, /api/v1/escalations (practitioner, Bearer token)",
+            Client(),
+            "/api/v1/escalations",
+            bearer,
+        ),
+        Request(
+            "api_escalation",
+            "API escalation, /api/v1/escalations/{reference} (its raiser, Bearer token)",
+            Client(),
+            f"/api/v1/escalations/{personas.reference}",
+            bearer,
+        ),
+    ]
 
 
 def requests_for(personas: Any) -> list[Request]:
@@ -158,9 +169,16 @@ def requests_for(personas: Any) -> list[Request]:
             f"/escalations/{personas.reference}/",
             {},
         ),
+        Request(
+            "escalation_page_manager",
+            "Escalation page (a manager at its current stage, Stage 2 or later)",
+            signed_in_client(personas.stage_manager),
+            f"/escalations/{personas.stage_reference}/",
+            {},
+        ),
         Request("manager_queue", "Manager queue", manager, "/escalations/queue/", {}),
         Request("dashboard", "Dashboard (business manager)", business, "/reports/", {}),
-        api_request(personas),
+        *api_requests(personas),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from escalate.directory.models import Partnership, Person
 from escalate.escalations.models import MANAGER_PARTS, ChronologyEntry, Escalation, Participant
@@ -17,6 +17,8 @@ class Personas:
     manager: Person  # a manager on the most open escalations
     business_manager: Person  # sees the dashboard
     reference: str  # the practitioner's escalation with the longest chronology
+    stage_manager: Person  # a manager brought in at the current stage of an open escalation
+    stage_reference: str  # that escalation: the longest chronology of its kind
 
 
 def choose_personas() -> Personas:
@@ -58,10 +60,27 @@ def choose_personas() -> Personas:
         .first()
     )
     assert longest is not None  # every escalation has its "raised" entry
+    # A manager acting now: brought in at the escalation's current stage (Stage 2 or later).
+    acting = (
+        Participant.objects.filter(
+            part__in=MANAGER_PARTS,
+            escalation__partnership=partnership,
+            escalation__status="open",
+            stage_key=F("escalation__current_stage_key"),
+        )
+        .annotate(entries=Count("escalation__chronology"))
+        .order_by("-entries", "escalation_id", "person_id")
+        .values("person", "escalation__reference")
+        .first()
+    )
+    if acting is None:
+        raise LookupError("The seeded partnership has no open escalation past its first stage.")
     return Personas(
         partnership=partnership,
         practitioner=practitioner,
         manager=Person.objects.get(pk=manager["person"]),
         business_manager=business_manager,
         reference=longest["escalation__reference"],
+        stage_manager=Person.objects.get(pk=acting["person"]),
+        stage_reference=acting["escalation__reference"],
     )

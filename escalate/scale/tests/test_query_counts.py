@@ -35,9 +35,11 @@ QUERIES = {
     # 3 write the audit row, 1 marks notices read; 1 lists the evidence; the workflow's state
     # is read from the timeline, stages and panel the page loads (state.state_from_loaded).
     "escalation_page": 17,
+    "escalation_page_manager": 17,  # a manager acting at the current stage (Stage 2 or later)
     "manager_queue": 7,
     "dashboard": 10,  # unfiltered: the figures kept with the escalations (escalations/figures.py)
     "api_list": 5,  # token, roles, the policies' access roles, count, the page (no session)
+    "api_escalation": 12,  # token, roles, the escalation, its timeline, stages, actions, panel...
 }
 
 
@@ -45,7 +47,13 @@ def measured(escalations: int) -> dict[str, int]:
     call_command(SeedScale(), partnerships=1, escalations=escalations, stdout=StringIO())
     personas = choose_personas()
     clients = {}
-    for person in (personas.practitioner, personas.manager, personas.business_manager):
+    people = (
+        personas.practitioner,
+        personas.manager,
+        personas.business_manager,
+        personas.stage_manager,
+    )
+    for person in people:
         clients[person.pk] = Client()
         sign_in(clients[person.pk], person)
     token = create_token(by=personas.practitioner, name="Counts", scopes=[Scope.ESCALATIONS_READ])
@@ -54,6 +62,10 @@ def measured(escalations: int) -> dict[str, int]:
         "home_practitioner": (personas.practitioner, "/"),
         "home_manager": (personas.manager, "/"),
         "escalation_page": (personas.practitioner, f"/escalations/{personas.reference}/"),
+        "escalation_page_manager": (
+            personas.stage_manager,
+            f"/escalations/{personas.stage_reference}/",
+        ),
         "manager_queue": (personas.manager, "/escalations/queue/"),
         "dashboard": (personas.business_manager, "/reports/"),
     }
@@ -66,12 +78,17 @@ def measured(escalations: int) -> dict[str, int]:
         assert response.status_code == 200
         counts[name] = len(queries)
     api = Client()  # the token alone: no session
-    assert api.get("/api/v1/escalations", headers=bearer).status_code == 200  # warm
-    with CaptureQueriesContext(connection) as queries:
-        response = api.get("/api/v1/escalations", headers=bearer)
-    assert response.status_code == 200
-    assert len(response.json()["results"]) > 0
-    counts["api_list"] = len(queries)
+    for name, url in (
+        ("api_list", "/api/v1/escalations"),
+        ("api_escalation", f"/api/v1/escalations/{personas.reference}"),
+    ):
+        assert api.get(url, headers=bearer).status_code == 200  # warm
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(url, headers=bearer)
+        assert response.status_code == 200
+        assert response.json()
+        counts[name] = len(queries)
+    assert len(api.get("/api/v1/escalations", headers=bearer).json()["results"]) > 0
     return counts
 
 

@@ -40,8 +40,9 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
-# Failing quickly keeps a broken journey from holding the suite for Playwright's default 30s.
-TIMEOUT_MS = 5_000
+# Failing quickly keeps a broken journey from holding the suite for Playwright's default 30s;
+# 5 s was too quick on a loaded 2-CPU machine (a sign-in page or a download timed out at load 7).
+TIMEOUT_MS = 15_000
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 
 _report_key = pytest.StashKey[dict[str, pytest.TestReport]]()

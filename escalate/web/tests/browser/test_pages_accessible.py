@@ -12,7 +12,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from escalate.directory.demo import DemoDirectory
-from escalate.web.tests.browser.support import assert_accessible, save_screenshot, sign_in
+from escalate.web.tests.browser.support import (
+    assert_accessible,
+    axe_violations,
+    save_screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +131,13 @@ def test_a_new_calendar_address_is_shown_once_accessibly(
     expect(page.locator("code.app-calendar-address")).to_have_count(0)
     expect(page.get_by_role("button", name="Replace with a new address")).to_be_visible()
     assert_accessible(page, "calendar-address-kept")
+
+
+def test_the_check_finds_content_outside_a_landmark(any_page: Page) -> None:
+    """The "region" rule is not in the WCAG tags: without it a back link outside <main> passed."""
+    any_page.set_content(
+        "<!doctype html><html lang='en'><head><title>Planted</title></head><body>"
+        "<a href='/'>Back</a><main><h1>Planted</h1><p>Inside.</p></main></body></html>"
+    )
+    violations = axe_violations(any_page)
+    assert [v["id"] for v in violations] == ["region"], violations

@@ -33,6 +33,8 @@ def sessions(limit: int) -> dict[str, list[dict[str, str]]]:
     from django.db.models import Count
     from django.test import Client
 
+    from escalate.api.models import Scope
+    from escalate.api.services import create_token
     from escalate.directory.models import Person
     from escalate.escalations.models import MANAGER_PARTS, Escalation
     from escalate.web.testing import sign_in
@@ -53,7 +55,30 @@ def sessions(limit: int) -> dict[str, list[dict[str, str]]]:
         person = Person.objects.get(pk=row["raised_by"])
         latest = Escalation.objects.filter(raised_by=person).order_by("-raised_at").first()
         assert latest is not None
-        practitioners.append({"session": session_of(person), "reference": latest.reference})
+        # An open escalation of theirs at its first stage, where the raiser may record a
+        # discussion (the stage action in the mix), and a token for the API calls, made through
+        # the API's own service as /api/tokens/ does.
+        acting = (
+            Escalation.objects.filter(raised_by=person, status="open")
+            .annotate(stage_count=Count("stages"))
+            .filter(stage_count=1)
+            .order_by("-raised_at")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        token = create_token(
+            by=person,
+            name="Load test",
+            scopes=[Scope.ESCALATIONS_READ, Scope.ESCALATIONS_WRITE],
+        )
+        practitioners.append(
+            {
+                "session": session_of(person),
+                "reference": latest.reference,
+                "acting_reference": acting or "",
+                "token": token.secret,
+            }
+        )
     managers = Person.objects.filter(
         participations__part__in=MANAGER_PARTS,
         participations__escalation__status="open",
@@ -69,7 +94,7 @@ def sessions(limit: int) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def wait_for_server(url: str, seconds: float = 30) -> None:
+def wait_for_server(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -97,8 +122,9 @@ def read_stats(prefix: str) -> dict[str, dict[str, Any]]:
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Measured {report['measured_at']} at commit `{report['machine']['commit']}` on the "
-        f"{report['size']} data set: gunicorn with {report['workers']} sync workers on "
-        f"127.0.0.1, locust headless with {report['users']} users and no think time "
+        f"{report['size']} data set: gunicorn with {report['workers']} workers on "
+        f"127.0.0.1 (gthread, 8 threads each: gunicorn.conf.py), locust headless with "
+        f"{report['users']} users and no think time "
         f"(concurrency {report['users']}) for {report['seconds']} s, on the same "
         f"{report['machine']['cpus']}-CPU machine as the database and locust itself "
         f"(load average {report['machine']['load_average_1m']} when it started).",

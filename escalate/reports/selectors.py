@@ -175,7 +175,10 @@ def policy_names(partnership_id: int) -> PolicyNames:
     categories: dict[str, str] = {}
     stages: dict[str, str] = {}
     order: list[str] = []
-    for version in PolicyVersion.objects.filter(partnership_id=partnership_id).order_by("number"):
+    # The document and source are large and the spec is parsed once per process from the
+    # checksum (PolicyVersion.spec reads the document only the first time).
+    versions = PolicyVersion.objects.filter(partnership_id=partnership_id).order_by("number")
+    for version in versions.defer("document", "source_text"):
         spec = version.spec
         for category in spec.categories:
             categories[category.key] = category.name

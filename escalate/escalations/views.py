@@ -7,6 +7,7 @@ everything the person typed kept.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -51,7 +53,9 @@ LIST_RELATED = ("policy_version", "raiser_agency", "respondent_agency")
 
 
 def _list_rows(rows: QuerySet[Escalation], limit: int) -> list[Escalation]:
-    return list(rows.select_related(None).select_related(*LIST_RELATED)[:limit])
+    return list(
+        rows.select_related(None).select_related(*LIST_RELATED).only(*selectors.LIST_FIELDS)[:limit]
+    )
 
 
 def _whole_number(raw: str, *, low: int, high: int) -> int | None:
@@ -243,6 +247,15 @@ def _task_links(escalation: Escalation, page: selectors.EscalationPage) -> list[
 SHOWN_ELSEWHERE = record.IN_THE_HEADING | {"text", "corrects"}
 
 
+def _minute(moment: datetime | None) -> tuple[int, ...] | None:
+    """The local minute of `moment`, as the template's `date:"YmdHi"` compared them."""
+    if moment is None:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.timetuple()[:5]
+
+
 def _timeline_with_corrections(
     entries: Any, spec: PolicySpec, escalation: Escalation, panel: Panel | None = None
 ) -> list[ChronologyEntry]:
@@ -262,6 +275,8 @@ def _timeline_with_corrections(
     by_id = {entry.pk: entry for entry in timeline}
     for entry in timeline:
         entry.corrected_by = []  # type: ignore[attr-defined]
+        # Recorded in another minute than it happened (local time): the page says when.
+        entry.recorded_later = _minute(entry.recorded_at) != _minute(entry.occurred_at)  # type: ignore[attr-defined]
         entry.details = [  # type: ignore[attr-defined]
             (fact.label, fact.value)
             for fact in record.entry_facts(entry, names)

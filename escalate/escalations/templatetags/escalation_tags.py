@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 
 from escalate.escalations.models import Escalation, Status
 
@@ -51,3 +54,24 @@ def is_overdue(escalation: Escalation) -> bool:
 @register.filter
 def action_overdue(action: Any) -> bool:
     return bool(action.is_overdue())
+
+
+# The escalation page's address with a stand-in reference, per script prefix and URLconf: a
+# list row's link is then a string replacement instead of a reverse() per row.
+_STAND_IN = "STANDIN0REFERENCE"
+_DETAIL_URLS: dict[tuple[str, Any], str] = {}
+
+
+@register.filter
+def detail_url(reference: str) -> str:
+    """The same as `{% url 'escalations:detail' reference %}`, cheaper for a list's rows."""
+    reference = str(reference)
+    if not reference or "/" in reference:
+        # Not a reference the route matches: reverse() says so (NoReverseMatch).
+        return reverse("escalations:detail", args=[reference])
+    key = (get_script_prefix(), get_urlconf())
+    pattern = _DETAIL_URLS.get(key)
+    if pattern is None:
+        pattern = _DETAIL_URLS[key] = reverse("escalations:detail", args=[_STAND_IN])
+    # reverse() quotes the whole address character by character with these safe characters.
+    return pattern.replace(_STAND_IN, quote(reference, safe=RFC3986_SUBDELIMS + "/~:@"))

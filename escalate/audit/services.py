@@ -16,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from escalate.audit.context import Origin, current_origin, origin_of
 from escalate.audit.hashing import event_hash
 from escalate.audit.models import AuditChain, AuditEvent
+from escalate.bulk import copy_rows
 from escalate.directory.models import Partnership, Person
 
 if TYPE_CHECKING:
@@ -164,7 +165,9 @@ class AuditRecord:
 def record_audits(records: Sequence[AuditRecord]) -> list[AuditEvent]:
     """Append many events (the deadline sweep's, one per escalation it changed) to their
     partnerships' chains, inside the caller's transaction: each chain is locked once and its
-    events written in one INSERT, in the order given. The same rows as `record_audit` one by one.
+    events written in one INSERT (COPY on PostgreSQL, `escalate.bulk.copy_rows`), in the order
+    given. The same rows as `record_audit` one by one. The events returned have no primary keys
+    on PostgreSQL when a chain had several.
     """
     by_chain: dict[str, list[AuditRecord]] = {}
     for record in records:
@@ -221,7 +224,7 @@ def _append(
         if len(events) == 1:
             events[0].save(force_insert=True)
         else:
-            AuditEvent.objects.bulk_create(events)
+            copy_rows(AuditEvent, events)  # by COPY on PostgreSQL: no primary keys back
         chain.save(update_fields=["length", "last_hash"])
     return events
 

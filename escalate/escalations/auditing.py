@@ -118,28 +118,34 @@ def snapshot(escalation_id: int, *, lock: bool = False) -> dict[str, Any]:
     return snapshots([escalation_id], lock=lock)[escalation_id]
 
 
-def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[int, dict[str, Any]]:
+# What a snapshot holds, by part: everything unless a batch names less (`audited_each`).
+PARTS = frozenset({"escalation", "stages", "participants", "actions", "panel", "chronology"})
+
+
+def snapshots(
+    escalation_ids: Collection[int], *, lock: bool = False, parts: Collection[str] = PARTS
+) -> dict[int, dict[str, Any]]:
     """`snapshot` of several escalations at once, with the same number of queries as one.
 
     With `lock`, their rows are locked in id order (so two writers of overlapping sets cannot
-    deadlock).
+    deadlock). `parts` (of `PARTS`) leaves out what the caller's block cannot change; the
+    escalation row is always read (it is locked, and names the partnership and reference).
     """
+    unknown = set(parts) - PARTS
+    if unknown:
+        raise ValueError(f"snapshot parts {sorted(unknown)}: not of {sorted(PARTS)}")
     ids = sorted(set(escalation_ids))
     rows = Escalation.objects.filter(pk__in=ids).order_by("pk")
     if lock:
         rows = rows.select_for_update()
+    own = "escalation" in parts
+    fields = (*PLAIN_FIELDS, *IDENTIFYING_FIELDS, *TEXT_FIELDS) if own else ()
     states: dict[int, dict[str, Any]] = {}
-    for row in rows.values(
-        "pk",
-        "partnership_id",
-        "reference",
-        "fingerprint_salt",
-        *PLAIN_FIELDS,
-        *IDENTIFYING_FIELDS,
-        *TEXT_FIELDS,
-    ):
-        state: dict[str, Any] = {name: row[name] for name in PLAIN_FIELDS}
-        state.update({name: _text(row[name]) for name in (*IDENTIFYING_FIELDS, *TEXT_FIELDS)})
+    for row in rows.values("pk", "partnership_id", "reference", "fingerprint_salt", *fields):
+        state: dict[str, Any] = {}
+        if own:
+            state.update({name: row[name] for name in PLAIN_FIELDS})
+            state.update({name: _text(row[name]) for name in (*IDENTIFYING_FIELDS, *TEXT_FIELDS)})
         state["_partnership_id"] = row["partnership_id"]
         state["_reference"] = row["reference"]
         state[SALT] = row["fingerprint_salt"]  # "_": never a change of its own
@@ -148,18 +154,30 @@ def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[in
     missing = set(ids) - set(states)
     if missing:
         raise Escalation.DoesNotExist(f"no escalation {sorted(missing)}")
-    for stage in StageRecord.objects.filter(escalation_id__in=ids).values(
-        "escalation_id", "index", *STAGE_FIELDS
+    for stage in (
+        ()
+        if "stages" not in parts
+        else StageRecord.objects.filter(escalation_id__in=ids).values(
+            "escalation_id", "index", *STAGE_FIELDS
+        )
     ):
         state = states[stage["escalation_id"]]
         for name in STAGE_FIELDS:
             state[f"stage[{stage['index']}].{name}"] = stage[name]
-    for escalation_id, person_id, part, stage_key in Participant.objects.filter(
-        escalation_id__in=ids
-    ).values_list("escalation_id", "person_id", "part", "stage_key"):
+    for escalation_id, person_id, part, stage_key in (
+        ()
+        if "participants" not in parts
+        else Participant.objects.filter(escalation_id__in=ids).values_list(
+            "escalation_id", "person_id", "part", "stage_key"
+        )
+    ):
         states[escalation_id][f"participant[{person_id}:{part}]"] = stage_key
-    for action in Action.objects.filter(escalation_id__in=ids).values(
-        "escalation_id", "pk", *ACTION_FIELDS, *ACTION_TEXT_FIELDS
+    for action in (
+        ()
+        if "actions" not in parts
+        else Action.objects.filter(escalation_id__in=ids).values(
+            "escalation_id", "pk", *ACTION_FIELDS, *ACTION_TEXT_FIELDS
+        )
     ):
         state = states[action["escalation_id"]]
         for name in ACTION_FIELDS:
@@ -168,8 +186,12 @@ def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[in
             state[f"action[{action['pk']}].{name}"] = _text(action[name])
     panels = {
         panel["pk"]: panel
-        for panel in Panel.objects.filter(escalation_id__in=ids).values(
-            "pk", "escalation_id", "decision", *PANEL_FIELDS
+        for panel in (
+            ()
+            if "panel" not in parts
+            else Panel.objects.filter(escalation_id__in=ids).values(
+                "pk", "escalation_id", "decision", *PANEL_FIELDS
+            )
         )
     }
     if panels:
@@ -190,6 +212,8 @@ def snapshots(escalation_ids: Collection[int], *, lock: bool = False) -> dict[in
             state["panel.decision"] = _text(panel["decision"])
             state["panel.member_ids"] = sorted(members[pk])
             state["panel.agency_ids"] = sorted(agencies[pk])
+    if "chronology" not in parts:
+        return states
     for escalation_id, last in (
         ChronologyEntry.objects.filter(escalation_id__in=ids)
         .order_by()
@@ -314,18 +338,25 @@ def audited(
 
 
 @contextmanager
-def audited_each(action: str, *, escalation_ids: Collection[int], by: System) -> Iterator[None]:
+def audited_each(
+    action: str, *, escalation_ids: Collection[int], by: System, parts: Collection[str] = PARTS
+) -> Iterator[None]:
     """`audited` for a batch of the scheduler's changes (the deadline sweep): the escalations
     are locked (in id order) and snapshotted together, and each one the block changed gets its
     own audit row, as if each had been its own `audited` block. The same queries however many.
+
+    `parts` (of `PARTS`) names all the block can change, when that is less than everything
+    (the sweep's notices add participants and chronology entries only): the snapshots read
+    only those, and the rows are the same as with every part as long as the block changes
+    nothing else (`test_deadlines_copy.py` checks the sweep's rows against full snapshots).
     """
     if not isinstance(by, System):
         raise AnonymousChange(f"{action}: a batch of changes is the system's")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"{action}: audit inside the service's transaction")
-    before = snapshots(escalation_ids, lock=True)
+    before = snapshots(escalation_ids, lock=True, parts=parts)
     yield
-    after = snapshots(escalation_ids)
+    after = snapshots(escalation_ids, parts=parts)
     changes = changes_of(before, after)
     partnerships = Partnership.objects.in_bulk(
         {state["_partnership_id"] for state in after.values()}

@@ -11,6 +11,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from escalate.audit.services import record_audit
+from escalate.bulk import copy_rows
 from escalate.directory.models import Partnership, Person
 from escalate.directory.permissions import may_choose_daily_digest
 from escalate.notifications.models import CalendarToken, Channel, Notification, Status
@@ -146,7 +147,7 @@ def enqueue_notifications(specs: Sequence[NotificationSpec]) -> int:
         )
     )
     new_rows = [row for key, row in rows.items() if key not in existing]
-    Notification.objects.bulk_create(new_rows, ignore_conflicts=True)
+    copy_rows(Notification, new_rows, ignore_conflicts=True)  # by COPY on PostgreSQL
     if new_rows:
         schedule_delivery()
     return len(new_rows)

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from escalate.bulk import copy_rows
 from escalate.directory.models import Person
 from escalate.escalations import messages, recipients, workflow
 from escalate.escalations.auditing import SYSTEM, audited, audited_each
@@ -498,6 +499,11 @@ NOTICE_RELATED = (
 )
 
 
+# What telling people changes on an escalation (`told_of`: the people told to act become
+# participants, and the "Told" entry); the outbox is not the escalation's.
+TOLD_PARTS = ("participants", "chronology")
+
+
 @transaction.atomic(durable=True)
 def notify_deadlines(notices: Sequence[DeadlineNotice]) -> DeadlinesSent:
     """The deadline sweep's notices for a batch of escalations, by the same path as a person's
@@ -514,7 +520,8 @@ def notify_deadlines(notices: Sequence[DeadlineNotice]) -> DeadlinesSent:
     """
     ids = {notice.escalation_id for notice in notices}
     sent = DeadlinesSent()
-    with audited_each("escalation_notified", escalation_ids=ids, by=SYSTEM):
+    # It adds participants and entries only: the audit's snapshots read just those.
+    with audited_each("escalation_notified", escalation_ids=ids, by=SYSTEM, parts=TOLD_PARTS):
         escalations = (
             Escalation.objects.select_related(*NOTICE_RELATED).defer(*POLICY_TEXT).in_bulk(ids)
         )
@@ -560,7 +567,7 @@ def notify_deadlines(notices: Sequence[DeadlineNotice]) -> DeadlinesSent:
                 sent.sent.add(notice.event_key)
         add_participants(participants)
         sent.written = enqueue_notifications(outbox)
-        ChronologyEntry.objects.bulk_create(entries)
+        copy_rows(ChronologyEntry, entries)  # by COPY on PostgreSQL
     return sent
 
 

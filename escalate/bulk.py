@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 # COPY on PostgreSQL; False writes by `bulk_create` there too (the tests compare the two).
 COPY = True
@@ -54,7 +54,8 @@ def copy_rows(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in fields)
     table = quote(str(meta.db_table))
-    with connection.cursor() as cursor:
+    # In a transaction (the caller's, or its own): the staging table is dropped at commit.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Names from the model's own metadata, quoted: no outside text reaches the SQL.
         if ignore_conflicts:
             staging = quote(f"copy_{meta.db_table}_{uuid.uuid4().hex[:12]}")

@@ -39,6 +39,12 @@ they are to the escalation, never by name) and the link to the escalation. No me
 child's or adult's details or an action's free text. When immediate harm was recorded, the subject
 starts "{URGENT}:" and the body says so. Channels: {CHANNELS}.
 
+Nobody is told (by e-mail or in Escalate) about what they did themselves: the page they acted on
+has just told them what happened and what is next (`transition.apply_transition`). The
+exceptions are records to keep (`KEPT_BY_THE_ACTOR`): the raiser's confirmation of a raise, the
+record at each stage's end (a new stage entered) and how it ended (resolved, withdrawn, the
+panel's decision), which the policy says is shared with the raiser whoever acted.
+
 The deadline sweep's own notices (a stage nearly due or overdue, an action nearly due or overdue,
 "you may escalate") go to the people the policy names for `reminder`, `overdue` and
 `action_overdue`, and say what each side is to do.

@@ -37,7 +37,7 @@ from escalate.escalations.state import actor_of, current_stage_record, flags_of,
 from escalate.escalations.workflow import ActionRefused
 from escalate.notifications.models import Notification
 from escalate.notifications.services import NotificationSpec, enqueue_notifications
-from escalate.policies.schema import PolicySpec
+from escalate.policies.schema import Event, PolicySpec
 
 # Called, in the stage change's transaction, for each stage an escalation enters, once what the
 # transition decided is written: (escalation, stage key, who caused it or None, when). Apps
@@ -80,6 +80,14 @@ def lock_escalation(escalation: Escalation, expected_version: int | None) -> Esc
     if expected_version is not None and locked.version != expected_version:
         raise StaleEscalation()
     return locked
+
+
+# Notices the person who acted still gets: the raiser's confirmation of a raise (the reference,
+# the due date, what to do first), and the record at each stage's end and at the end, which the
+# policy says is shared with the raiser whoever acted (Havering 004 §3.1; issue 17, point 4).
+KEPT_BY_THE_ACTOR = frozenset(
+    {Event.RAISED, Event.STAGE_ENTERED, Event.RESOLVED, Event.WITHDRAWN, Event.PANEL_DECIDED}
+)
 
 
 def apply_transition(
@@ -172,8 +180,12 @@ def apply_transition(
 
     primary = entries[0] if entries else None
     told: set[str] = set()  # one message per person per transition, for the first event
+    # The person who acted is not e-mailed about it: the page they acted on has just told them
+    # what happened and what next. Records are the exception (KEPT_BY_THE_ACTOR).
+    acted = recipients.Target(by, "", "").key if by is not None else ""
     for notification in transition.of_type(workflow.NotificationEvent):
-        _notify(escalation, spec, notification, primary, now, told)
+        leave_out = "" if notification.event in KEPT_BY_THE_ACTOR else acted
+        _notify(escalation, spec, notification, primary, now, told, leave_out=leave_out)
     for stage_key in entered_stages:
         for hook in STAGE_ENTERED_HOOKS:
             hook(escalation, stage_key, by, now)
@@ -277,13 +289,15 @@ def _notify(
     cause: ChronologyEntry | None,
     now: datetime,
     keys: set[str],
+    *,
+    leave_out: str = "",
 ) -> None:
     stage = spec.stage(notification.stage_key)
     action = _action_of(cause)
     targets: list[recipients.Target] = []
     for recipient in notification.recipients:
         for target in recipients.resolve(escalation, stage, recipient, action=action):
-            if target.key not in keys:
+            if target.key not in keys and target.key != leave_out:
                 keys.add(target.key)
                 targets.append(target)
     cause_key = f"chronology:{cause.pk}" if cause else f"escalation:{escalation.pk}"

@@ -21,6 +21,7 @@ from escalate.escalations.tests.factories import World, make_world
 from escalate.notifications.delivery import deliver_due_notifications
 from escalate.notifications.models import Channel, Notification, Status
 from escalate.notifications.services import SettingRefused, choose_daily_digest
+from escalate.policies.schema import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,22 @@ def test_routine_notices_wait_for_the_daily_email_and_appear_in_escalate_at_once
     assert held.count() == 2 and {row.status for row in held} == {Status.HELD}
     in_app = Notification.objects.filter(recipient=world.team_manager, channel=Channel.IN_APP)
     assert in_app.count() == 2 and {row.status for row in in_app} == {Status.PENDING}
-    # Someone who did not choose it is emailed at once.
+    # Nobody is e-mailed about what they did themselves, but for raising it (the raiser's
+    # confirmation); someone who did not choose the daily e-mail is e-mailed at once (the
+    # raiser, of the respondent's discussion).
+    assert [row.event for row in emails_to(world.teacher)] == [Event.RAISED]
+    escalation.refresh_from_db()
+    services.record_discussion(
+        escalation=escalation,
+        by=world.team_manager,
+        expected_version=escalation.version,
+        held_on=timezone.localdate(),
+        with_whom="The teacher",
+        method="Phone call",
+        summary="We went through the referral again.",
+        outcome="We still disagree.",
+    )
+    assert emails_to(world.teacher).count() == 2
     assert {row.status for row in emails_to(world.teacher)} == {Status.PENDING}
     deliver_due_notifications()
     assert digests_to(world.team_manager) == [] and digests_to(world.teacher)
